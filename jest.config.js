@@ -1,0 +1,34 @@
+'use strict';
+
+const moduleNameMapper = {
+  '^@app/event-bus$': '<rootDir>/libs/event-bus/src',
+  '^@app/event-bus/testing$': '<rootDir>/libs/event-bus/testing',
+  '^@app/contracts$': '<rootDir>/libs/contracts/src',
+};
+
+const transform = {
+  '^.+\\.ts$': ['ts-jest', { isolatedModules: true, tsconfig: '<rootDir>/tsconfig.json' }],
+};
+
+/** @type {import('jest').Config} */
+module.exports = {
+  projects: [
+    {
+      displayName: 'unit',
+      rootDir: __dirname,
+      testEnvironment: 'node',
+      testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/apps/**/*.spec.ts'],
+      moduleNameMapper,
+      transform,
+    },
+    {
+      displayName: 'e2e',
+      rootDir: __dirname,
+      testEnvironment: 'node',
+      testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
+      moduleNameMapper,
+      transform,
+      testTimeout: 120000,
+    },
+  ],
+};

@@ -1,0 +1,76 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { DEAD_LETTER_SUFFIX, DLQ_HEADERS, EVENT_BUS_RESOLVED_OPTIONS, EVENT_TRANSPORT } from '../event-bus.constants';
+import { InvalidEventError } from '../errors/invalid-event.error';
+import type { ResolvedEventBusOptions } from '../interfaces/event-bus-options.interface';
+import type { EventTransport, IncomingRecord } from '../transports/event-transport.interface';
+import { backoffDelay } from '../util/backoff';
+import { sleep } from '../util/sleep';
+
+const MAX_MESSAGE_LENGTH = 1000;
+
+export const deadLetterTopic = (topic: string): string => `${topic}${DEAD_LETTER_SUFFIX}`;
+
+/** Why and where a record failed, written as `x-*` headers on its dead letter. */
+export interface DeadLetterReason {
+  error: unknown;
+  attempts: number;
+  handlerId?: string;
+}
+
+/**
+ * Sends a record that cannot be processed to `<topic>.dlq`, unchanged but for headers saying
+ * why. If the dead-letter send fails too, it is retried until it succeeds or the consumer
+ * stops: the record's offset is not committed before its dead letter is safely written.
+ */
+@Injectable()
+export class DeadLetterPublisher {
+  private readonly logger = new Logger(DeadLetterPublisher.name);
+
+  constructor(
+    @Inject(EVENT_BUS_RESOLVED_OPTIONS) private readonly options: ResolvedEventBusOptions,
+    @Inject(EVENT_TRANSPORT) private readonly transport: EventTransport,
+  ) {}
+
+  async send(record: IncomingRecord, reason: DeadLetterReason, signal: AbortSignal): Promise<void> {
+    const headers: Record<string, string> = {
+      ...record.headers,
+      [DLQ_HEADERS.errorType]: errorType(reason.error),
+      [DLQ_HEADERS.errorMessage]: errorMessage(reason.error),
+      [DLQ_HEADERS.attempts]: String(reason.attempts),
+      [DLQ_HEADERS.originalTopic]: record.topic,
+      [DLQ_HEADERS.originalPartition]: String(record.partition),
+      [DLQ_HEADERS.originalOffset]: record.offset,
+      [DLQ_HEADERS.failedAt]: new Date().toISOString(),
+    };
+    if (reason.handlerId) headers[DLQ_HEADERS.handler] = reason.handlerId;
+    const letter = { topic: deadLetterTopic(record.topic), key: record.key, value: record.value, headers };
+
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.transport.send([letter]);
+        this.logger.warn(
+          `Dead-lettered ${record.topic}[${record.partition}]@${record.offset}` +
+            `${reason.handlerId ? ` for ${reason.handlerId}` : ''}: ${headers[DLQ_HEADERS.errorType]}`,
+        );
+        return;
+      } catch (error) {
+        if (signal.aborted) throw error;
+        this.logger.error(
+          `Dead-letter send for ${record.topic}[${record.partition}]@${record.offset} failed (attempt ${attempt}); retrying: ${errorMessage(error)}`,
+        );
+        await sleep(backoffDelay(attempt, this.options.consumer.retry), signal);
+        if (signal.aborted) throw error;
+      }
+    }
+  }
+}
+
+function errorType(error: unknown): string {
+  if (error instanceof InvalidEventError) return error.reason;
+  return error instanceof Error ? error.name : 'Error';
+}
+
+function errorMessage(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return text.slice(0, MAX_MESSAGE_LENGTH);
+}

@@ -1,0 +1,92 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { EVENT_BUS_RESOLVED_OPTIONS, EVENT_TRANSPORT } from '../event-bus.constants';
+import type { ResolvedEventBusOptions } from '../interfaces/event-bus-options.interface';
+import type { EventTransport, RecordBatch, TransportSubscription } from '../transports/event-transport.interface';
+import { HandlerRegistry } from '../discovery/handler.registry';
+import { processBatchByKey } from './keyed-executor';
+import { RecordProcessor } from './record-processor';
+
+export interface ConsumerGroupInfo {
+  groupId: string;
+  topics: string[];
+}
+
+/**
+ * Subscribes one consumer group per handler group to exactly the topics its handlers need (the
+ * interest-based routing), and feeds each partition's batches through the record processor.
+ */
+@Injectable()
+export class EventConsumer {
+  private readonly logger = new Logger(EventConsumer.name);
+  private readonly subscriptions: TransportSubscription[] = [];
+  private stopping = new AbortController();
+  private groups: ConsumerGroupInfo[] = [];
+
+  constructor(
+    @Inject(EVENT_BUS_RESOLVED_OPTIONS) private readonly options: ResolvedEventBusOptions,
+    @Inject(EVENT_TRANSPORT) private readonly transport: EventTransport,
+    private readonly handlers: HandlerRegistry,
+    private readonly processor: RecordProcessor,
+  ) {}
+
+  /** The groups and topics this application consumes. */
+  plannedGroups(): ConsumerGroupInfo[] {
+    return [...this.handlers.byGroup()].map(([groupId, handlers]) => ({
+      groupId,
+      topics: [...new Set(handlers.map((h) => h.event.topic))].sort(),
+    }));
+  }
+
+  get activeGroups(): readonly ConsumerGroupInfo[] {
+    return this.groups;
+  }
+
+  async start(): Promise<void> {
+    this.stopping = new AbortController();
+    const { consumer } = this.options;
+    for (const group of this.plannedGroups()) {
+      const subscription = await this.transport.subscribe(
+        {
+          groupId: group.groupId,
+          topics: group.topics,
+          fromBeginning: consumer.fromBeginning,
+          maxBatchSize: consumer.maxBatchSize,
+          partitionsConcurrently: consumer.partitionsConcurrently,
+        },
+        (batch) => this.onBatch(group.groupId, batch),
+      );
+      this.subscriptions.push(subscription);
+      this.groups.push(group);
+      this.logger.log(`Consumer group "${group.groupId}" reads ${group.topics.join(', ')}`);
+    }
+  }
+
+  /**
+   * Stops taking records and interrupts retry waits, lets handler calls in flight finish (up to
+   * `shutdownTimeoutMs`), commits what is done and leaves the groups. Records not finished are
+   * redelivered later; the inbox makes that safe.
+   */
+  async stop(): Promise<void> {
+    this.stopping.abort();
+    const closing = Promise.all(this.subscriptions.map((s) => s.close()));
+    const timeout = this.options.shutdownTimeoutMs;
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<'expired'>((resolve) => {
+      timer = setTimeout(() => resolve('expired'), timeout);
+    });
+    const result = await Promise.race([closing.then(() => 'closed' as const), expired]);
+    clearTimeout(timer);
+    if (result === 'expired') {
+      this.logger.warn(`Handlers still running after ${timeout} ms (shutdownTimeoutMs); closing without them`);
+    }
+    this.subscriptions.length = 0;
+    this.groups = [];
+  }
+
+  private onBatch(groupId: string, batch: RecordBatch): Promise<void> {
+    const signal = this.stopping.signal;
+    return processBatchByKey(batch, this.options.consumer.concurrency, (record) =>
+      this.processor.process(groupId, record, batch, signal),
+    );
+  }
+}

@@ -1,0 +1,166 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { EVENT_BUS_RESOLVED_OPTIONS } from '../event-bus.constants';
+import type { ResolvedEventBusOptions } from '../interfaces/event-bus-options.interface';
+import type { EventContext } from '../interfaces/event-context.interface';
+import type { ProcessStatus } from '../interfaces/event-bus-interceptor.interface';
+import type { IncomingRecord, RecordBatch } from '../transports/event-transport.interface';
+import type { EventEnvelope } from '../envelope/event-envelope.interface';
+import { CloudEventCodec } from '../envelope/cloud-event.codec';
+import { EventTypeRegistry } from '../envelope/event-type.registry';
+import { HandlerDefinition, HandlerRegistry } from '../discovery/handler.registry';
+import { InboxConsumer } from '../inbox/inbox.consumer';
+import { InterceptorChain } from '../interceptors/interceptor-chain';
+import { InvalidEventError } from '../errors/invalid-event.error';
+import { isNonRetriable } from '../errors/event-bus.error';
+import { unknownEventType } from '../event-bus.messages';
+import { backoffDelay } from '../util/backoff';
+import { sleep } from '../util/sleep';
+import { DeadLetterPublisher } from './dead-letter.publisher';
+
+/** Thrown when the consumer stops during a retry wait: the record stays uncommitted. */
+export class ProcessingStoppedError extends Error {
+  constructor() {
+    super('The consumer stopped before the record was processed; it will be redelivered.');
+  }
+}
+
+/**
+ * One record's way through the consumer: decode → (skip if addressed elsewhere) → for each
+ * handler: upcast, validate, run once through the inbox, retry in place with backoff, and
+ * dead-letter when retries are spent or the input can never succeed. It resolves only once the
+ * record is fully dealt with, so the caller may commit its offset.
+ */
+@Injectable()
+export class RecordProcessor {
+  private readonly logger = new Logger(RecordProcessor.name);
+
+  constructor(
+    @Inject(EVENT_BUS_RESOLVED_OPTIONS) private readonly options: ResolvedEventBusOptions,
+    private readonly codec: CloudEventCodec,
+    private readonly types: EventTypeRegistry,
+    private readonly handlers: HandlerRegistry,
+    private readonly inbox: InboxConsumer,
+    private readonly interceptors: InterceptorChain,
+    private readonly deadLetters: DeadLetterPublisher,
+  ) {}
+
+  async process(group: string, record: IncomingRecord, batch: RecordBatch, signal: AbortSignal): Promise<void> {
+    let envelope: EventEnvelope;
+    try {
+      envelope = this.codec.decode(record);
+    } catch (error) {
+      await this.deadLetters.send(record, { error, attempts: 1 }, signal);
+      return;
+    }
+    if (envelope.destination && envelope.destination !== this.options.serviceId) return;
+
+    const handlers = this.handlers.forEvent(group, envelope.type);
+    if (handlers.length === 0) {
+      // A topic may carry types this group does not handle; only a type nobody knows is an error.
+      if (!this.types.has(envelope.type)) {
+        const error = new InvalidEventError('unknown_type', unknownEventType(envelope.type));
+        await this.deadLetters.send(record, { error, attempts: 1 }, signal);
+      }
+      return;
+    }
+    for (const handler of handlers) await this.runHandler(handler, envelope, record, batch, signal);
+  }
+
+  private async runHandler(
+    handler: HandlerDefinition,
+    envelope: EventEnvelope,
+    record: IncomingRecord,
+    batch: RecordBatch,
+    signal: AbortSignal,
+  ): Promise<void> {
+    let event: object;
+    try {
+      event = await this.codec.materialize(envelope, handler.event.target);
+    } catch (error) {
+      this.report(handler, envelope, record, 'dead_lettered', 1, 0, error);
+      await this.deadLetters.send(record, { error, attempts: 1, handlerId: handler.id }, signal);
+      return;
+    }
+
+    for (let attempt = 1; ; attempt++) {
+      const started = performance.now();
+      try {
+        const result = await this.inbox.handleOnce(envelope.id, handler.id, (manager) => {
+          const context = this.context(envelope, record, handler, attempt, manager);
+          return this.interceptors.aroundProcess({ handlerId: handler.id, event, context }, () =>
+            handler.invoke(event, context),
+          );
+        });
+        const status = result === 'duplicate' ? 'duplicate' : 'success';
+        this.report(handler, envelope, record, status, attempt, performance.now() - started);
+        return;
+      } catch (error) {
+        const elapsed = performance.now() - started;
+        if (signal.aborted) throw new ProcessingStoppedError();
+        if (isNonRetriable(error) || attempt > handler.retry.maxRetries) {
+          this.report(handler, envelope, record, 'dead_lettered', attempt, elapsed, error);
+          await this.deadLetters.send(record, { error, attempts: attempt, handlerId: handler.id }, signal);
+          return;
+        }
+        this.report(handler, envelope, record, 'retried', attempt, elapsed, error);
+        this.logger.warn(
+          `${handler.id} failed on event ${envelope.id} (attempt ${attempt} of ${handler.retry.maxRetries + 1}); retrying: ${describe(error)}`,
+        );
+        await batch.heartbeat().catch(() => undefined);
+        await sleep(backoffDelay(attempt, handler.retry), signal);
+        if (signal.aborted || !batch.isActive()) throw new ProcessingStoppedError();
+      }
+    }
+  }
+
+  private context(
+    envelope: EventEnvelope,
+    record: IncomingRecord,
+    handler: HandlerDefinition,
+    attempt: number,
+    manager: EventContext['manager'],
+  ): EventContext {
+    return {
+      eventId: envelope.id,
+      type: envelope.type,
+      version: envelope.version,
+      key: envelope.key,
+      source: envelope.source,
+      time: envelope.time,
+      topic: record.topic,
+      partition: record.partition,
+      offset: record.offset,
+      attempt,
+      handlerId: handler.id,
+      correlationId: envelope.correlationId,
+      traceparent: envelope.traceparent,
+      headers: envelope.headers,
+      manager,
+    };
+  }
+
+  private report(
+    handler: HandlerDefinition,
+    envelope: EventEnvelope,
+    record: IncomingRecord,
+    status: ProcessStatus,
+    attempt: number,
+    durationMs: number,
+    error?: unknown,
+  ): void {
+    this.interceptors.outcome({
+      handlerId: handler.id,
+      eventId: envelope.id,
+      type: envelope.type,
+      topic: record.topic,
+      status,
+      attempt,
+      durationMs,
+      error,
+    });
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}

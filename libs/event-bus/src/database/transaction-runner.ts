@@ -1,0 +1,83 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import { getDataSourceToken } from '@nestjs/typeorm';
+import { ClsService } from 'nestjs-cls';
+import { Propagation, TransactionHost } from '@nestjs-cls/transactional';
+import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
+import { EVENT_BUS_RESOLVED_OPTIONS } from '../event-bus.constants';
+import type { ResolvedEventBusOptions } from '../interfaces/event-bus-options.interface';
+import { DatabaseDialect, dialectOf } from './database-dialect';
+import { serializeSqliteTransactions } from './sqlite-transaction.serializer';
+
+type TypeOrmTransactionHost = TransactionHost<TransactionalAdapterTypeOrm>;
+
+/**
+ * The bus's door to the database: which DataSource, which dialect, and how to run work in a
+ * transaction. When the application uses `@nestjs-cls/transactional`, transactions opened here
+ * are also the ambient one, so `@Transactional()` code called from a handler joins them.
+ */
+@Injectable()
+export class TransactionRunner {
+  private readonly logger = new Logger(TransactionRunner.name);
+  private txHost?: TypeOrmTransactionHost;
+  private cls?: ClsService;
+  private source?: DataSource;
+  private kind: DatabaseDialect = 'sqlite';
+
+  constructor(
+    @Inject(EVENT_BUS_RESOLVED_OPTIONS) private readonly options: ResolvedEventBusOptions,
+    private readonly moduleRef: ModuleRef,
+  ) {}
+
+  /** Resolved on first use, so it works from any lifecycle hook. */
+  private init(): DataSource {
+    if (this.source) return this.source;
+    const source = this.moduleRef.get<DataSource>(getDataSourceToken(this.options.dataSource), {
+      strict: false,
+    });
+    this.kind = dialectOf(source);
+    if (this.kind === 'sqlite') serializeSqliteTransactions(source);
+    this.txHost = this.optional(TransactionHost);
+    this.cls = this.optional(ClsService);
+    if (this.txHost) this.logger.debug('Joining @nestjs-cls/transactional ambient transactions');
+    this.source = source;
+    return source;
+  }
+
+  get dataSource(): DataSource {
+    return this.init();
+  }
+
+  get dialect(): DatabaseDialect {
+    this.init();
+    return this.kind;
+  }
+
+  /** The ambient transaction's manager, when code runs inside `@Transactional()`. */
+  ambientManager(): EntityManager | undefined {
+    this.init();
+    if (!this.txHost || !this.cls?.isActive()) return undefined;
+    return this.txHost.isTransactionActive() ? this.txHost.tx : undefined;
+  }
+
+  /** Runs `work` in a new transaction, which is also the ambient one for cls-transactional code. */
+  run<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    const source = this.init();
+    const { txHost, cls } = this;
+    if (txHost && cls) {
+      return cls.run({ ifNested: 'inherit' }, () =>
+        txHost.withTransaction(Propagation.RequiresNew, () => work(txHost.tx)),
+      );
+    }
+    return source.transaction((manager) => work(manager));
+  }
+
+  private optional<T>(token: abstract new (...args: never[]) => T): T | undefined {
+    try {
+      return this.moduleRef.get(token as never, { strict: false }) as T;
+    } catch {
+      return undefined;
+    }
+  }
+}

@@ -1,0 +1,35 @@
+import { EVENT_METADATA } from '../event-bus.constants';
+
+export interface EventOptions<T = object> {
+  /** Stable name of the event on the wire (`ce_type`), e.g. `user.registered`. */
+  type: string;
+  /** Schema version (`ce_dataversion`); raise it with an upcaster from the previous one. */
+  version?: number;
+  /** The partition key: events with one key are delivered in publish order. */
+  key?: (event: T) => string | null | undefined;
+}
+
+export interface EventMetadata {
+  type: string;
+  version: number;
+  key?: (event: object) => string | null | undefined;
+}
+
+/**
+ * Marks a class as an event. Types travel by name and resolve through the registry; class names
+ * never leave the process.
+ *
+ * @example
+ * @Event({ type: 'user.registered', version: 1, key: (e) => e.userId })
+ * export class UserRegistered { userId!: string; email!: string }
+ */
+export function Event<T extends object>(options: EventOptions<T>): ClassDecorator {
+  return (target) => {
+    const metadata: EventMetadata = {
+      type: options.type,
+      version: options.version ?? 1,
+      key: options.key as EventMetadata['key'],
+    };
+    Reflect.defineMetadata(EVENT_METADATA, metadata, target);
+  };
+}

@@ -1,0 +1,98 @@
+import { Inject, Injectable, Logger, OnModuleInit, Type } from '@nestjs/common';
+import { DiscoveryService, MetadataScanner } from '@nestjs/core';
+import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper';
+import { EVENT_BUS_RESOLVED_OPTIONS } from '../event-bus.constants';
+import { requestScopedHandler } from '../event-bus.messages';
+import type { ResolvedEventBusOptions } from '../interfaces/event-bus-options.interface';
+import type { EventBusInterceptor } from '../interfaces/event-bus-interceptor.interface';
+import type { EventContext } from '../interfaces/event-context.interface';
+import type { EventUpcaster } from '../decorators/upcaster.decorator';
+import type { EventSubscribeMetadata } from '../decorators/event-subscribe.decorator';
+import { EventTypeRegistry } from '../envelope/event-type.registry';
+import { UpcasterRegistry } from '../envelope/upcaster.registry';
+import { InterceptorChain } from '../interceptors/interceptor-chain';
+import { resolveEventBusOptions } from '../event-bus.options';
+import { EventBusMetadataAccessor } from './event-bus-metadata.accessor';
+import { HandlerRegistry } from './handler.registry';
+
+type Handler = (event: object, context: EventContext) => unknown;
+
+/**
+ * Finds, at module init, every `@EventSubscribe` method, `@Upcaster` and `@EventInterceptor` in
+ * the application and registers them.
+ */
+@Injectable()
+export class EventBusExplorer implements OnModuleInit {
+  private readonly logger = new Logger(EventBusExplorer.name);
+
+  constructor(
+    @Inject(EVENT_BUS_RESOLVED_OPTIONS) private readonly options: ResolvedEventBusOptions,
+    private readonly discovery: DiscoveryService,
+    private readonly scanner: MetadataScanner,
+    private readonly accessor: EventBusMetadataAccessor,
+    private readonly types: EventTypeRegistry,
+    private readonly upcasters: UpcasterRegistry,
+    private readonly handlers: HandlerRegistry,
+    private readonly interceptors: InterceptorChain,
+  ) {}
+
+  onModuleInit(): void {
+    const interceptors: Array<{ order: number; instance: EventBusInterceptor }> = [];
+    for (const wrapper of [...this.discovery.getProviders(), ...this.discovery.getControllers()]) {
+      const { instance, metatype } = wrapper;
+      if (!instance || typeof instance !== 'object' || typeof metatype !== 'function') continue;
+      const type = metatype as Type<object>;
+
+      const upcaster = this.accessor.getUpcasterMetadata(type);
+      if (upcaster) this.upcasters.register(upcaster, instance as EventUpcaster);
+
+      const interceptor = this.accessor.getInterceptorMetadata(type);
+      if (interceptor) interceptors.push({ order: interceptor.order, instance: instance as EventBusInterceptor });
+
+      this.exploreHandlers(wrapper, instance as Record<string, unknown>);
+    }
+    // A stable sort keeps discovery order among equal `order` values.
+    interceptors.sort((a, b) => a.order - b.order);
+    this.interceptors.setDiscovered(interceptors.map((i) => i.instance));
+  }
+
+  private exploreHandlers(wrapper: InstanceWrapper, instance: Record<string, unknown>): void {
+    const prototype = Object.getPrototypeOf(instance) as object;
+    const className = instance.constructor.name;
+    for (const methodName of this.scanner.getAllMethodNames(prototype)) {
+      const method = instance[methodName];
+      if (typeof method !== 'function') continue;
+      const subscriptions = this.accessor.getSubscriptions(method as Handler);
+      if (subscriptions.length === 0) continue;
+      if (!wrapper.isDependencyTreeStatic()) {
+        this.logger.warn(requestScopedHandler(className));
+        return;
+      }
+      for (const subscription of subscriptions) {
+        this.register(className, methodName, subscription, (method as Handler).bind(instance));
+      }
+    }
+  }
+
+  private register(className: string, methodName: string, subscription: EventSubscribeMetadata, method: Handler): void {
+    const { event, options } = subscription;
+    const definition = this.types.register(event);
+    // Reuse the option checks so a bad per-handler retry fails startup naming the handler.
+    const retry = resolveEventBusOptions({
+      serviceId: this.options.serviceId,
+      consumer: { retry: { ...this.options.consumer.retry, ...options.retry } },
+    }).consumer.retry;
+    const id = options.id ?? `${className}.${methodName}`;
+    const group = options.group ?? this.options.consumer.groupId;
+    this.handlers.add({
+      id,
+      group,
+      event: definition,
+      retry,
+      invoke: async (payload, context) => {
+        await method(payload, context);
+      },
+    });
+    this.logger.log(`Handler ${id} subscribed to ${definition.type} (group "${group}")`);
+  }
+}

@@ -1,0 +1,44 @@
+import { Injectable } from '@nestjs/common';
+import { EventBusConfigurationError } from '../errors/event-bus-configuration.error';
+import { duplicateHandlerId } from '../event-bus.messages';
+import type { EventDefinition } from '../envelope/event-type.registry';
+import type { EventContext } from '../interfaces/event-context.interface';
+import type { RetryOptions } from '../interfaces/event-bus-options.interface';
+
+/** A discovered `@EventSubscribe` method, ready to call. */
+export interface HandlerDefinition {
+  /** Stable id keying the inbox, e.g. `ProfileProjector.onUserRegistered`. */
+  readonly id: string;
+  readonly group: string;
+  readonly event: EventDefinition;
+  readonly retry: RetryOptions;
+  invoke(event: object, context: EventContext): Promise<void>;
+}
+
+/** Every handler of this application, by group and event type. */
+@Injectable()
+export class HandlerRegistry {
+  private readonly handlers = new Map<string, HandlerDefinition>();
+
+  add(handler: HandlerDefinition): void {
+    if (this.handlers.has(handler.id)) throw new EventBusConfigurationError(duplicateHandlerId(handler.id));
+    this.handlers.set(handler.id, handler);
+  }
+
+  all(): HandlerDefinition[] {
+    return [...this.handlers.values()];
+  }
+
+  /** Handlers grouped by consumer group, in registration order. */
+  byGroup(): Map<string, HandlerDefinition[]> {
+    const groups = new Map<string, HandlerDefinition[]>();
+    for (const handler of this.handlers.values()) {
+      groups.set(handler.group, [...(groups.get(handler.group) ?? []), handler]);
+    }
+    return groups;
+  }
+
+  forEvent(group: string, type: string): HandlerDefinition[] {
+    return this.all().filter((h) => h.group === group && h.event.type === type);
+  }
+}

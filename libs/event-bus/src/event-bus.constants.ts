@@ -1,0 +1,44 @@
+/** Metadata key written by `@Event()` on event classes. */
+export const EVENT_METADATA = 'event-bus:event';
+/** Metadata key written by `@EventSubscribe()` on handler methods. */
+export const EVENT_SUBSCRIBE_METADATA = 'event-bus:subscribe';
+/** Metadata key written by `@EventUpcaster()` on upcaster classes. */
+export const EVENT_UPCASTER_METADATA = 'event-bus:upcaster';
+/** Metadata key written by `@EventBusInterceptor()` on interceptor classes. */
+export const EVENT_INTERCEPTOR_METADATA = 'event-bus:interceptor';
+
+/** Injection token of the resolved (validated, defaulted) options. */
+export const EVENT_BUS_RESOLVED_OPTIONS = Symbol('EVENT_BUS_RESOLVED_OPTIONS');
+/** Injection token of the active transport. */
+export const EVENT_TRANSPORT = Symbol('EVENT_TRANSPORT');
+
+/** CloudEvents 1.0 Kafka binary-mode header names, plus our extensions. */
+export const CE_HEADERS = {
+  specVersion: 'ce_specversion',
+  id: 'ce_id',
+  source: 'ce_source',
+  type: 'ce_type',
+  time: 'ce_time',
+  dataVersion: 'ce_dataversion',
+  destination: 'ce_destination',
+  correlationId: 'ce_correlationid',
+  contentType: 'content-type',
+  traceparent: 'traceparent',
+  tracestate: 'tracestate',
+} as const;
+
+/** Headers added to a record when it is dead-lettered. */
+export const DLQ_HEADERS = {
+  errorType: 'x-error-type',
+  errorMessage: 'x-error-message',
+  attempts: 'x-attempts',
+  originalTopic: 'x-original-topic',
+  originalPartition: 'x-original-partition',
+  originalOffset: 'x-original-offset',
+  handler: 'x-handler',
+  failedAt: 'x-failed-at',
+} as const;
+
+export const CLOUDEVENTS_SPEC_VERSION = '1.0';
+export const JSON_CONTENT_TYPE = 'application/json';
+export const DEAD_LETTER_SUFFIX = '.dlq';

@@ -1,0 +1,9 @@
+import { OutboxMessage } from './outbox/outbox-message.entity';
+import { InboxRecord } from './inbox/inbox-record.entity';
+import { CreateEventBusTables1764200000000 } from './migrations/1764200000000-create-event-bus-tables';
+
+/** Add to the TypeORM DataSource's `entities`. */
+export const EVENT_BUS_ENTITIES = [OutboxMessage, InboxRecord];
+
+/** Add to the TypeORM DataSource's `migrations` (PostgreSQL and SQLite). */
+export const EVENT_BUS_MIGRATIONS = [CreateEventBusTables1764200000000];

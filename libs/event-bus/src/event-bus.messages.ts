@@ -1,0 +1,59 @@
+/* Every message the event bus shows a user, in one place, as small functions. */
+
+export const invalidOption = (path: string, expected: string, got: unknown): string =>
+  `Invalid event-bus option "${path}": expected ${expected}, got ${describe(got)}.`;
+
+export const missingEventMetadata = (className: string): string =>
+  `${className} is not an event class: decorate it with @Event({ type: '...', version: 1 }).`;
+
+export const duplicateEventType = (type: string, version: number, a: string, b: string): string =>
+  `Event type "${type}" version ${version} is claimed by both ${a} and ${b}; each type and version must belong to one class.`;
+
+export const duplicateUpcaster = (type: string, fromVersion: number): string =>
+  `Two upcasters convert "${type}" from version ${fromVersion}; keep one.`;
+
+export const duplicateHandlerId = (id: string): string =>
+  `Two event handlers share the id "${id}"; give one of them @EventSubscribe(Event, { id: '...' }). The id keys the inbox, so it must be unique and stable.`;
+
+export const requestScopedHandler = (className: string): string =>
+  `${className} has @EventSubscribe handlers but is request-scoped; event handlers must be singletons. Its handlers are not registered.`;
+
+export const entitiesNotRegistered = (missing: string[]): string =>
+  `The event-bus entities ${missing.join(', ')} are not registered in the TypeORM DataSource. Add EVENT_BUS_ENTITIES to its "entities" (and EVENT_BUS_MIGRATIONS to its "migrations" when synchronize is off).`;
+
+export const noTransaction = (): string =>
+  'EventPublisher.publish() needs a transaction so the event commits with your business data: call it inside @Transactional(), pass { manager } from your transaction, or pass { newTransaction: true } to publish on its own.';
+
+export const unsupportedDatabase = (type: string): string =>
+  `The event bus supports PostgreSQL and SQLite (better-sqlite3); the DataSource is "${type}".`;
+
+export const payloadTooLarge = (bytes: number, max: number): string =>
+  `Event payload is ${bytes} bytes, over the limit of ${max} bytes (codec.maxMessageBytes).`;
+
+export const unknownEventType = (type: string): string =>
+  `Unknown event type "${type}": no event class is registered for it.`;
+
+export const futureEventVersion = (type: string, version: number, known: number): string =>
+  `Event "${type}" has version ${version}, newer than the newest known version ${known}; deploy the new event class or an upcaster first.`;
+
+export const missingUpcaster = (type: string, from: number, to: number): string =>
+  `Event "${type}" version ${from} cannot be upcast to version ${to}: no upcaster from version ${from}.`;
+
+export const missingHeader = (name: string): string => `Record has no "${name}" header.`;
+
+export const overflowRejected = (topic: string, partition: number, limit: number): string =>
+  `In-memory topic "${topic}" partition ${partition} holds ${limit} unconsumed records (transport.maxRecordsPerPartition) and the overflow policy is "reject".`;
+
+export const unknownTopic = (topic: string): string =>
+  `Topic "${topic}" does not exist; topics are created at startup for registered events.`;
+
+export const transportClosed = (): string => 'The transport is closed.';
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'function') return 'a function';
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object') return 'an object';
+  return String(value);
+}

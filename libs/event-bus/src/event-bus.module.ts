@@ -1,0 +1,116 @@
+import { DynamicModule, Module, Provider, Type } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
+import { EVENT_BUS_RESOLVED_OPTIONS, EVENT_TRANSPORT } from './event-bus.constants';
+import {
+  EVENT_BUS_MODULE_OPTIONS,
+  EventBusConfigurableModule,
+} from './event-bus.module-definition';
+import { resolveEventBusOptions } from './event-bus.options';
+import type { EventBusModuleOptions, ResolvedEventBusOptions } from './interfaces/event-bus-options.interface';
+import type { EventUpcaster } from './decorators/upcaster.decorator';
+import { createTransport } from './transports/transport.factory';
+import { EventBusMetadataAccessor } from './discovery/event-bus-metadata.accessor';
+import { EventBusExplorer } from './discovery/event-bus.explorer';
+import { HandlerRegistry } from './discovery/handler.registry';
+import { EventTypeRegistry } from './envelope/event-type.registry';
+import { UpcasterRegistry } from './envelope/upcaster.registry';
+import { CloudEventCodec } from './envelope/cloud-event.codec';
+import { TransactionRunner } from './database/transaction-runner';
+import { InterceptorChain } from './interceptors/interceptor-chain';
+import { OutboxStore } from './outbox/outbox.store';
+import { OutboxRelay } from './outbox/outbox.relay';
+import { OutboxCommitSubscriber } from './outbox/outbox-commit.subscriber';
+import { InboxConsumer } from './inbox/inbox.consumer';
+import { DeadLetterPublisher } from './consumer/dead-letter.publisher';
+import { RecordProcessor } from './consumer/record-processor';
+import { EventConsumer } from './consumer/event-consumer';
+import { EventPublisher } from './event-bus.publisher';
+import { EventBusOrchestrator } from './event-bus.orchestrator';
+import { EventBusMaintenance } from './event-bus.maintenance';
+
+export interface EventBusFeatureOptions {
+  /** Event classes this module publishes or consumes (registered at startup). */
+  events?: Type<object>[];
+  /** `@Upcaster()` classes; they may inject other providers. */
+  upcasters?: Type<EventUpcaster>[];
+}
+
+/** Holds the providers of one `forFeature()` call. */
+@Module({})
+class EventBusFeatureModule {}
+
+const providers: Provider[] = [
+  {
+    provide: EVENT_BUS_RESOLVED_OPTIONS,
+    useFactory: (options: EventBusModuleOptions) => resolveEventBusOptions(options),
+    inject: [EVENT_BUS_MODULE_OPTIONS],
+  },
+  {
+    provide: EVENT_TRANSPORT,
+    useFactory: (options: ResolvedEventBusOptions) => createTransport(options),
+    inject: [EVENT_BUS_RESOLVED_OPTIONS],
+  },
+  EventBusMetadataAccessor,
+  EventBusExplorer,
+  HandlerRegistry,
+  EventTypeRegistry,
+  UpcasterRegistry,
+  CloudEventCodec,
+  TransactionRunner,
+  InterceptorChain,
+  OutboxStore,
+  OutboxRelay,
+  OutboxCommitSubscriber,
+  InboxConsumer,
+  DeadLetterPublisher,
+  RecordProcessor,
+  EventConsumer,
+  EventPublisher,
+  EventBusOrchestrator,
+  EventBusMaintenance,
+];
+
+/**
+ * Reliable events between services: a transactional outbox, an inbox for exactly-once effects,
+ * retries and dead-letter topics, over Kafka or the in-memory transport.
+ *
+ * @example
+ * EventBusModule.forRoot({ serviceId: 'user-service' })
+ * EventBusModule.forRootAsync({ inject: [ConfigService], useFactory: (c) => ({ serviceId: c.get('SERVICE_ID') }) })
+ * EventBusModule.forFeature({ events: [UserRegistered], upcasters: [UserRegisteredV1ToV2] })
+ */
+@Module({
+  imports: [DiscoveryModule],
+  providers,
+  exports: [
+    EventPublisher,
+    EventTypeRegistry,
+    OutboxStore,
+    OutboxRelay,
+    EventConsumer,
+    InterceptorChain,
+    InboxConsumer,
+    TransactionRunner,
+    EVENT_BUS_RESOLVED_OPTIONS,
+    EVENT_TRANSPORT,
+  ],
+})
+export class EventBusModule extends EventBusConfigurableModule {
+  static forFeature(feature: EventBusFeatureOptions = {}): DynamicModule {
+    const events = feature.events ?? [];
+    const upcasters = feature.upcasters ?? [];
+    const registration: Provider = {
+      provide: Symbol('EVENT_BUS_FEATURE'),
+      useFactory: (types: EventTypeRegistry) => {
+        for (const event of events) types.register(event);
+        return events;
+      },
+      inject: [EventTypeRegistry],
+    };
+    return {
+      module: EventBusFeatureModule,
+      providers: [...upcasters, registration],
+      exports: upcasters,
+    };
+  }
+}

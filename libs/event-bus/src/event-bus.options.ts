@@ -1,0 +1,216 @@
+import { EventBusConfigurationError } from './errors/event-bus-configuration.error';
+import { invalidOption } from './event-bus.messages';
+import type {
+  EventBusModuleOptions,
+  ResolvedEventBusOptions,
+  RetryOptions,
+} from './interfaces/event-bus-options.interface';
+import type { BackoffOptions } from './util/backoff';
+
+const SECOND = 1000;
+const DAY = 24 * 60 * 60 * SECOND;
+const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;
+
+/** Every default of the bus, in one place. */
+export const EVENT_BUS_DEFAULTS = {
+  outbox: {
+    enabled: true,
+    batchSize: 100,
+    pollIntervalMs: SECOND,
+    maxAttempts: 10,
+    backoff: { initialMs: 500, maxMs: 60 * SECOND, multiplier: 2, jitter: 0.5 },
+    retentionMs: 7 * DAY,
+    redeliverOnStartupMs: 10 * 60 * SECOND,
+  },
+  consumer: {
+    enabled: true,
+    fromBeginning: true,
+    maxBatchSize: 100,
+    concurrency: 16,
+    partitionsConcurrently: 4,
+    retry: { maxRetries: 3, initialMs: 100, maxMs: 10 * SECOND, multiplier: 2, jitter: 0.5 },
+  },
+  topics: { partitions: 3, replicationFactor: 1 },
+  inbox: { retentionMs: 14 * DAY },
+  codec: { maxMessageBytes: 1024 * 1024 },
+  shutdownTimeoutMs: 15 * SECOND,
+} as const;
+
+/**
+ * Applies defaults and checks every option, so a bad value fails startup with an error that
+ * names it instead of misbehaving later.
+ */
+export function resolveEventBusOptions(options: EventBusModuleOptions): ResolvedEventBusOptions {
+  const check = new OptionChecker();
+  if (options === null || typeof options !== 'object') {
+    throw new EventBusConfigurationError(invalidOption('options', 'an object', options));
+  }
+  const serviceId = check.name('serviceId', options.serviceId);
+  const d = EVENT_BUS_DEFAULTS;
+  const outbox = options.outbox ?? {};
+  const consumer = options.consumer ?? {};
+  const topics = options.topics ?? {};
+
+  const resolved: ResolvedEventBusOptions = {
+    serviceId,
+    transport: check.transport(options.transport),
+    dataSource: check.optionalString('dataSource', options.dataSource),
+    outbox: {
+      enabled: check.bool('outbox.enabled', outbox.enabled ?? d.outbox.enabled),
+      batchSize: check.int('outbox.batchSize', outbox.batchSize ?? d.outbox.batchSize, 1, 10_000),
+      pollIntervalMs: check.int(
+        'outbox.pollIntervalMs',
+        outbox.pollIntervalMs ?? d.outbox.pollIntervalMs,
+        10,
+        DAY,
+      ),
+      maxAttempts: check.int('outbox.maxAttempts', outbox.maxAttempts ?? d.outbox.maxAttempts, 1, 1000),
+      backoff: check.backoff('outbox.backoff', { ...d.outbox.backoff, ...outbox.backoff }),
+      retentionMs: check.int('outbox.retentionMs', outbox.retentionMs ?? d.outbox.retentionMs, 0, 365 * DAY),
+      redeliverOnStartupMs: check.int(
+        'outbox.redeliverOnStartupMs',
+        outbox.redeliverOnStartupMs ?? d.outbox.redeliverOnStartupMs,
+        0,
+        30 * DAY,
+      ),
+    },
+    consumer: {
+      enabled: check.bool('consumer.enabled', consumer.enabled ?? d.consumer.enabled),
+      groupId: check.name('consumer.groupId', consumer.groupId ?? serviceId),
+      fromBeginning: check.bool('consumer.fromBeginning', consumer.fromBeginning ?? d.consumer.fromBeginning),
+      maxBatchSize: check.int('consumer.maxBatchSize', consumer.maxBatchSize ?? d.consumer.maxBatchSize, 1, 10_000),
+      concurrency: check.int('consumer.concurrency', consumer.concurrency ?? d.consumer.concurrency, 1, 1000),
+      partitionsConcurrently: check.int(
+        'consumer.partitionsConcurrently',
+        consumer.partitionsConcurrently ?? d.consumer.partitionsConcurrently,
+        1,
+        1000,
+      ),
+      retry: check.retry('consumer.retry', { ...d.consumer.retry, ...consumer.retry }),
+    },
+    topics: {
+      partitions: check.int('topics.partitions', topics.partitions ?? d.topics.partitions, 1, 10_000),
+      replicationFactor: check.int(
+        'topics.replicationFactor',
+        topics.replicationFactor ?? d.topics.replicationFactor,
+        1,
+        100,
+      ),
+      naming: check.fn('topics.naming', topics.naming ?? ((type: string) => type)),
+    },
+    inbox: {
+      retentionMs: check.int(
+        'inbox.retentionMs',
+        options.inbox?.retentionMs ?? d.inbox.retentionMs,
+        60 * SECOND,
+        3650 * DAY,
+      ),
+    },
+    codec: {
+      maxMessageBytes: check.int(
+        'codec.maxMessageBytes',
+        options.codec?.maxMessageBytes ?? d.codec.maxMessageBytes,
+        1,
+        100 * 1024 * 1024,
+      ),
+    },
+    interceptors: check.interceptors(options.interceptors ?? []),
+    shutdownTimeoutMs: check.int(
+      'shutdownTimeoutMs',
+      options.shutdownTimeoutMs ?? d.shutdownTimeoutMs,
+      0,
+      10 * 60 * SECOND,
+    ),
+  };
+  return resolved;
+}
+
+class OptionChecker {
+  name(path: string, value: unknown): string {
+    if (typeof value !== 'string' || !NAME_PATTERN.test(value)) {
+      throw this.error(path, 'a name of letters, digits, ".", "_" or "-" (1 to 200 characters)', value);
+    }
+    return value;
+  }
+
+  optionalString(path: string, value: unknown): string | undefined {
+    if (value === undefined) return undefined;
+    if (typeof value !== 'string' || value.length === 0) throw this.error(path, 'a non-empty string', value);
+    return value;
+  }
+
+  bool(path: string, value: unknown): boolean {
+    if (typeof value !== 'boolean') throw this.error(path, 'true or false', value);
+    return value;
+  }
+
+  int(path: string, value: unknown, min: number, max: number): number {
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+      throw this.error(path, `an integer from ${min} to ${max}`, value);
+    }
+    return value;
+  }
+
+  number(path: string, value: unknown, min: number, max: number): number {
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
+      throw this.error(path, `a number from ${min} to ${max}`, value);
+    }
+    return value;
+  }
+
+  fn<T>(path: string, value: T): T {
+    if (typeof value !== 'function') throw this.error(path, 'a function', value);
+    return value;
+  }
+
+  backoff(path: string, value: BackoffOptions): BackoffOptions {
+    const initialMs = this.int(`${path}.initialMs`, value.initialMs, 0, 24 * 60 * 60 * SECOND);
+    const maxMs = this.int(`${path}.maxMs`, value.maxMs, 0, 24 * 60 * 60 * SECOND);
+    if (maxMs < initialMs) throw this.error(`${path}.maxMs`, `at least ${path}.initialMs (${initialMs})`, maxMs);
+    return {
+      initialMs,
+      maxMs,
+      multiplier: this.number(`${path}.multiplier`, value.multiplier, 1, 100),
+      jitter: this.number(`${path}.jitter`, value.jitter, 0, 1),
+    };
+  }
+
+  retry(path: string, value: RetryOptions): RetryOptions {
+    return {
+      maxRetries: this.int(`${path}.maxRetries`, value.maxRetries, 0, 1000),
+      ...this.backoff(path, value),
+    };
+  }
+
+  transport(value: EventBusModuleOptions['transport']): ResolvedEventBusOptions['transport'] {
+    if (value === undefined) return { type: 'in-memory' };
+    if (value === null || typeof value !== 'object') {
+      throw this.error('transport', "{ type: 'in-memory' } or { type: 'custom', transport }", value);
+    }
+    if (value.type === 'in-memory') return value;
+    if (value.type === 'custom') {
+      const transport = value.transport as unknown as Record<string, unknown> | undefined;
+      for (const method of ['connect', 'ensureTopics', 'send', 'subscribe', 'close']) {
+        if (typeof transport?.[method] !== 'function') {
+          throw this.error(`transport.transport.${method}`, 'a function (an EventTransport)', transport?.[method]);
+        }
+      }
+      return value;
+    }
+    throw this.error('transport.type', '"in-memory" or "custom"', (value as { type?: unknown }).type);
+  }
+
+  interceptors(value: unknown): ResolvedEventBusOptions['interceptors'] {
+    if (!Array.isArray(value)) throw this.error('interceptors', 'an array', value);
+    value.forEach((interceptor, index) => {
+      if (interceptor === null || typeof interceptor !== 'object') {
+        throw this.error(`interceptors[${index}]`, 'an interceptor instance', interceptor);
+      }
+    });
+    return value;
+  }
+
+  private error(path: string, expected: string, got: unknown): EventBusConfigurationError {
+    return new EventBusConfigurationError(invalidOption(path, expected, got));
+  }
+}

@@ -1,0 +1,78 @@
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { EVENT_BUS_RESOLVED_OPTIONS, EVENT_TRANSPORT } from './event-bus.constants';
+import type { ResolvedEventBusOptions } from './interfaces/event-bus-options.interface';
+import type { EventTransport, TopicSpec } from './transports/event-transport.interface';
+import { EventBusConfigurationError } from './errors/event-bus-configuration.error';
+import { entitiesNotRegistered } from './event-bus.messages';
+import { TransactionRunner } from './database/transaction-runner';
+import { EventTypeRegistry } from './envelope/event-type.registry';
+import { EventConsumer } from './consumer/event-consumer';
+import { deadLetterTopic } from './consumer/dead-letter.publisher';
+import { OutboxRelay } from './outbox/outbox.relay';
+import { OutboxCommitSubscriber } from './outbox/outbox-commit.subscriber';
+import { OutboxMessage } from './outbox/outbox-message.entity';
+import { InboxRecord } from './inbox/inbox-record.entity';
+import { EventBusMaintenance } from './event-bus.maintenance';
+
+/**
+ * Starts the bus once the application is wired (topics, consumers, relay) and stops it before
+ * shutdown in the safe order: consumers first (handlers finish and commit), then the relay,
+ * then the transport.
+ */
+@Injectable()
+export class EventBusOrchestrator implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(EventBusOrchestrator.name);
+  private started = false;
+
+  constructor(
+    @Inject(EVENT_BUS_RESOLVED_OPTIONS) private readonly options: ResolvedEventBusOptions,
+    @Inject(EVENT_TRANSPORT) private readonly transport: EventTransport,
+    private readonly db: TransactionRunner,
+    private readonly types: EventTypeRegistry,
+    private readonly consumer: EventConsumer,
+    private readonly relay: OutboxRelay,
+    private readonly commits: OutboxCommitSubscriber,
+    private readonly maintenance: EventBusMaintenance,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.checkEntities();
+    this.commits.onCommit(() => this.relay.wake());
+    const subscribers = this.db.dataSource.subscribers;
+    if (!subscribers.includes(this.commits)) subscribers.push(this.commits);
+
+    await this.transport.connect();
+    await this.transport.ensureTopics(this.topics());
+    if (this.options.consumer.enabled) await this.consumer.start();
+    if (this.options.outbox.enabled) await this.relay.start();
+    this.maintenance.start();
+    this.started = true;
+    this.logger.log(`Event bus of "${this.options.serviceId}" started on the ${this.transport.name} transport`);
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    if (!this.started) return;
+    this.started = false;
+    await this.consumer.stop();
+    await this.relay.stop();
+    await this.maintenance.stop();
+    await this.transport.close();
+    this.logger.log(`Event bus of "${this.options.serviceId}" stopped`);
+  }
+
+  /** Topics of every known event type, plus a dead-letter topic for each consumed one. */
+  private topics(): TopicSpec[] {
+    const { partitions, replicationFactor } = this.options.topics;
+    const names = new Set(this.types.all().map((d) => d.topic));
+    for (const group of this.consumer.plannedGroups()) {
+      for (const topic of group.topics) names.add(deadLetterTopic(topic));
+    }
+    return [...names].sort().map((name) => ({ name, partitions, replicationFactor }));
+  }
+
+  private checkEntities(): void {
+    const dataSource = this.db.dataSource;
+    const missing = [OutboxMessage, InboxRecord].filter((entity) => !dataSource.hasMetadata(entity)).map((e) => e.name);
+    if (missing.length > 0) throw new EventBusConfigurationError(entitiesNotRegistered(missing));
+  }
+}

@@ -1,0 +1,150 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { v7 as uuidv7 } from 'uuid';
+import { CE_HEADERS, EVENT_BUS_RESOLVED_OPTIONS } from './event-bus.constants';
+import { PublishError } from './errors/publish.error';
+import { missingEventMetadata, noTransaction } from './event-bus.messages';
+import type { ResolvedEventBusOptions } from './interfaces/event-bus-options.interface';
+import type { OutgoingEvent } from './interfaces/event-bus-interceptor.interface';
+import { EventTypeRegistry } from './envelope/event-type.registry';
+import { CloudEventCodec } from './envelope/cloud-event.codec';
+import { TransactionRunner } from './database/transaction-runner';
+import { InterceptorChain } from './interceptors/interceptor-chain';
+import { OutboxStore } from './outbox/outbox.store';
+import { OutboxMessage } from './outbox/outbox-message.entity';
+import { OutboxCommitSubscriber } from './outbox/outbox-commit.subscriber';
+import { EventBusConfigurationError } from './errors/event-bus-configuration.error';
+
+const MAX_KEY_LENGTH = 255;
+const HEADER_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
+
+export interface PublishOptions {
+  /** Write through this transaction instead of the ambient `@Transactional()` one. */
+  manager?: EntityManager;
+  /** With no transaction around, open one just for the outbox rows. */
+  newTransaction?: boolean;
+  /** Overrides the `@Event({ key })` partition key. */
+  key?: string | null;
+  /** Deliver to this service only; other services skip the event. */
+  destination?: string;
+  /** Extra record headers (names of letters, digits, `_`, `.`, `-`). */
+  headers?: Record<string, string>;
+  correlationId?: string;
+}
+
+export interface PublishedEvent {
+  id: string;
+  type: string;
+  topic: string;
+  key: string | null;
+}
+
+/**
+ * Publishes events through the transactional outbox: `publish()` writes rows in your
+ * transaction and returns; the relay sends them once the transaction commits. A rolled-back
+ * transaction publishes nothing.
+ *
+ * @example
+ * @Transactional()
+ * async register(dto: RegisterDto) {
+ *   const user = await this.txHost.tx.save(User, dto);
+ *   await this.events.publish(new UserRegistered(user.id, user.email));
+ * }
+ */
+@Injectable()
+export class EventPublisher {
+  constructor(
+    @Inject(EVENT_BUS_RESOLVED_OPTIONS) private readonly options: ResolvedEventBusOptions,
+    private readonly types: EventTypeRegistry,
+    private readonly codec: CloudEventCodec,
+    private readonly db: TransactionRunner,
+    private readonly store: OutboxStore,
+    private readonly interceptors: InterceptorChain,
+    private readonly commits: OutboxCommitSubscriber,
+  ) {}
+
+  async publish(events: object | object[], options: PublishOptions = {}): Promise<PublishedEvent[]> {
+    const list = Array.isArray(events) ? events : [events];
+    if (list.length === 0) return [];
+    const manager = options.manager ?? this.db.ambientManager();
+    if (manager) {
+      if (!manager.queryRunner?.isTransactionActive) throw new PublishError(noTransaction());
+      return this.write(manager, list, options);
+    }
+    if (!options.newTransaction) throw new PublishError(noTransaction());
+    return this.db.run((own) => this.write(own, list, options));
+  }
+
+  private async write(manager: EntityManager, events: object[], options: PublishOptions): Promise<PublishedEvent[]> {
+    const now = new Date();
+    const outgoing: OutgoingEvent[] = [];
+    for (const event of events) outgoing.push(await this.prepare(event, options));
+    const rows = outgoing.map((event) => this.toRow(event, now));
+    await this.store.insert(manager, rows);
+    this.commits.markDirty(manager.queryRunner!);
+    await this.interceptors.afterPublish(outgoing);
+    return outgoing.map(({ id, type, topic, key }) => ({ id, type, topic, key }));
+  }
+
+  private async prepare(event: object, options: PublishOptions): Promise<OutgoingEvent> {
+    if (event === null || typeof event !== 'object') {
+      throw new PublishError('publish() takes event instances (objects of an @Event() class).');
+    }
+    let definition;
+    try {
+      definition = this.types.forClass(event.constructor as new () => object);
+    } catch (error) {
+      if (error instanceof EventBusConfigurationError) {
+        throw new PublishError(missingEventMetadata(event.constructor.name), error);
+      }
+      throw error;
+    }
+    const key = options.key !== undefined ? options.key : (definition.key?.(event) ?? null);
+    if (key !== null && (typeof key !== 'string' || key.length === 0 || key.length > MAX_KEY_LENGTH)) {
+      throw new PublishError(`Event key of "${definition.type}" must be a string of 1 to ${MAX_KEY_LENGTH} characters.`);
+    }
+    const outgoing: OutgoingEvent = {
+      id: uuidv7(),
+      type: definition.type,
+      version: definition.version,
+      key,
+      topic: definition.topic,
+      destination: options.destination ?? null,
+      payload: event,
+      headers: this.headers(options),
+    };
+    await this.interceptors.beforePublish(outgoing);
+    return outgoing;
+  }
+
+  private headers(options: PublishOptions): Record<string, string> {
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(options.headers ?? {})) {
+      if (!HEADER_NAME.test(name) || name.startsWith('ce_') || typeof value !== 'string') {
+        throw new PublishError(`Header "${name}" is not allowed: use a string value and a name not starting with "ce_".`);
+      }
+      headers[name] = value;
+    }
+    if (options.correlationId) headers[CE_HEADERS.correlationId] = options.correlationId;
+    return headers;
+  }
+
+  private toRow(event: OutgoingEvent, now: Date): OutboxMessage {
+    const row = new OutboxMessage();
+    row.id = event.id;
+    row.type = event.type;
+    row.version = event.version;
+    row.key = event.key;
+    row.topic = event.topic;
+    row.destination = event.destination;
+    row.payload = this.codec.serialize(event.type, event.payload);
+    row.headers = JSON.stringify(event.headers);
+    row.status = 'pending';
+    row.attempts = 0;
+    row.nextAttemptAt = now;
+    row.lastError = null;
+    row.createdAt = now;
+    row.publishedAt = null;
+    return row;
+  }
+}

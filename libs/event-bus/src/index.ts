@@ -1,0 +1,85 @@
+export { EventBusModule } from './event-bus.module';
+export type { EventBusFeatureOptions } from './event-bus.module';
+export { EVENT_BUS_MODULE_OPTIONS } from './event-bus.module-definition';
+export { EVENT_BUS_DEFAULTS, resolveEventBusOptions } from './event-bus.options';
+export { EventPublisher } from './event-bus.publisher';
+export type { PublishOptions, PublishedEvent } from './event-bus.publisher';
+export { EVENT_BUS_ENTITIES, EVENT_BUS_MIGRATIONS } from './event-bus.entities';
+export {
+  CE_HEADERS,
+  DLQ_HEADERS,
+  DEAD_LETTER_SUFFIX,
+  EVENT_BUS_RESOLVED_OPTIONS,
+  EVENT_TRANSPORT,
+} from './event-bus.constants';
+
+export { Event } from './decorators/event.decorator';
+export type { EventOptions } from './decorators/event.decorator';
+export { EventSubscribe } from './decorators/event-subscribe.decorator';
+export type { EventSubscribeOptions } from './decorators/event-subscribe.decorator';
+export { Upcaster } from './decorators/upcaster.decorator';
+export type { EventUpcaster, UpcasterMetadata } from './decorators/upcaster.decorator';
+export { EventInterceptor } from './decorators/event-interceptor.decorator';
+export type { EventInterceptorOptions } from './decorators/event-interceptor.decorator';
+
+export type {
+  EventBusModuleOptions,
+  ResolvedEventBusOptions,
+  TransportOptions,
+  InMemoryTransportOptions,
+  CustomTransportOptions,
+  OutboxOptions,
+  ConsumerOptions,
+  RetryOptions,
+  TopicOptions,
+  InboxOptions,
+  CodecOptions,
+} from './interfaces/event-bus-options.interface';
+export type { EventContext } from './interfaces/event-context.interface';
+export type {
+  EventBusInterceptor,
+  OutgoingEvent,
+  SentEvent,
+  ProcessOutcome,
+  ProcessStatus,
+  ProcessInvocation,
+} from './interfaces/event-bus-interceptor.interface';
+
+export { EventTypeRegistry } from './envelope/event-type.registry';
+export type { EventDefinition } from './envelope/event-type.registry';
+export { CloudEventCodec } from './envelope/cloud-event.codec';
+export type { EventEnvelope } from './envelope/event-envelope.interface';
+
+export { OutboxMessage } from './outbox/outbox-message.entity';
+export type { OutboxStatus } from './outbox/outbox-message.entity';
+export { OutboxStore } from './outbox/outbox.store';
+export type { OutboxCounts } from './outbox/outbox.store';
+export { OutboxRelay } from './outbox/outbox.relay';
+export { InboxRecord } from './inbox/inbox-record.entity';
+export { InboxConsumer } from './inbox/inbox.consumer';
+export { EventConsumer } from './consumer/event-consumer';
+export { deadLetterTopic } from './consumer/dead-letter.publisher';
+export { InterceptorChain } from './interceptors/interceptor-chain';
+export { TransactionRunner } from './database/transaction-runner';
+
+export type {
+  EventTransport,
+  OutgoingRecord,
+  IncomingRecord,
+  RecordBatch,
+  BatchHandler,
+  SubscribeOptions,
+  TransportSubscription,
+  TopicSpec,
+  RecordHeaders,
+} from './transports/event-transport.interface';
+export { InMemoryTransport } from './transports/in-memory/in-memory.transport';
+export { InMemoryBroker } from './transports/in-memory/in-memory-broker';
+export type { InMemoryBrokerOptions, OverflowPolicy } from './transports/in-memory/in-memory-broker';
+
+export { EventBusError, isNonRetriable } from './errors/event-bus.error';
+export { EventBusConfigurationError } from './errors/event-bus-configuration.error';
+export { InvalidEventError } from './errors/invalid-event.error';
+export type { InvalidEventReason } from './errors/invalid-event.error';
+export { PublishError } from './errors/publish.error';
+export { TransportError, BackpressureError } from './errors/transport.error';

@@ -1,0 +1,82 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { EVENT_BUS_RESOLVED_OPTIONS } from '../event-bus.constants';
+import type {
+  EventBusInterceptor,
+  OutgoingEvent,
+  ProcessInvocation,
+  ProcessOutcome,
+  SentEvent,
+} from '../interfaces/event-bus-interceptor.interface';
+import type { ResolvedEventBusOptions } from '../interfaces/event-bus-options.interface';
+
+/**
+ * Runs interceptors in their defined order (see `EventBusInterceptor`). Discovered interceptors
+ * come first, sorted by `order`; instances from the module options follow.
+ */
+@Injectable()
+export class InterceptorChain {
+  private readonly logger = new Logger(InterceptorChain.name);
+  private interceptors: EventBusInterceptor[] = [];
+
+  constructor(@Inject(EVENT_BUS_RESOLVED_OPTIONS) private readonly options: ResolvedEventBusOptions) {
+    this.interceptors = [...options.interceptors];
+  }
+
+  /** Called once by the explorer with the discovered interceptors, already sorted. */
+  setDiscovered(discovered: EventBusInterceptor[]): void {
+    this.interceptors = [...discovered, ...this.options.interceptors];
+  }
+
+  /** Adds an interceptor at the end (used by the testing helpers). */
+  add(interceptor: EventBusInterceptor): void {
+    this.interceptors.push(interceptor);
+  }
+
+  async beforePublish(event: OutgoingEvent): Promise<void> {
+    for (const i of this.interceptors) if (i.beforePublish) await i.beforePublish(event);
+  }
+
+  async afterPublish(events: readonly OutgoingEvent[]): Promise<void> {
+    for (const i of [...this.interceptors].reverse()) {
+      if (!i.afterPublish) continue;
+      try {
+        await i.afterPublish(events);
+      } catch (error) {
+        this.observerFailed('afterPublish', error);
+      }
+    }
+  }
+
+  aroundProcess(invocation: ProcessInvocation, handler: () => Promise<void>): Promise<void> {
+    const wrapping = this.interceptors.filter((i) => i.aroundProcess);
+    const call = (index: number): Promise<void> =>
+      index === wrapping.length
+        ? handler()
+        : wrapping[index].aroundProcess!(invocation, () => call(index + 1));
+    return call(0);
+  }
+
+  sent(events: readonly SentEvent[]): void {
+    for (const i of this.interceptors) {
+      try {
+        i.onSent?.(events);
+      } catch (error) {
+        this.observerFailed('onSent', error);
+      }
+    }
+  }
+
+  outcome(outcome: ProcessOutcome): void {
+    for (const i of this.interceptors) {
+      try {
+        i.onOutcome?.(outcome);
+      } catch (error) {
+        this.observerFailed('onOutcome', error);
+      }
+    }
+  }
+
+  private observerFailed(hook: string, error: unknown): void {
+    this.logger.warn(`Interceptor ${hook} threw; ignored: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}

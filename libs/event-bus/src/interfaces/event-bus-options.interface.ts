@@ -1,0 +1,115 @@
+import type { EventTransport } from '../transports/event-transport.interface';
+import type { InMemoryBroker } from '../transports/in-memory/in-memory-broker';
+import type { EventBusInterceptor } from './event-bus-interceptor.interface';
+import type { BackoffOptions } from '../util/backoff';
+
+export interface InMemoryTransportOptions {
+  type: 'in-memory';
+  /** Share one broker between applications of a process; the process-wide default otherwise. */
+  broker?: InMemoryBroker;
+}
+
+export interface CustomTransportOptions {
+  type: 'custom';
+  transport: EventTransport;
+}
+
+export type TransportOptions = InMemoryTransportOptions | CustomTransportOptions;
+
+export interface RetryOptions extends BackoffOptions {
+  /** Retries after the first attempt before the record goes to the dead-letter topic. */
+  maxRetries: number;
+}
+
+export interface OutboxOptions {
+  /** Run the relay in this instance (false for instances that only publish). */
+  enabled: boolean;
+  /** Rows claimed and sent together. */
+  batchSize: number;
+  /** Fallback poll when no wake-up arrives (other instances, backoff expiry). */
+  pollIntervalMs: number;
+  /** Send attempts before a row is marked `failed`. */
+  maxAttempts: number;
+  backoff: BackoffOptions;
+  /** Published rows are deleted after this long. */
+  retentionMs: number;
+  /**
+   * With a transport that keeps nothing across restarts (in-memory), rows published within
+   * this window are sent again at startup; the consumers' inbox absorbs the duplicates.
+   */
+  redeliverOnStartupMs: number;
+}
+
+export interface ConsumerOptions {
+  /** Consume in this instance (false for instances that only publish). */
+  enabled: boolean;
+  /** Consumer group of handlers that name none; the service id by default. */
+  groupId: string;
+  /** Where a new group starts: the oldest retained record (true) or new records only. */
+  fromBeginning: boolean;
+  /** Records fetched from one partition at a time (bounds memory). */
+  maxBatchSize: number;
+  /** Records of one partition processed at once, never two of the same key. */
+  concurrency: number;
+  /** Partitions processed at once. */
+  partitionsConcurrently: number;
+  retry: RetryOptions;
+}
+
+export interface TopicOptions {
+  partitions: number;
+  replicationFactor: number;
+  /** Topic of an event type; the type itself by default. Dead letters go to `<topic>.dlq`. */
+  naming: (eventType: string) => string;
+}
+
+export interface InboxOptions {
+  /** Inbox rows are kept this long; longer than any redelivery can take. */
+  retentionMs: number;
+}
+
+export interface CodecOptions {
+  /** Largest payload accepted, in bytes, on publish and on receipt. */
+  maxMessageBytes: number;
+}
+
+type DeepPartial<T> = {
+  [K in keyof T]?: T[K] extends (...args: never[]) => unknown
+    ? T[K]
+    : T[K] extends object
+      ? DeepPartial<T[K]>
+      : T[K];
+};
+
+/** Options of `EventBusModule.forRoot()`. Only `serviceId` is required. */
+export interface EventBusModuleOptions {
+  /** Identifies this service: the CloudEvents `source` and the default consumer group. */
+  serviceId: string;
+  /** The broker; the in-memory transport by default. */
+  transport?: TransportOptions;
+  /** Name of the TypeORM DataSource holding the outbox and inbox tables. */
+  dataSource?: string;
+  outbox?: DeepPartial<OutboxOptions>;
+  consumer?: DeepPartial<ConsumerOptions>;
+  topics?: DeepPartial<TopicOptions>;
+  inbox?: DeepPartial<InboxOptions>;
+  codec?: DeepPartial<CodecOptions>;
+  /** Interceptor instances, run after those found through `@EventBusInterceptor()`. */
+  interceptors?: EventBusInterceptor[];
+  /** Longest wait for in-flight handlers and sends at shutdown. */
+  shutdownTimeoutMs?: number;
+}
+
+/** Options after defaults were applied and every value was checked. */
+export interface ResolvedEventBusOptions {
+  serviceId: string;
+  transport: TransportOptions;
+  dataSource: string | undefined;
+  outbox: OutboxOptions;
+  consumer: ConsumerOptions;
+  topics: TopicOptions;
+  inbox: InboxOptions;
+  codec: CodecOptions;
+  interceptors: EventBusInterceptor[];
+  shutdownTimeoutMs: number;
+}

@@ -1,0 +1,58 @@
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+
+export type OutboxStatus = 'pending' | 'published' | 'failed';
+
+/**
+ * One event waiting for (or done with) its trip to the broker. Written in the publisher's
+ * transaction, so it exists exactly when the business change does.
+ */
+@Entity({ name: 'event_outbox' })
+@Index('event_outbox_pending_idx', ['id'], { where: "status = 'pending'" })
+@Index('event_outbox_pending_key_idx', ['key', 'id'], { where: "status = 'pending'" })
+@Index('event_outbox_status_published_idx', ['status', 'publishedAt'])
+export class OutboxMessage {
+  /** UUIDv7: time-ordered, so id order is publish order. Also the CloudEvents id. */
+  @PrimaryColumn({ type: 'varchar', length: 36 })
+  id!: string;
+
+  @Column({ type: 'varchar', length: 200 })
+  type!: string;
+
+  @Column({ type: 'integer' })
+  version!: number;
+
+  @Column({ type: 'varchar', length: 255, nullable: true })
+  key!: string | null;
+
+  @Column({ type: 'varchar', length: 249 })
+  topic!: string;
+
+  @Column({ type: 'varchar', length: 200, nullable: true })
+  destination!: string | null;
+
+  /** The JSON payload as sent. */
+  @Column({ type: 'text' })
+  payload!: string;
+
+  /** JSON object of extra record headers (trace context, correlation id, user headers). */
+  @Column({ type: 'text' })
+  headers!: string;
+
+  @Column({ type: 'varchar', length: 16, default: 'pending' })
+  status!: OutboxStatus;
+
+  @Column({ type: 'integer', default: 0 })
+  attempts!: number;
+
+  @Column({ name: 'next_attempt_at', type: Date })
+  nextAttemptAt!: Date;
+
+  @Column({ name: 'last_error', type: 'text', nullable: true })
+  lastError!: string | null;
+
+  @Column({ name: 'created_at', type: Date })
+  createdAt!: Date;
+
+  @Column({ name: 'published_at', type: Date, nullable: true })
+  publishedAt!: Date | null;
+}

@@ -1,0 +1,188 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { EVENT_BUS_RESOLVED_OPTIONS, EVENT_TRANSPORT } from '../event-bus.constants';
+import type { ResolvedEventBusOptions } from '../interfaces/event-bus-options.interface';
+import type { EventTransport, OutgoingRecord } from '../transports/event-transport.interface';
+import { CloudEventCodec } from '../envelope/cloud-event.codec';
+import { TransactionRunner } from '../database/transaction-runner';
+import { InterceptorChain } from '../interceptors/interceptor-chain';
+import { isNonRetriable } from '../errors/event-bus.error';
+import { Signal } from '../util/signal';
+import { sleep } from '../util/sleep';
+import { OutboxMessage } from './outbox-message.entity';
+import { OutboxStore } from './outbox.store';
+import sjson from 'secure-json-parse';
+
+const ERROR_PAUSE_MS = 1000;
+
+/**
+ * Moves committed outbox rows to the broker. Woken right after a transaction that published
+ * commits, and by a slow poll otherwise. Sends each claimed batch as one transport call, then
+ * marks the rows published; a crash in between sends them again, and the consumers' inbox
+ * absorbs the duplicate.
+ */
+@Injectable()
+export class OutboxRelay {
+  private readonly logger = new Logger(OutboxRelay.name);
+  private readonly wakeUp = new Signal();
+  private readonly stopping = new AbortController();
+  private readonly ensuredTopics = new Set<string>();
+  private loop?: Promise<void>;
+  private running = false;
+
+  constructor(
+    @Inject(EVENT_BUS_RESOLVED_OPTIONS) private readonly options: ResolvedEventBusOptions,
+    @Inject(EVENT_TRANSPORT) private readonly transport: EventTransport,
+    private readonly store: OutboxStore,
+    private readonly codec: CloudEventCodec,
+    private readonly db: TransactionRunner,
+    private readonly interceptors: InterceptorChain,
+  ) {}
+
+  async start(): Promise<void> {
+    if (this.running) return;
+    if (!this.transport.durable && this.options.outbox.redeliverOnStartupMs > 0) {
+      const since = new Date(Date.now() - this.options.outbox.redeliverOnStartupMs);
+      const requeued = await this.store.requeuePublishedSince(since);
+      if (requeued > 0) {
+        this.logger.log(`Re-sending ${requeued} recently published events: the ${this.transport.name} transport keeps nothing across restarts`);
+      }
+    }
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** Asks the relay to look for due rows now. */
+  wake(): void {
+    this.wakeUp.notify();
+  }
+
+  /** Finishes the batch in progress, then stops. */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    this.stopping.abort();
+    this.wakeUp.notify();
+    await this.loop;
+  }
+
+  /** Claims, sends and marks one batch; returns how many rows it handled. */
+  async relayOnce(): Promise<number> {
+    return this.db.dialect === 'postgres' ? this.relayLocked() : this.relaySingleWriter();
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      let handled = 0;
+      try {
+        handled = await this.relayOnce();
+      } catch (error) {
+        this.logger.error(`Outbox relay iteration failed: ${describe(error)}`);
+        await sleep(ERROR_PAUSE_MS, this.stopping.signal);
+      }
+      if (!this.running) break;
+      if (handled < this.options.outbox.batchSize) await this.wakeUp.wait(this.options.outbox.pollIntervalMs);
+    }
+  }
+
+  /** PostgreSQL: the claim's row locks are held through the send, so instances never overlap. */
+  private relayLocked(): Promise<number> {
+    return this.db.dataSource.transaction(async (manager) => {
+      const rows = await this.store.claimDue(manager, this.options.outbox.batchSize, new Date());
+      if (rows.length === 0) return 0;
+      const { sent, failed } = await this.send(rows);
+      const now = new Date();
+      await this.store.markPublished(manager, sent.map((r) => r.id), now);
+      for (const [error, group] of failed) await this.store.markAttemptFailed(manager, group, error, now);
+      this.report(sent, now);
+      return rows.length;
+    });
+  }
+
+  /**
+   * SQLite: one writer, so no locks to hold; the rows are read inside a transaction turn (where no
+   * other transaction's uncommitted rows are visible) and the send happens outside it, so a send
+   * waiting on a full in-memory topic never blocks the consumers that would drain it.
+   */
+  private async relaySingleWriter(): Promise<number> {
+    const rows = await this.db.dataSource.transaction((manager) =>
+      this.store.claimDue(manager, this.options.outbox.batchSize, new Date()),
+    );
+    if (rows.length === 0) return 0;
+    const { sent, failed } = await this.send(rows);
+    const now = new Date();
+    await this.db.dataSource.transaction(async (manager) => {
+      await this.store.markPublished(manager, sent.map((r) => r.id), now);
+      for (const [error, group] of failed) await this.store.markAttemptFailed(manager, group, error, now);
+    });
+    this.report(sent, now);
+    return rows.length;
+  }
+
+  /**
+   * Sends all rows as one batch. If the broker refuses the batch for a reason a retry cannot
+   * fix (a record too large, say), sends them one by one so one bad row does not hold the rest.
+   */
+  private async send(rows: OutboxMessage[]): Promise<{ sent: OutboxMessage[]; failed: Map<unknown, OutboxMessage[]> }> {
+    try {
+      await this.ensureTopics(rows);
+      await this.transport.send(rows.map((row) => this.encode(row)));
+      return { sent: rows, failed: new Map() };
+    } catch (error) {
+      if (rows.length === 1 || !isNonRetriable(error)) {
+        this.logger.warn(`Sending ${rows.length} outbox rows failed; will retry: ${describe(error)}`);
+        return { sent: [], failed: new Map([[error, rows]]) };
+      }
+    }
+    const sent: OutboxMessage[] = [];
+    const failed = new Map<unknown, OutboxMessage[]>();
+    for (const row of rows) {
+      try {
+        await this.transport.send([this.encode(row)]);
+        sent.push(row);
+      } catch (error) {
+        this.logger.warn(`Sending outbox row ${row.id} (${row.type}) failed: ${describe(error)}`);
+        failed.set(error, [row]);
+      }
+    }
+    return { sent, failed };
+  }
+
+  /** Events published without being registered at startup still need their topic. */
+  private async ensureTopics(rows: OutboxMessage[]): Promise<void> {
+    const missing = [...new Set(rows.map((r) => r.topic))].filter((t) => !this.ensuredTopics.has(t));
+    if (missing.length === 0) return;
+    const { partitions, replicationFactor } = this.options.topics;
+    await this.transport.ensureTopics(missing.map((name) => ({ name, partitions, replicationFactor })));
+    for (const topic of missing) this.ensuredTopics.add(topic);
+  }
+
+  private encode(row: OutboxMessage): OutgoingRecord {
+    return this.codec.encode({
+      id: row.id,
+      type: row.type,
+      version: row.version,
+      key: row.key,
+      topic: row.topic,
+      destination: row.destination,
+      payload: row.payload,
+      headers: sjson.parse(row.headers) as Record<string, string>,
+      createdAt: row.createdAt,
+    });
+  }
+
+  private report(sent: OutboxMessage[], now: Date): void {
+    if (sent.length === 0) return;
+    this.interceptors.sent(
+      sent.map((row) => ({
+        id: row.id,
+        type: row.type,
+        topic: row.topic,
+        latencyMs: now.getTime() - row.createdAt.getTime(),
+      })),
+    );
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}

@@ -1,0 +1,145 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Brackets, EntityManager, In, LessThan } from 'typeorm';
+import { EVENT_BUS_RESOLVED_OPTIONS } from '../event-bus.constants';
+import type { ResolvedEventBusOptions } from '../interfaces/event-bus-options.interface';
+import { TransactionRunner } from '../database/transaction-runner';
+import { backoffDelay } from '../util/backoff';
+import { OutboxMessage } from './outbox-message.entity';
+
+const MAX_ERROR_LENGTH = 2000;
+
+export interface OutboxCounts {
+  pending: number;
+  failed: number;
+  oldestPendingAt: Date | null;
+}
+
+/** Every query the outbox needs, for PostgreSQL and SQLite. */
+@Injectable()
+export class OutboxStore {
+  constructor(
+    @Inject(EVENT_BUS_RESOLVED_OPTIONS) private readonly options: ResolvedEventBusOptions,
+    private readonly db: TransactionRunner,
+  ) {}
+
+  async insert(manager: EntityManager, rows: OutboxMessage[]): Promise<void> {
+    // Chunked: SQLite and PostgreSQL both cap the number of bound parameters per statement.
+    for (let i = 0; i < rows.length; i += 500) {
+      await manager.insert(OutboxMessage, rows.slice(i, i + 500));
+    }
+  }
+
+  /**
+   * Due pending rows in id order. On PostgreSQL the rows are locked (`FOR UPDATE SKIP LOCKED`)
+   * until `manager`'s transaction ends, so other relay instances take other rows.
+   */
+  async claimDue(manager: EntityManager, limit: number, now: Date): Promise<OutboxMessage[]> {
+    const query = manager
+      .getRepository(OutboxMessage)
+      .createQueryBuilder('o')
+      .where('o.status = :status', { status: 'pending' })
+      .andWhere('o.nextAttemptAt <= :now', { now })
+      .orderBy('o.id', 'ASC')
+      .limit(limit);
+    if (this.db.dialect === 'postgres') query.setLock('pessimistic_write').setOnLocked('skip_locked');
+    const rows = await query.getMany();
+    return this.keepKeyOrder(manager, rows);
+  }
+
+  /**
+   * Drops claimed rows that an older pending row of the same key must precede: one waiting for
+   * its retry, or one another relay instance holds. Sending them now would reorder the key.
+   */
+  private async keepKeyOrder(manager: EntityManager, rows: OutboxMessage[]): Promise<OutboxMessage[]> {
+    const keys = [...new Set(rows.map((r) => r.key).filter((k): k is string => k !== null))];
+    if (keys.length === 0) return rows;
+    const blockers: Array<{ key: string; first: string }> = await manager
+      .getRepository(OutboxMessage)
+      .createQueryBuilder('o')
+      .select('o.key', 'key')
+      .addSelect('MIN(o.id)', 'first')
+      .where('o.status = :status', { status: 'pending' })
+      .andWhere('o.key IN (:...keys)', { keys })
+      .andWhere('o.id NOT IN (:...ids)', { ids: rows.map((r) => r.id) })
+      .groupBy('o.key')
+      .getRawMany();
+    if (blockers.length === 0) return rows;
+    const firstOther = new Map(blockers.map((b) => [b.key, b.first]));
+    return rows.filter((row) => {
+      const blocker = row.key === null ? undefined : firstOther.get(row.key);
+      return blocker === undefined || row.id < blocker;
+    });
+  }
+
+  async markPublished(manager: EntityManager, ids: string[], now: Date): Promise<void> {
+    if (ids.length === 0) return;
+    await manager
+      .createQueryBuilder()
+      .update(OutboxMessage)
+      .set({ status: 'published', publishedAt: now, lastError: null })
+      .where({ id: In(ids) })
+      .execute();
+  }
+
+  /** Counts a failed send: backs off, or marks the row `failed` after `outbox.maxAttempts`. */
+  async markAttemptFailed(manager: EntityManager, rows: OutboxMessage[], error: unknown, now: Date): Promise<void> {
+    const message = (error instanceof Error ? `${error.name}: ${error.message}` : String(error)).slice(
+      0,
+      MAX_ERROR_LENGTH,
+    );
+    const { maxAttempts, backoff } = this.options.outbox;
+    for (const row of rows) {
+      const attempts = row.attempts + 1;
+      const failed = attempts >= maxAttempts;
+      await manager.update(OutboxMessage, { id: row.id }, {
+        attempts,
+        lastError: message,
+        status: failed ? 'failed' : 'pending',
+        nextAttemptAt: new Date(now.getTime() + (failed ? 0 : backoffDelay(attempts, backoff))),
+      });
+    }
+  }
+
+  /** Puts `failed` rows (all, or the given ids) back in line with a fresh attempt budget. */
+  async retryFailed(ids?: string[]): Promise<number> {
+    const result = await this.db.dataSource
+      .createQueryBuilder()
+      .update(OutboxMessage)
+      .set({ status: 'pending', attempts: 0, nextAttemptAt: new Date() })
+      .where('status = :failed', { failed: 'failed' })
+      .andWhere(ids ? { id: In(ids) } : '1 = 1')
+      .execute();
+    return result.affected ?? 0;
+  }
+
+  /** Sends again what was published since `since` (for transports that forget on restart). */
+  async requeuePublishedSince(since: Date): Promise<number> {
+    return this.db.run(async (manager) => {
+      const result = await manager
+        .createQueryBuilder()
+        .update(OutboxMessage)
+        .set({ status: 'pending', nextAttemptAt: new Date() })
+        .where('status = :published', { published: 'published' })
+        .andWhere(new Brackets((w) => w.where('published_at >= :since', { since })))
+        .execute();
+      return result.affected ?? 0;
+    });
+  }
+
+  async deletePublishedBefore(cutoff: Date): Promise<number> {
+    return this.db.run(async (manager) => {
+      const result = await manager.delete(OutboxMessage, { status: 'published', publishedAt: LessThan(cutoff) });
+      return result.affected ?? 0;
+    });
+  }
+
+  async counts(): Promise<OutboxCounts> {
+    const repo = this.db.dataSource.getRepository(OutboxMessage);
+    const [pending, failed, oldest] = await Promise.all([
+      repo.count({ where: { status: 'pending' } }),
+      repo.count({ where: { status: 'failed' } }),
+      repo.findOne({ where: { status: 'pending' }, order: { id: 'ASC' } }),
+    ]);
+    return { pending, failed, oldestPendingAt: oldest?.createdAt ?? null };
+  }
+}

@@ -1,0 +1,80 @@
+/** Headers travel as strings; binary header values are not used by the bus. */
+export type RecordHeaders = Record<string, string>;
+
+/** A record to send. `key` picks the partition: records with one key keep their order. */
+export interface OutgoingRecord {
+  topic: string;
+  key: string | null;
+  value: Buffer;
+  headers: RecordHeaders;
+}
+
+/** A record as received, with its position in the log. */
+export interface IncomingRecord {
+  topic: string;
+  partition: number;
+  /** Offset as a decimal string (Kafka offsets are 64-bit). */
+  offset: string;
+  key: string | null;
+  value: Buffer;
+  headers: RecordHeaders;
+  /** Broker timestamp, milliseconds since the epoch. */
+  timestamp: number;
+}
+
+/** Records of one partition, handed to the consumer in log order. */
+export interface RecordBatch {
+  readonly topic: string;
+  readonly partition: number;
+  readonly records: readonly IncomingRecord[];
+  /** Keeps the group membership alive during long work. */
+  heartbeat(): Promise<void>;
+  /** False once the partition was revoked or the subscription is stopping. */
+  isActive(): boolean;
+  /** Commits `nextOffset` (the offset of the next record to read) for this partition. */
+  commit(nextOffset: string): Promise<void>;
+}
+
+export type BatchHandler = (batch: RecordBatch) => Promise<void>;
+
+export interface SubscribeOptions {
+  groupId: string;
+  topics: string[];
+  /** Where a group with no committed offset starts. */
+  fromBeginning: boolean;
+  /** Upper bound of records handed over in one batch. */
+  maxBatchSize: number;
+  /** How many partitions are processed at once. */
+  partitionsConcurrently: number;
+}
+
+export interface TransportSubscription {
+  /** Stops fetching a partition (records in hand stay valid). */
+  pause(topic: string, partition: number): void;
+  resume(topic: string, partition: number): void;
+  /** Stops fetching, waits for batches in progress, and leaves the group. */
+  close(): Promise<void>;
+}
+
+export interface TopicSpec {
+  name: string;
+  partitions: number;
+  replicationFactor: number;
+}
+
+/**
+ * What the bus needs from a broker. Kafka and the in-memory transport implement it; another
+ * client can replace kafkajs by implementing this interface.
+ */
+export interface EventTransport {
+  /** Human-readable name used in logs and health output. */
+  readonly name: string;
+  /** False when records do not survive a process restart (the in-memory transport). */
+  readonly durable: boolean;
+  connect(): Promise<void>;
+  ensureTopics(topics: TopicSpec[]): Promise<void>;
+  /** Sends records; resolves once the broker has accepted all of them. */
+  send(records: OutgoingRecord[]): Promise<void>;
+  subscribe(options: SubscribeOptions, handler: BatchHandler): Promise<TransportSubscription>;
+  close(): Promise<void>;
+}
