@@ -7,11 +7,12 @@ const moduleNameMapper = {
 };
 
 const transform = {
-  '^.+\\.ts$': ['ts-jest', { isolatedModules: true, tsconfig: '<rootDir>/tsconfig.json' }],
+  '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }],
 };
 
 /** @type {import('jest').Config} */
 module.exports = {
+  testTimeout: 120000,
   projects: [
     {
       displayName: 'unit',

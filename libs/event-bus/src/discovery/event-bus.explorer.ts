@@ -39,9 +39,10 @@ export class EventBusExplorer implements OnModuleInit {
   onModuleInit(): void {
     const interceptors: Array<{ order: number; instance: EventBusInterceptor }> = [];
     for (const wrapper of [...this.discovery.getProviders(), ...this.discovery.getControllers()]) {
-      const { instance, metatype } = wrapper;
-      if (!instance || typeof instance !== 'object' || typeof metatype !== 'function') continue;
-      const type = metatype as Type<object>;
+      const { instance } = wrapper;
+      if (!instance || typeof instance !== 'object') continue;
+      // The instance's class, not `metatype`: for factory providers that is the factory.
+      const type = instance.constructor as Type<object>;
 
       const upcaster = this.accessor.getUpcasterMetadata(type);
       if (upcaster) this.upcasters.register(upcaster, instance as EventUpcaster);

@@ -16,20 +16,28 @@ import type { ResolvedEventBusOptions } from '../interfaces/event-bus-options.in
 @Injectable()
 export class InterceptorChain {
   private readonly logger = new Logger(InterceptorChain.name);
+  private discovered: EventBusInterceptor[] = [];
+  private readonly added: EventBusInterceptor[] = [];
   private interceptors: EventBusInterceptor[] = [];
 
   constructor(@Inject(EVENT_BUS_RESOLVED_OPTIONS) private readonly options: ResolvedEventBusOptions) {
-    this.interceptors = [...options.interceptors];
+    this.rebuild();
   }
 
   /** Called once by the explorer with the discovered interceptors, already sorted. */
   setDiscovered(discovered: EventBusInterceptor[]): void {
-    this.interceptors = [...discovered, ...this.options.interceptors];
+    this.discovered = discovered;
+    this.rebuild();
   }
 
-  /** Adds an interceptor at the end (used by the testing helpers). */
+  /** Adds an interceptor after all others (the testing helper uses it). */
   add(interceptor: EventBusInterceptor): void {
-    this.interceptors.push(interceptor);
+    this.added.push(interceptor);
+    this.rebuild();
+  }
+
+  private rebuild(): void {
+    this.interceptors = [...this.discovered, ...this.options.interceptors, ...this.added];
   }
 
   async beforePublish(event: OutgoingEvent): Promise<void> {

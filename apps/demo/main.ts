@@ -1,0 +1,170 @@
+/*
+ * `npm run demo`: both services in one process on SQLite and one in-memory broker. Registers a
+ * few users at user-service and watches order-service build their profiles from the events.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { DynamicModule, INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { getDataSourceToken } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { InboxRecord, InMemoryBroker, OutboxMessage } from '@app/event-bus';
+import { AppModule as UserServiceModule } from '../user-service/src/app.module';
+import { loadUserServiceConfig } from '../user-service/src/config';
+import { AppModule as OrderServiceModule } from '../order-service/src/app.module';
+import { loadOrderServiceConfig } from '../order-service/src/config';
+
+const USERNAMES = ['alice', 'bob', 'carol', 'dave', 'erin'];
+const PROFILE_TIMEOUT_MS = 10_000;
+const POLL_INTERVAL_MS = 10;
+
+interface Service {
+  app: INestApplication;
+  url: string;
+  dataSource: DataSource;
+}
+
+interface HttpAnswer {
+  status: number;
+  body: Record<string, unknown>;
+}
+
+async function main(): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'event-bus-demo-'));
+  const broker = new InMemoryBroker();
+  const services: Service[] = [];
+  try {
+    const env = (file: string) => ({ PORT: '0', DATABASE_URL: join(dir, file) });
+    const users = await start(
+      UserServiceModule.forRoot({ ...loadUserServiceConfig(env('user-service.sqlite')), broker }),
+    );
+    services.push(users);
+    const orders = await start(
+      OrderServiceModule.forRoot({
+        ...loadOrderServiceConfig(env('order-service.sqlite')),
+        broker,
+      }),
+    );
+    services.push(orders);
+    console.log(`user-service at ${users.url}, order-service at ${orders.url}`);
+    console.log(`SQLite files in ${dir}; one in-memory broker between them\n`);
+
+    await showRegistrations(users, orders);
+    await showRejections(users);
+  } finally {
+    for (const { app } of services.reverse()) await app.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function start(module: DynamicModule): Promise<Service> {
+  const app = await NestFactory.create(module, { logger: ['error', 'warn'] });
+  await app.listen(0, '127.0.0.1');
+  const { port } = app.getHttpServer().address() as AddressInfo;
+  return { app, url: `http://127.0.0.1:${port}`, dataSource: app.get(getDataSourceToken()) };
+}
+
+async function showRegistrations(users: Service, orders: Service): Promise<void> {
+  const started = performance.now();
+  const latencies: number[] = [];
+  for (const username of USERNAMES) {
+    const created = await post(users.url, '/users', {
+      username,
+      email: `${username}@example.com`,
+      password: `${username}-secret-password`,
+    });
+    expectStatus(created, 201, `registering ${username}`);
+    const userId = String(created.body.id);
+    await waitForProfile(orders.url, userId);
+
+    const event = await users.dataSource.getRepository(OutboxMessage).findOneBy({ key: userId });
+    if (!event) throw new Error(`No outbox row has the key ${userId}.`);
+    const inbox = await orders.dataSource
+      .getRepository(InboxRecord)
+      .findOneBy({ eventId: event.id });
+    if (!inbox) throw new Error(`order-service's inbox has no row for event ${event.id}.`);
+    const latency = inbox.processedAt.getTime() - event.createdAt.getTime();
+    latencies.push(latency);
+    console.log(
+      `${username.padEnd(6)} user ${userId}  event ${event.id}  published → profile ${latency} ms`,
+    );
+  }
+  const total = Math.round(performance.now() - started);
+  const average = latencies.reduce((sum, ms) => sum + ms, 0) / latencies.length;
+  console.log(
+    `\n${USERNAMES.length} users registered, ${USERNAMES.length} profiles projected in ${total} ms ` +
+      `(published → profile: average ${average.toFixed(1)} ms, slowest ${Math.max(...latencies)} ms)`,
+  );
+}
+
+async function showRejections(users: Service): Promise<void> {
+  const [first] = USERNAMES;
+  const duplicate = await post(users.url, '/users', {
+    username: first,
+    email: `${first}@example.com`,
+    password: 'another-secret-password',
+  });
+  expectStatus(duplicate, 409, 'registering a taken username');
+  console.log(`duplicate "${first}" → ${duplicate.status} ${describe(duplicate.body.message)}`);
+
+  const invalid = await post(users.url, '/users', {
+    username: 'x',
+    email: 'not-an-email',
+    password: 'short',
+  });
+  expectStatus(invalid, 400, 'registering invalid input');
+  console.log(`invalid input    → ${invalid.status} ${describe(invalid.body.message)}`);
+}
+
+async function waitForProfile(baseUrl: string, userId: string): Promise<void> {
+  const deadline = Date.now() + PROFILE_TIMEOUT_MS;
+  for (;;) {
+    const answer = await get(baseUrl, `/profiles/${userId}`);
+    if (answer.status === 200) return;
+    if (answer.status !== 404) expectStatus(answer, 200, `reading the profile of ${userId}`);
+    if (Date.now() > deadline) {
+      throw new Error(`order-service has no profile for ${userId} after ${PROFILE_TIMEOUT_MS} ms.`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, POLL_INTERVAL_MS));
+  }
+}
+
+function post(baseUrl: string, path: string, body: object): Promise<HttpAnswer> {
+  return request(baseUrl + path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+}
+
+function get(baseUrl: string, path: string): Promise<HttpAnswer> {
+  return request(baseUrl + path, { method: 'GET' });
+}
+
+async function request(url: string, init: RequestInit): Promise<HttpAnswer> {
+  const response = await fetch(url, init);
+  const text = await response.text();
+  return { status: response.status, body: text ? (JSON.parse(text) as HttpAnswer['body']) : {} };
+}
+
+function expectStatus(answer: HttpAnswer, status: number, what: string): void {
+  if (answer.status !== status) {
+    throw new Error(
+      `${what} answered ${answer.status} instead of ${status}: ${JSON.stringify(answer.body)}`,
+    );
+  }
+}
+
+function describe(message: unknown): string {
+  return Array.isArray(message) ? message.join('; ') : String(message);
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.log(`Demo failed: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  },
+);

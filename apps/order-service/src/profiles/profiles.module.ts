@@ -1,0 +1,18 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { EventBusModule } from '@app/event-bus';
+import { UserRegistered } from '@app/contracts';
+import { UserProfile } from './user-profile.entity';
+import { ProfileProjector } from './profile.projector';
+import { ProfilesController } from './profiles.controller';
+import { ProfilesService } from './profiles.service';
+
+@Module({
+  imports: [
+    TypeOrmModule.forFeature([UserProfile]),
+    EventBusModule.forFeature({ events: [UserRegistered] }),
+  ],
+  controllers: [ProfilesController],
+  providers: [ProfileProjector, ProfilesService],
+})
+export class ProfilesModule {}

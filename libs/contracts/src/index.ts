@@ -1,0 +1,1 @@
+export { UserRegistered } from './user-registered.event';

@@ -1,0 +1,149 @@
+import { DLQ_HEADERS, InMemoryBroker, OutboxMessage } from '@app/event-bus';
+import { createTestDatabase, DatabaseKind, eventually, TestDatabase } from './support/databases';
+import { Applied, HandlerBehaviour, Item, ItemCreated, newBehaviour } from './support/item-events.fixture';
+import { bootItemApp, ItemApp } from './support/item-app';
+
+const HANDLER_ID = 'ItemProjector.onItemCreated';
+
+describe.each<DatabaseKind>(['sqlite', 'postgres'])('event bus flow on %s', (kind) => {
+  let db: TestDatabase;
+  let broker: InMemoryBroker;
+  let behaviour: HandlerBehaviour;
+  let app: ItemApp | undefined;
+
+  beforeEach(async () => {
+    db = await createTestDatabase(kind);
+    broker = new InMemoryBroker();
+    behaviour = newBehaviour();
+  });
+
+  afterEach(async () => {
+    await app?.close();
+    app = undefined;
+    await db.drop();
+  });
+
+  const applied = (): Promise<Applied[]> => app!.dataSource.getRepository(Applied).find({ order: { id: 'ASC' } });
+
+  it('publishes nothing when the business transaction rolls back', async () => {
+    app = await bootItemApp(db, broker, behaviour);
+    await expect(app.items.create('rolled-back', 1, { failAfterPublish: true })).rejects.toThrow(
+      'business rule failed after publishing',
+    );
+    await app.items.create('committed', 1);
+    await app.helper.waitForHandled(ItemCreated, { where: (e) => e.itemKey === 'committed' });
+
+    const outbox = await app.dataSource.getRepository(OutboxMessage).find();
+    expect(outbox.map((row) => row.key)).toEqual(['committed']);
+    expect(await app.dataSource.getRepository(Item).count()).toBe(1);
+    expect((await applied()).map((a) => a.itemKey)).toEqual(['committed']);
+    expect(app.helper.sent(ItemCreated).map((e) => e.payload.itemKey)).toEqual(['committed']);
+  });
+
+  it('applies an event delivered twice only once', async () => {
+    app = await bootItemApp(db, broker, behaviour);
+    await app.items.create('twice', 1);
+    await app.helper.waitForHandled(ItemCreated);
+
+    // Make the relay send the same row again, as after a crash between send and mark.
+    await app.dataSource.getRepository(OutboxMessage).update({ key: 'twice' }, { status: 'pending' });
+    const duplicate = await app.helper.waitForHandled(ItemCreated, { status: 'duplicate' });
+
+    const rows = await applied();
+    expect(rows).toHaveLength(1);
+    expect(rows[0].eventId).toBe(duplicate.eventId);
+    expect(behaviour.calls).toBe(1);
+  });
+
+  it('applies once a handler that fails twice and then succeeds', async () => {
+    behaviour.shouldFail = (_event, attempt) => attempt <= 2;
+    app = await bootItemApp(db, broker, behaviour);
+    await app.items.create('flaky', 1);
+    const outcome = await app.helper.waitForHandled(ItemCreated);
+
+    expect(outcome.attempt).toBe(3);
+    expect(app.helper.history().map((o) => o.status)).toEqual(['retried', 'retried', 'success']);
+    // The failed attempts' writes rolled back with their inbox rows.
+    expect((await applied()).map((a) => a.attempt)).toEqual([3]);
+  });
+
+  it('dead-letters a record whose handler always fails, and the next event of the key flows', async () => {
+    behaviour.shouldFail = (event) => event.seq === 1;
+    app = await bootItemApp(db, broker, behaviour, { consumer: { retry: { maxRetries: 2 } } });
+    await app.items.create('poisoned', 1);
+    await app.items.create('poisoned', 2);
+    await app.helper.waitForHandled(ItemCreated, { where: (e) => e.seq === 2 });
+
+    const letters = broker.partitions('test.item-created.dlq').flatMap((p) => p.read(0, 100));
+    expect(letters).toHaveLength(1);
+    const headers = letters[0].headers;
+    expect(headers[DLQ_HEADERS.handler]).toBe(HANDLER_ID);
+    expect(headers[DLQ_HEADERS.attempts]).toBe('3');
+    expect(headers[DLQ_HEADERS.errorType]).toBe('Error');
+    expect(headers[DLQ_HEADERS.errorMessage]).toContain('planned failure of poisoned#1');
+    expect(headers[DLQ_HEADERS.originalTopic]).toBe('test.item-created');
+    expect(headers.ce_type).toBe('test.item-created');
+    expect(letters[0].key).toBe('poisoned');
+    expect(JSON.parse(letters[0].value.toString())).toEqual({ itemKey: 'poisoned', seq: 1 });
+    expect((await applied()).map((a) => a.seq)).toEqual([2]);
+  });
+
+  it('keeps order per key while different keys are processed concurrently', async () => {
+    behaviour.delayMs = () => Math.floor(Math.random() * 4);
+    app = await bootItemApp(db, broker, behaviour, { consumer: { concurrency: 8 } });
+    const keys = Array.from({ length: 10 }, (_, i) => `key-${i}`);
+    const perKey = 20;
+    await Promise.all(
+      keys.map(async (key) => {
+        for (let seq = 1; seq <= perKey; seq++) await app!.items.create(key, seq);
+      }),
+    );
+    await app.helper.waitForCount(ItemCreated, keys.length * perKey, { timeoutMs: 60000 });
+
+    const rows = await applied();
+    expect(rows).toHaveLength(keys.length * perKey);
+    for (const key of keys) {
+      expect(rows.filter((r) => r.itemKey === key).map((r) => r.seq)).toEqual(
+        Array.from({ length: perKey }, (_, i) => i + 1),
+      );
+    }
+    // SQLite has one writer, so handlers take turns there; PostgreSQL runs keys side by side.
+    if (kind === 'postgres') expect(behaviour.maxInFlight).toBeGreaterThan(1);
+  });
+
+  it('loses nothing when shut down while handlers run, and applies nothing twice', async () => {
+    behaviour.delayMs = () => 20;
+    app = await bootItemApp(db, broker, behaviour, { consumer: { concurrency: 4 } });
+    const total = 40;
+    for (let seq = 1; seq <= total; seq++) await app.items.create(`key-${seq % 4}`, seq);
+    await eventually(async () => (await applied()).length >= 5, 'the first handlers to finish');
+
+    await app.close();
+    expect(behaviour.inFlight).toBe(0);
+    const beforeRestart = (await countApplied(db, kind)) as number;
+    expect(beforeRestart).toBeLessThan(total);
+
+    app = await bootItemApp(db, broker, behaviour, { consumer: { concurrency: 4 } });
+    await eventually(async () => (await applied()).length >= total, `all ${total} events applied after restart`, 30000);
+    const rows = await applied();
+    expect(rows).toHaveLength(total);
+    expect(new Set(rows.map((r) => r.eventId)).size).toBe(total);
+  });
+});
+
+/** Counts applied rows with a fresh connection, while no app is running. */
+async function countApplied(db: TestDatabase, kind: DatabaseKind): Promise<number> {
+  if (kind === 'sqlite') {
+    const Database = (await import('better-sqlite3')).default;
+    const sqlite = new Database(db.url, { readonly: true });
+    const row = sqlite.prepare('SELECT COUNT(*) AS n FROM test_applied').get() as { n: number };
+    sqlite.close();
+    return row.n;
+  }
+  const { Client } = await import('pg');
+  const client = new Client({ connectionString: db.url });
+  await client.connect();
+  const result = await client.query<{ n: string }>('SELECT COUNT(*) AS n FROM test_applied');
+  await client.end();
+  return Number(result.rows[0].n);
+}
