@@ -255,6 +255,8 @@ num.partitions=3
 default.replication.factor=1
 min.insync.replicas=1
 offsets.topic.replication.factor=1
+# A single test broker: few offset partitions make the first group join fast.
+offsets.topic.num.partitions=4
 transaction.state.log.replication.factor=1
 transaction.state.log.min.isr=1
 ${share}

@@ -1,6 +1,12 @@
 import { DLQ_HEADERS, InMemoryBroker, OutboxMessage } from '@app/event-bus';
 import { createTestDatabase, DatabaseKind, eventually, TestDatabase } from './support/databases';
-import { Applied, HandlerBehaviour, Item, ItemCreated, newBehaviour } from './support/item-events.fixture';
+import {
+  Applied,
+  HandlerBehaviour,
+  Item,
+  ItemCreated,
+  newBehaviour,
+} from './support/item-events.fixture';
 import { bootItemApp, ItemApp } from './support/item-app';
 
 const HANDLER_ID = 'ItemProjector.onItemCreated';
@@ -23,7 +29,8 @@ describe.each<DatabaseKind>(['sqlite', 'postgres'])('event bus flow on %s', (kin
     await db.drop();
   });
 
-  const applied = (): Promise<Applied[]> => app!.dataSource.getRepository(Applied).find({ order: { id: 'ASC' } });
+  const applied = (): Promise<Applied[]> =>
+    app!.dataSource.getRepository(Applied).find({ order: { id: 'ASC' } });
 
   it('publishes nothing when the business transaction rolls back', async () => {
     app = await bootItemApp(db, broker, behaviour);
@@ -46,7 +53,9 @@ describe.each<DatabaseKind>(['sqlite', 'postgres'])('event bus flow on %s', (kin
     await app.helper.waitForHandled(ItemCreated);
 
     // Make the relay send the same row again, as after a crash between send and mark.
-    await app.dataSource.getRepository(OutboxMessage).update({ key: 'twice' }, { status: 'pending' });
+    await app.dataSource
+      .getRepository(OutboxMessage)
+      .update({ key: 'twice' }, { status: 'pending' });
     const duplicate = await app.helper.waitForHandled(ItemCreated, { status: 'duplicate' });
 
     const rows = await applied();
@@ -124,7 +133,11 @@ describe.each<DatabaseKind>(['sqlite', 'postgres'])('event bus flow on %s', (kin
     expect(beforeRestart).toBeLessThan(total);
 
     app = await bootItemApp(db, broker, behaviour, { consumer: { concurrency: 4 } });
-    await eventually(async () => (await applied()).length >= total, `all ${total} events applied after restart`, 30000);
+    await eventually(
+      async () => (await applied()).length >= total,
+      `all ${total} events applied after restart`,
+      30000,
+    );
     const rows = await applied();
     expect(rows).toHaveLength(total);
     expect(new Set(rows.map((r) => r.eventId)).size).toBe(total);

@@ -56,7 +56,11 @@ async function createPostgresDatabase(): Promise<TestDatabase> {
 }
 
 /** Polls `probe` until it returns true; fails with `message` after `timeoutMs`. */
-export async function eventually(probe: () => Promise<boolean> | boolean, message: string, timeoutMs = 15000): Promise<void> {
+export async function eventually(
+  probe: () => Promise<boolean> | boolean,
+  message: string,
+  timeoutMs = 15000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await probe()) return;

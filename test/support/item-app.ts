@@ -5,9 +5,22 @@ import { ClsModule } from 'nestjs-cls';
 import { ClsPluginTransactional, Transactional, TransactionHost } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { DataSource } from 'typeorm';
-import { EVENT_BUS_ENTITIES, EVENT_BUS_MIGRATIONS, EventBusModuleOptions, EventPublisher, InMemoryBroker } from '@app/event-bus';
+import {
+  EVENT_BUS_ENTITIES,
+  EVENT_BUS_MIGRATIONS,
+  EventBusModuleOptions,
+  EventPublisher,
+  InMemoryBroker,
+} from '@app/event-bus';
 import { EventBusTestHelper, EventBusTestingModule } from '@app/event-bus/testing';
-import { Applied, CreateItemTables1764200000001, HandlerBehaviour, Item, ItemCreated, ItemFixtureModule } from './item-events.fixture';
+import {
+  Applied,
+  CreateItemTables1764200000001,
+  HandlerBehaviour,
+  Item,
+  ItemCreated,
+  ItemFixtureModule,
+} from './item-events.fixture';
 import type { TestDatabase } from './databases';
 
 /** Business code that writes an item and publishes in one ambient transaction. */
@@ -19,7 +32,11 @@ export class ItemService {
   ) {}
 
   @Transactional()
-  async create(itemKey: string, seq: number, options: { failAfterPublish?: boolean } = {}): Promise<void> {
+  async create(
+    itemKey: string,
+    seq: number,
+    options: { failAfterPublish?: boolean } = {},
+  ): Promise<void> {
     await this.txHost.tx.insert(Item, { id: `${itemKey}#${seq}` });
     await this.events.publish(ItemCreated.of(itemKey, seq));
     if (options.failAfterPublish) throw new Error('business rule failed after publishing');
@@ -48,8 +65,20 @@ export async function bootItemApp(
   const migrations = [...EVENT_BUS_MIGRATIONS, CreateItemTables1764200000001];
   const typeorm =
     db.kind === 'sqlite'
-      ? TypeOrmModule.forRoot({ type: 'better-sqlite3', database: db.url, entities, migrations, migrationsRun: true })
-      : TypeOrmModule.forRoot({ type: 'postgres', url: db.url, entities, migrations, migrationsRun: true });
+      ? TypeOrmModule.forRoot({
+          type: 'better-sqlite3',
+          database: db.url,
+          entities,
+          migrations,
+          migrationsRun: true,
+        })
+      : TypeOrmModule.forRoot({
+          type: 'postgres',
+          url: db.url,
+          entities,
+          migrations,
+          migrationsRun: true,
+        });
   const module = await Test.createTestingModule({
     imports: [
       typeorm,

@@ -103,7 +103,10 @@ export class ItemFixtureModule {
 export class CreateItemTables1764200000001 {
   name = 'CreateItemTables1764200000001';
 
-  async up(queryRunner: { query(sql: string): Promise<unknown>; connection: { options: { type: string } } }): Promise<void> {
+  async up(queryRunner: {
+    query(sql: string): Promise<unknown>;
+    connection: { options: { type: string } };
+  }): Promise<void> {
     const serial = queryRunner.connection.options.type === 'postgres' ? 'SERIAL' : 'INTEGER';
     const auto = queryRunner.connection.options.type === 'postgres' ? '' : 'AUTOINCREMENT';
     await queryRunner.query('CREATE TABLE "test_items" ("id" varchar(64) PRIMARY KEY)');

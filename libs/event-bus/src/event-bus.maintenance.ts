@@ -40,11 +40,20 @@ export class EventBusMaintenance {
   private async cleanUp(): Promise<void> {
     const now = Date.now();
     try {
-      const outbox = await this.outbox.deletePublishedBefore(new Date(now - this.options.outbox.retentionMs));
-      const inbox = await this.inbox.deleteProcessedBefore(new Date(now - this.options.inbox.retentionMs));
-      if (outbox + inbox > 0) this.logger.log(`Removed ${outbox} published outbox rows and ${inbox} inbox rows past retention`);
+      const outbox = await this.outbox.deletePublishedBefore(
+        new Date(now - this.options.outbox.retentionMs),
+      );
+      const inbox = await this.inbox.deleteProcessedBefore(
+        new Date(now - this.options.inbox.retentionMs),
+      );
+      if (outbox + inbox > 0)
+        this.logger.log(
+          `Removed ${outbox} published outbox rows and ${inbox} inbox rows past retention`,
+        );
     } catch (error) {
-      this.logger.error(`Retention clean-up failed: ${error instanceof Error ? error.message : String(error)}`);
+      this.logger.error(
+        `Retention clean-up failed: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
   }
 }

@@ -6,7 +6,10 @@ import {
   EventBusConfigurableModule,
 } from './event-bus.module-definition';
 import { resolveEventBusOptions } from './event-bus.options';
-import type { EventBusModuleOptions, ResolvedEventBusOptions } from './interfaces/event-bus-options.interface';
+import type {
+  EventBusModuleOptions,
+  ResolvedEventBusOptions,
+} from './interfaces/event-bus-options.interface';
 import type { EventUpcaster } from './decorators/upcaster.decorator';
 import { createTransport } from './transports/transport.factory';
 import { EventBusMetadataAccessor } from './discovery/event-bus-metadata.accessor';

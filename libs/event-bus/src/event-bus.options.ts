@@ -64,9 +64,19 @@ export function resolveEventBusOptions(options: EventBusModuleOptions): Resolved
         10,
         DAY,
       ),
-      maxAttempts: check.int('outbox.maxAttempts', outbox.maxAttempts ?? d.outbox.maxAttempts, 1, 1000),
+      maxAttempts: check.int(
+        'outbox.maxAttempts',
+        outbox.maxAttempts ?? d.outbox.maxAttempts,
+        1,
+        1000,
+      ),
       backoff: check.backoff('outbox.backoff', { ...d.outbox.backoff, ...outbox.backoff }),
-      retentionMs: check.int('outbox.retentionMs', outbox.retentionMs ?? d.outbox.retentionMs, 0, 365 * DAY),
+      retentionMs: check.int(
+        'outbox.retentionMs',
+        outbox.retentionMs ?? d.outbox.retentionMs,
+        0,
+        365 * DAY,
+      ),
       redeliverOnStartupMs: check.int(
         'outbox.redeliverOnStartupMs',
         outbox.redeliverOnStartupMs ?? d.outbox.redeliverOnStartupMs,
@@ -77,9 +87,22 @@ export function resolveEventBusOptions(options: EventBusModuleOptions): Resolved
     consumer: {
       enabled: check.bool('consumer.enabled', consumer.enabled ?? d.consumer.enabled),
       groupId: check.name('consumer.groupId', consumer.groupId ?? serviceId),
-      fromBeginning: check.bool('consumer.fromBeginning', consumer.fromBeginning ?? d.consumer.fromBeginning),
-      maxBatchSize: check.int('consumer.maxBatchSize', consumer.maxBatchSize ?? d.consumer.maxBatchSize, 1, 10_000),
-      concurrency: check.int('consumer.concurrency', consumer.concurrency ?? d.consumer.concurrency, 1, 1000),
+      fromBeginning: check.bool(
+        'consumer.fromBeginning',
+        consumer.fromBeginning ?? d.consumer.fromBeginning,
+      ),
+      maxBatchSize: check.int(
+        'consumer.maxBatchSize',
+        consumer.maxBatchSize ?? d.consumer.maxBatchSize,
+        1,
+        10_000,
+      ),
+      concurrency: check.int(
+        'consumer.concurrency',
+        consumer.concurrency ?? d.consumer.concurrency,
+        1,
+        1000,
+      ),
       partitionsConcurrently: check.int(
         'consumer.partitionsConcurrently',
         consumer.partitionsConcurrently ?? d.consumer.partitionsConcurrently,
@@ -89,7 +112,12 @@ export function resolveEventBusOptions(options: EventBusModuleOptions): Resolved
       retry: check.retry('consumer.retry', { ...d.consumer.retry, ...consumer.retry }),
     },
     topics: {
-      partitions: check.int('topics.partitions', topics.partitions ?? d.topics.partitions, 1, 10_000),
+      partitions: check.int(
+        'topics.partitions',
+        topics.partitions ?? d.topics.partitions,
+        1,
+        10_000,
+      ),
       replicationFactor: check.int(
         'topics.replicationFactor',
         topics.replicationFactor ?? d.topics.replicationFactor,
@@ -128,14 +156,19 @@ export function resolveEventBusOptions(options: EventBusModuleOptions): Resolved
 class OptionChecker {
   name(path: string, value: unknown): string {
     if (typeof value !== 'string' || !NAME_PATTERN.test(value)) {
-      throw this.error(path, 'a name of letters, digits, ".", "_" or "-" (1 to 200 characters)', value);
+      throw this.error(
+        path,
+        'a name of letters, digits, ".", "_" or "-" (1 to 200 characters)',
+        value,
+      );
     }
     return value;
   }
 
   optionalString(path: string, value: unknown): string | undefined {
     if (value === undefined) return undefined;
-    if (typeof value !== 'string' || value.length === 0) throw this.error(path, 'a non-empty string', value);
+    if (typeof value !== 'string' || value.length === 0)
+      throw this.error(path, 'a non-empty string', value);
     return value;
   }
 
@@ -166,7 +199,8 @@ class OptionChecker {
   backoff(path: string, value: BackoffOptions): BackoffOptions {
     const initialMs = this.int(`${path}.initialMs`, value.initialMs, 0, 24 * 60 * 60 * SECOND);
     const maxMs = this.int(`${path}.maxMs`, value.maxMs, 0, 24 * 60 * 60 * SECOND);
-    if (maxMs < initialMs) throw this.error(`${path}.maxMs`, `at least ${path}.initialMs (${initialMs})`, maxMs);
+    if (maxMs < initialMs)
+      throw this.error(`${path}.maxMs`, `at least ${path}.initialMs (${initialMs})`, maxMs);
     return {
       initialMs,
       maxMs,
@@ -185,19 +219,31 @@ class OptionChecker {
   transport(value: EventBusModuleOptions['transport']): ResolvedEventBusOptions['transport'] {
     if (value === undefined) return { type: 'in-memory' };
     if (value === null || typeof value !== 'object') {
-      throw this.error('transport', "{ type: 'in-memory' } or { type: 'custom', transport }", value);
+      throw this.error(
+        'transport',
+        "{ type: 'in-memory' } or { type: 'custom', transport }",
+        value,
+      );
     }
     if (value.type === 'in-memory') return value;
     if (value.type === 'custom') {
       const transport = value.transport as unknown as Record<string, unknown> | undefined;
       for (const method of ['connect', 'ensureTopics', 'send', 'subscribe', 'close']) {
         if (typeof transport?.[method] !== 'function') {
-          throw this.error(`transport.transport.${method}`, 'a function (an EventTransport)', transport?.[method]);
+          throw this.error(
+            `transport.transport.${method}`,
+            'a function (an EventTransport)',
+            transport?.[method],
+          );
         }
       }
       return value;
     }
-    throw this.error('transport.type', '"in-memory" or "custom"', (value as { type?: unknown }).type);
+    throw this.error(
+      'transport.type',
+      '"in-memory" or "custom"',
+      (value as { type?: unknown }).type,
+    );
   }
 
   interceptors(value: unknown): ResolvedEventBusOptions['interceptors'] {

@@ -1,4 +1,10 @@
-import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import {
+  BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+} from '@nestjs/common';
 import { EVENT_BUS_RESOLVED_OPTIONS, EVENT_TRANSPORT } from './event-bus.constants';
 import type { ResolvedEventBusOptions } from './interfaces/event-bus-options.interface';
 import type { EventTransport, TopicSpec } from './transports/event-transport.interface';
@@ -47,7 +53,9 @@ export class EventBusOrchestrator implements OnApplicationBootstrap, BeforeAppli
     if (this.options.outbox.enabled) await this.relay.start();
     this.maintenance.start();
     this.started = true;
-    this.logger.log(`Event bus of "${this.options.serviceId}" started on the ${this.transport.name} transport`);
+    this.logger.log(
+      `Event bus of "${this.options.serviceId}" started on the ${this.transport.name} transport`,
+    );
   }
 
   async beforeApplicationShutdown(): Promise<void> {
@@ -72,7 +80,9 @@ export class EventBusOrchestrator implements OnApplicationBootstrap, BeforeAppli
 
   private checkEntities(): void {
     const dataSource = this.db.dataSource;
-    const missing = [OutboxMessage, InboxRecord].filter((entity) => !dataSource.hasMetadata(entity)).map((e) => e.name);
+    const missing = [OutboxMessage, InboxRecord]
+      .filter((entity) => !dataSource.hasMetadata(entity))
+      .map((e) => e.name);
     if (missing.length > 0) throw new EventBusConfigurationError(entitiesNotRegistered(missing));
   }
 }

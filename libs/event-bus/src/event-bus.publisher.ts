@@ -63,7 +63,10 @@ export class EventPublisher {
     private readonly commits: OutboxCommitSubscriber,
   ) {}
 
-  async publish(events: object | object[], options: PublishOptions = {}): Promise<PublishedEvent[]> {
+  async publish(
+    events: object | object[],
+    options: PublishOptions = {},
+  ): Promise<PublishedEvent[]> {
     const list = Array.isArray(events) ? events : [events];
     if (list.length === 0) return [];
     const manager = options.manager ?? this.db.ambientManager();
@@ -75,7 +78,11 @@ export class EventPublisher {
     return this.db.run((own) => this.write(own, list, options));
   }
 
-  private async write(manager: EntityManager, events: object[], options: PublishOptions): Promise<PublishedEvent[]> {
+  private async write(
+    manager: EntityManager,
+    events: object[],
+    options: PublishOptions,
+  ): Promise<PublishedEvent[]> {
     const now = new Date();
     const outgoing: OutgoingEvent[] = [];
     for (const event of events) outgoing.push(await this.prepare(event, options));
@@ -100,8 +107,13 @@ export class EventPublisher {
       throw error;
     }
     const key = options.key !== undefined ? options.key : (definition.key?.(event) ?? null);
-    if (key !== null && (typeof key !== 'string' || key.length === 0 || key.length > MAX_KEY_LENGTH)) {
-      throw new PublishError(`Event key of "${definition.type}" must be a string of 1 to ${MAX_KEY_LENGTH} characters.`);
+    if (
+      key !== null &&
+      (typeof key !== 'string' || key.length === 0 || key.length > MAX_KEY_LENGTH)
+    ) {
+      throw new PublishError(
+        `Event key of "${definition.type}" must be a string of 1 to ${MAX_KEY_LENGTH} characters.`,
+      );
     }
     const outgoing: OutgoingEvent = {
       id: uuidv7(),
@@ -121,7 +133,9 @@ export class EventPublisher {
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(options.headers ?? {})) {
       if (!HEADER_NAME.test(name) || name.startsWith('ce_') || typeof value !== 'string') {
-        throw new PublishError(`Header "${name}" is not allowed: use a string value and a name not starting with "ce_".`);
+        throw new PublishError(
+          `Header "${name}" is not allowed: use a string value and a name not starting with "ce_".`,
+        );
       }
       headers[name] = value;
     }

@@ -75,7 +75,10 @@ export type {
 } from './transports/event-transport.interface';
 export { InMemoryTransport } from './transports/in-memory/in-memory.transport';
 export { InMemoryBroker } from './transports/in-memory/in-memory-broker';
-export type { InMemoryBrokerOptions, OverflowPolicy } from './transports/in-memory/in-memory-broker';
+export type {
+  InMemoryBrokerOptions,
+  OverflowPolicy,
+} from './transports/in-memory/in-memory-broker';
 
 export { EventBusError, isNonRetriable } from './errors/event-bus.error';
 export { EventBusConfigurationError } from './errors/event-bus-configuration.error';

@@ -1,7 +1,5 @@
 import { Injectable, OnModuleInit, Type } from '@nestjs/common';
-import {
-  EVENT_METADATA,
-} from '../src/event-bus.constants';
+import { EVENT_METADATA } from '../src/event-bus.constants';
 import type { EventMetadata } from '../src/decorators/event.decorator';
 import type {
   EventBusInterceptor,
@@ -70,13 +68,21 @@ export class EventBusTestHelper implements OnModuleInit, EventBusInterceptor {
       const event = this.payloads.get(sent.id);
       this.payloads.delete(sent.id);
       if (!event) continue;
-      this.push(this.sentEvents, { id: event.id, type: event.type, key: event.key, payload: event.payload });
+      this.push(this.sentEvents, {
+        id: event.id,
+        type: event.type,
+        key: event.key,
+        payload: event.payload,
+      });
     }
     this.notify();
   }
 
   /** @internal interceptor hook */
-  async aroundProcess(invocation: { event: object; context: { eventId: string } }, next: () => Promise<void>): Promise<void> {
+  async aroundProcess(
+    invocation: { event: object; context: { eventId: string } },
+    next: () => Promise<void>,
+  ): Promise<void> {
     this.handledPayloads.set(invocation.context.eventId, invocation.event);
     await next();
   }
@@ -95,11 +101,16 @@ export class EventBusTestHelper implements OnModuleInit, EventBusInterceptor {
   /** Events committed and sent so far, oldest first. */
   sent<T extends object>(event?: EventRef<T>): SentTestEvent<T>[] {
     const type = event === undefined ? undefined : typeOf(event);
-    return this.sentEvents.filter((e) => type === undefined || e.type === type) as SentTestEvent<T>[];
+    return this.sentEvents.filter(
+      (e) => type === undefined || e.type === type,
+    ) as SentTestEvent<T>[];
   }
 
   /** Resolves with the first outcome (past or future) that matches; rejects after the timeout. */
-  waitForHandled<T extends object>(event: EventRef<T>, options: HandledWaitOptions<T> = {}): Promise<ProcessOutcome> {
+  waitForHandled<T extends object>(
+    event: EventRef<T>,
+    options: HandledWaitOptions<T> = {},
+  ): Promise<ProcessOutcome> {
     const type = typeOf(event);
     const status = options.status ?? 'success';
     const matches = (o: ProcessOutcome & { payload?: object }): boolean =>
@@ -110,17 +121,25 @@ export class EventBusTestHelper implements OnModuleInit, EventBusInterceptor {
     return this.waitFor(
       () => this.outcomes.find(matches),
       options.timeoutMs,
-      () => `No ${status} outcome for "${type}"${options.handlerId ? ` in ${options.handlerId}` : ''}; seen: ${this.describeOutcomes()}`,
+      () =>
+        `No ${status} outcome for "${type}"${options.handlerId ? ` in ${options.handlerId}` : ''}; seen: ${this.describeOutcomes()}`,
     );
   }
 
   /** Resolves once `count` matching outcomes exist. */
-  async waitForCount<T extends object>(event: EventRef<T>, count: number, options: HandledWaitOptions<T> = {}): Promise<ProcessOutcome[]> {
+  async waitForCount<T extends object>(
+    event: EventRef<T>,
+    count: number,
+    options: HandledWaitOptions<T> = {},
+  ): Promise<ProcessOutcome[]> {
     const type = typeOf(event);
     const status = options.status ?? 'success';
     const select = (): ProcessOutcome[] =>
       this.outcomes.filter(
-        (o) => o.type === type && o.status === status && (options.handlerId === undefined || o.handlerId === options.handlerId),
+        (o) =>
+          o.type === type &&
+          o.status === status &&
+          (options.handlerId === undefined || o.handlerId === options.handlerId),
       );
     return this.waitFor(
       () => {
@@ -146,7 +165,8 @@ export class EventBusTestHelper implements OnModuleInit, EventBusInterceptor {
     return this.waitFor(
       () => this.sent<T>(type).find((e) => test(e.payload)),
       options.timeoutMs,
-      () => `No "${type}" event matching ${JSON.stringify(typeof match === 'function' ? 'predicate' : match)} was published; sent: ${this.sent<T>(type).length}`,
+      () =>
+        `No "${type}" event matching ${JSON.stringify(typeof match === 'function' ? 'predicate' : match)} was published; sent: ${this.sent<T>(type).length}`,
     );
   }
 
@@ -158,7 +178,11 @@ export class EventBusTestHelper implements OnModuleInit, EventBusInterceptor {
     this.handledPayloads.clear();
   }
 
-  private waitFor<R>(probe: () => R | undefined, timeoutMs = 5000, describe: () => string): Promise<R> {
+  private waitFor<R>(
+    probe: () => R | undefined,
+    timeoutMs = 5000,
+    describe: () => string,
+  ): Promise<R> {
     const found = probe();
     if (found !== undefined) return Promise.resolve(found);
     return new Promise<R>((resolve, reject) => {

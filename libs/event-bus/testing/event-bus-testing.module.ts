@@ -28,7 +28,10 @@ export class EventBusTestingModule {
         EventBusModule.forRoot({
           serviceId: 'test-service',
           ...rest,
-          transport: rest.transport ?? { type: 'in-memory', broker: broker ?? new InMemoryBroker() },
+          transport: rest.transport ?? {
+            type: 'in-memory',
+            broker: broker ?? new InMemoryBroker(),
+          },
           outbox: { pollIntervalMs: 50, redeliverOnStartupMs: 0, ...rest.outbox },
           consumer: {
             ...rest.consumer,

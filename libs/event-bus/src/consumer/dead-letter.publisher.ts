@@ -1,5 +1,10 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { DEAD_LETTER_SUFFIX, DLQ_HEADERS, EVENT_BUS_RESOLVED_OPTIONS, EVENT_TRANSPORT } from '../event-bus.constants';
+import {
+  DEAD_LETTER_SUFFIX,
+  DLQ_HEADERS,
+  EVENT_BUS_RESOLVED_OPTIONS,
+  EVENT_TRANSPORT,
+} from '../event-bus.constants';
 import { InvalidEventError } from '../errors/invalid-event.error';
 import type { ResolvedEventBusOptions } from '../interfaces/event-bus-options.interface';
 import type { EventTransport, IncomingRecord } from '../transports/event-transport.interface';
@@ -43,7 +48,12 @@ export class DeadLetterPublisher {
       [DLQ_HEADERS.failedAt]: new Date().toISOString(),
     };
     if (reason.handlerId) headers[DLQ_HEADERS.handler] = reason.handlerId;
-    const letter = { topic: deadLetterTopic(record.topic), key: record.key, value: record.value, headers };
+    const letter = {
+      topic: deadLetterTopic(record.topic),
+      key: record.key,
+      value: record.value,
+      headers,
+    };
 
     for (let attempt = 1; ; attempt++) {
       try {

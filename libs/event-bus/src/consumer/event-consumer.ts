@@ -1,7 +1,11 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EVENT_BUS_RESOLVED_OPTIONS, EVENT_TRANSPORT } from '../event-bus.constants';
 import type { ResolvedEventBusOptions } from '../interfaces/event-bus-options.interface';
-import type { EventTransport, RecordBatch, TransportSubscription } from '../transports/event-transport.interface';
+import type {
+  EventTransport,
+  RecordBatch,
+  TransportSubscription,
+} from '../transports/event-transport.interface';
 import { HandlerRegistry } from '../discovery/handler.registry';
 import { processBatchByKey } from './keyed-executor';
 import { RecordProcessor } from './record-processor';
@@ -77,7 +81,9 @@ export class EventConsumer {
     const result = await Promise.race([closing.then(() => 'closed' as const), expired]);
     clearTimeout(timer);
     if (result === 'expired') {
-      this.logger.warn(`Handlers still running after ${timeout} ms (shutdownTimeoutMs); closing without them`);
+      this.logger.warn(
+        `Handlers still running after ${timeout} ms (shutdownTimeoutMs); closing without them`,
+      );
     }
     this.subscriptions.length = 0;
     this.groups = [];

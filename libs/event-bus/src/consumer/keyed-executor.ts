@@ -17,7 +17,10 @@ export async function processBatchByKey(
   const lanes = new Map<string, Promise<void>>();
   const done: boolean[] = [];
   const tasks: Promise<void>[] = [];
-  const heartbeat = setInterval(() => void batch.heartbeat().catch(() => undefined), HEARTBEAT_INTERVAL_MS);
+  const heartbeat = setInterval(
+    () => void batch.heartbeat().catch(() => undefined),
+    HEARTBEAT_INTERVAL_MS,
+  );
 
   try {
     for (const [index, record] of batch.records.entries()) {

@@ -44,7 +44,12 @@ export class RecordProcessor {
     private readonly deadLetters: DeadLetterPublisher,
   ) {}
 
-  async process(group: string, record: IncomingRecord, batch: RecordBatch, signal: AbortSignal): Promise<void> {
+  async process(
+    group: string,
+    record: IncomingRecord,
+    batch: RecordBatch,
+    signal: AbortSignal,
+  ): Promise<void> {
     let envelope: EventEnvelope;
     try {
       envelope = this.codec.decode(record);
@@ -99,7 +104,11 @@ export class RecordProcessor {
         if (signal.aborted) throw new ProcessingStoppedError();
         if (isNonRetriable(error) || attempt > handler.retry.maxRetries) {
           this.report(handler, envelope, record, 'dead_lettered', attempt, elapsed, error);
-          await this.deadLetters.send(record, { error, attempts: attempt, handlerId: handler.id }, signal);
+          await this.deadLetters.send(
+            record,
+            { error, attempts: attempt, handlerId: handler.id },
+            signal,
+          );
           return;
         }
         this.report(handler, envelope, record, 'retried', attempt, elapsed, error);

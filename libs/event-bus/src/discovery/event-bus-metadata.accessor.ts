@@ -21,7 +21,10 @@ export class EventBusMetadataAccessor {
   }
 
   getSubscriptions(method: (...args: never[]) => unknown): EventSubscribeMetadata[] {
-    return this.reflector.get<EventSubscribeMetadata[] | undefined>(EVENT_SUBSCRIBE_METADATA, method) ?? [];
+    return (
+      this.reflector.get<EventSubscribeMetadata[] | undefined>(EVENT_SUBSCRIBE_METADATA, method) ??
+      []
+    );
   }
 
   getUpcasterMetadata(target: Type<object>): UpcasterMetadata | undefined {

@@ -48,7 +48,8 @@ export class EventBusExplorer implements OnModuleInit {
       if (upcaster) this.upcasters.register(upcaster, instance as EventUpcaster);
 
       const interceptor = this.accessor.getInterceptorMetadata(type);
-      if (interceptor) interceptors.push({ order: interceptor.order, instance: instance as EventBusInterceptor });
+      if (interceptor)
+        interceptors.push({ order: interceptor.order, instance: instance as EventBusInterceptor });
 
       this.exploreHandlers(wrapper, instance as Record<string, unknown>);
     }
@@ -75,7 +76,12 @@ export class EventBusExplorer implements OnModuleInit {
     }
   }
 
-  private register(className: string, methodName: string, subscription: EventSubscribeMetadata, method: Handler): void {
+  private register(
+    className: string,
+    methodName: string,
+    subscription: EventSubscribeMetadata,
+    method: Handler,
+  ): void {
     const { event, options } = subscription;
     const definition = this.types.register(event);
     // Reuse the option checks so a bad per-handler retry fails startup naming the handler.

@@ -21,7 +21,8 @@ export class HandlerRegistry {
   private readonly handlers = new Map<string, HandlerDefinition>();
 
   add(handler: HandlerDefinition): void {
-    if (this.handlers.has(handler.id)) throw new EventBusConfigurationError(duplicateHandlerId(handler.id));
+    if (this.handlers.has(handler.id))
+      throw new EventBusConfigurationError(duplicateHandlerId(handler.id));
     this.handlers.set(handler.id, handler);
   }
 

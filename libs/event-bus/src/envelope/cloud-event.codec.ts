@@ -63,12 +63,18 @@ export class CloudEventCodec {
     const source = this.requiredHeader(h, CE_HEADERS.source);
     const specVersion = this.requiredHeader(h, CE_HEADERS.specVersion);
     if (specVersion !== CLOUDEVENTS_SPEC_VERSION) {
-      throw new InvalidEventError('malformed', `Unsupported CloudEvents specversion "${specVersion}".`);
+      throw new InvalidEventError(
+        'malformed',
+        `Unsupported CloudEvents specversion "${specVersion}".`,
+      );
     }
     const versionText = h[CE_HEADERS.dataVersion] ?? '1';
     const version = Number(versionText);
     if (!/^[1-9][0-9]{0,8}$/.test(versionText)) {
-      throw new InvalidEventError('malformed', `Header ce_dataversion "${versionText}" is not a positive integer.`);
+      throw new InvalidEventError(
+        'malformed',
+        `Header ce_dataversion "${versionText}" is not a positive integer.`,
+      );
     }
     const timeText = h[CE_HEADERS.time];
     const time = timeText ? new Date(timeText) : new Date(record.timestamp);
@@ -77,7 +83,10 @@ export class CloudEventCodec {
     }
     const contentType = h[CE_HEADERS.contentType];
     if (contentType !== undefined && !contentType.startsWith(JSON_CONTENT_TYPE)) {
-      throw new InvalidEventError('malformed', `Content type "${contentType}" is not ${JSON_CONTENT_TYPE}.`);
+      throw new InvalidEventError(
+        'malformed',
+        `Content type "${contentType}" is not ${JSON_CONTENT_TYPE}.`,
+      );
     }
     return {
       id,
@@ -110,9 +119,17 @@ export class CloudEventCodec {
         futureEventVersion(envelope.type, envelope.version, definition.version),
       );
     }
-    const data = this.upcasters.upcast(envelope.type, envelope.data, envelope.version, definition.version);
+    const data = this.upcasters.upcast(
+      envelope.type,
+      envelope.data,
+      envelope.version,
+      definition.version,
+    );
     if (data === null || typeof data !== 'object' || Array.isArray(data)) {
-      throw new InvalidEventError('validation_failed', `Event "${envelope.type}" data is not a JSON object.`);
+      throw new InvalidEventError(
+        'validation_failed',
+        `Event "${envelope.type}" data is not a JSON object.`,
+      );
     }
     const instance = plainToInstance(target, data);
     const errors = await validate(instance, { forbidUnknownValues: false });
@@ -120,7 +137,10 @@ export class CloudEventCodec {
       const reasons = errors
         .map((e) => `${e.property}: ${Object.values(e.constraints ?? {}).join(', ') || 'invalid'}`)
         .join('; ');
-      throw new InvalidEventError('validation_failed', `Event "${envelope.type}" failed validation: ${reasons}`);
+      throw new InvalidEventError(
+        'validation_failed',
+        `Event "${envelope.type}" failed validation: ${reasons}`,
+      );
     }
     return instance;
   }
@@ -130,7 +150,10 @@ export class CloudEventCodec {
     const json = JSON.stringify(event);
     const bytes = Buffer.byteLength(json);
     if (bytes > this.options.codec.maxMessageBytes) {
-      throw new InvalidEventError('too_large', `${type}: ${payloadTooLarge(bytes, this.options.codec.maxMessageBytes)}`);
+      throw new InvalidEventError(
+        'too_large',
+        `${type}: ${payloadTooLarge(bytes, this.options.codec.maxMessageBytes)}`,
+      );
     }
     return json;
   }
@@ -142,16 +165,21 @@ export class CloudEventCodec {
         constructorAction: 'error',
       });
     } catch (error) {
-      const reason = error instanceof SyntaxError ? 'invalid JSON' : 'forbidden __proto__ or constructor key';
+      const reason =
+        error instanceof SyntaxError ? 'invalid JSON' : 'forbidden __proto__ or constructor key';
       throw new InvalidEventError('malformed', `Record value is not acceptable: ${reason}.`, error);
     }
   }
 
   private requiredHeader(headers: Record<string, string>, name: string): string {
     const value = headers[name];
-    if (value === undefined || value === '') throw new InvalidEventError('malformed', missingHeader(name));
+    if (value === undefined || value === '')
+      throw new InvalidEventError('malformed', missingHeader(name));
     if (value.length > MAX_HEADER_LENGTH) {
-      throw new InvalidEventError('malformed', `Header "${name}" is longer than ${MAX_HEADER_LENGTH} characters.`);
+      throw new InvalidEventError(
+        'malformed',
+        `Header "${name}" is longer than ${MAX_HEADER_LENGTH} characters.`,
+      );
     }
     return value;
   }

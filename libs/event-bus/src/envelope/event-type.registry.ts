@@ -26,7 +26,9 @@ export class EventTypeRegistry {
   private readonly byType = new Map<string, Map<number, EventDefinition>>();
   private readonly byClass = new Map<Type<object>, EventDefinition>();
 
-  constructor(@Inject(EVENT_BUS_RESOLVED_OPTIONS) private readonly options: ResolvedEventBusOptions) {}
+  constructor(
+    @Inject(EVENT_BUS_RESOLVED_OPTIONS) private readonly options: ResolvedEventBusOptions,
+  ) {}
 
   /** Registers an `@Event()` class; registering one class twice is harmless. */
   register(target: Type<object>): EventDefinition {
@@ -79,12 +81,20 @@ export class EventTypeRegistry {
   private checkMetadata(target: Type<object>, metadata: EventMetadata): void {
     if (typeof metadata.type !== 'string' || !TYPE_PATTERN.test(metadata.type)) {
       throw new EventBusConfigurationError(
-        invalidOption(`@Event(${target.name}).type`, 'letters, digits, ".", "_" or "-"', metadata.type),
+        invalidOption(
+          `@Event(${target.name}).type`,
+          'letters, digits, ".", "_" or "-"',
+          metadata.type,
+        ),
       );
     }
     if (!Number.isInteger(metadata.version) || metadata.version < 1) {
       throw new EventBusConfigurationError(
-        invalidOption(`@Event(${target.name}).version`, 'an integer of at least 1', metadata.version),
+        invalidOption(
+          `@Event(${target.name}).version`,
+          'an integer of at least 1',
+          metadata.version,
+        ),
       );
     }
     if (metadata.key !== undefined && typeof metadata.key !== 'function') {

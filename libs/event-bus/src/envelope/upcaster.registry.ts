@@ -12,7 +12,11 @@ export class UpcasterRegistry {
   register(metadata: UpcasterMetadata, upcaster: EventUpcaster): void {
     if (!Number.isInteger(metadata.fromVersion) || metadata.fromVersion < 1) {
       throw new EventBusConfigurationError(
-        invalidOption(`@Upcaster(${metadata.type}).fromVersion`, 'an integer of at least 1', metadata.fromVersion),
+        invalidOption(
+          `@Upcaster(${metadata.type}).fromVersion`,
+          'an integer of at least 1',
+          metadata.fromVersion,
+        ),
       );
     }
     const id = this.id(metadata.type, metadata.fromVersion);

@@ -5,11 +5,7 @@ import { EventBusError } from './event-bus.error';
  * goes to the dead-letter topic at once.
  */
 export type InvalidEventReason =
-  | 'malformed'
-  | 'too_large'
-  | 'unknown_type'
-  | 'unsupported_version'
-  | 'validation_failed';
+  'malformed' | 'too_large' | 'unknown_type' | 'unsupported_version' | 'validation_failed';
 
 export class InvalidEventError extends EventBusError {
   constructor(

@@ -16,7 +16,11 @@ export type InboxResult = 'processed' | 'duplicate';
 export class InboxConsumer {
   constructor(private readonly db: TransactionRunner) {}
 
-  handleOnce(eventId: string, handlerId: string, work: (manager: EntityManager) => Promise<void>): Promise<InboxResult> {
+  handleOnce(
+    eventId: string,
+    handlerId: string,
+    work: (manager: EntityManager) => Promise<void>,
+  ): Promise<InboxResult> {
     return this.db.run(async (manager) => {
       if (!(await this.claim(manager, eventId, handlerId))) return 'duplicate';
       await work(manager);
@@ -25,7 +29,11 @@ export class InboxConsumer {
   }
 
   /** True when this transaction recorded the event first. */
-  private async claim(manager: EntityManager, eventId: string, handlerId: string): Promise<boolean> {
+  private async claim(
+    manager: EntityManager,
+    eventId: string,
+    handlerId: string,
+  ): Promise<boolean> {
     const dialect = this.db.dialect;
     const rows: unknown[] = await manager.query(
       `INSERT INTO event_inbox (event_id, handler, processed_at) VALUES (${placeholders(dialect, 3)}) ` +
@@ -36,7 +44,9 @@ export class InboxConsumer {
   }
 
   async isProcessed(eventId: string, handlerId: string): Promise<boolean> {
-    return this.db.dataSource.getRepository(InboxRecord).exists({ where: { eventId, handler: handlerId } });
+    return this.db.dataSource
+      .getRepository(InboxRecord)
+      .exists({ where: { eventId, handler: handlerId } });
   }
 
   async deleteProcessedBefore(cutoff: Date): Promise<number> {

@@ -20,7 +20,9 @@ export class InterceptorChain {
   private readonly added: EventBusInterceptor[] = [];
   private interceptors: EventBusInterceptor[] = [];
 
-  constructor(@Inject(EVENT_BUS_RESOLVED_OPTIONS) private readonly options: ResolvedEventBusOptions) {
+  constructor(
+    @Inject(EVENT_BUS_RESOLVED_OPTIONS) private readonly options: ResolvedEventBusOptions,
+  ) {
     this.rebuild();
   }
 
@@ -85,6 +87,8 @@ export class InterceptorChain {
   }
 
   private observerFailed(hook: string, error: unknown): void {
-    this.logger.warn(`Interceptor ${hook} threw; ignored: ${error instanceof Error ? error.message : String(error)}`);
+    this.logger.warn(
+      `Interceptor ${hook} threw; ignored: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
 }

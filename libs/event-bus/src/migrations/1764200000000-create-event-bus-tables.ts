@@ -43,7 +43,9 @@ export class CreateEventBusTables1764200000000 implements MigrationInterface {
       "processed_at" ${timestamp} NOT NULL,
       CONSTRAINT "PK_event_inbox" PRIMARY KEY ("event_id", "handler")
     )`);
-    await queryRunner.query(`CREATE INDEX "event_inbox_processed_at_idx" ON "event_inbox" ("processed_at")`);
+    await queryRunner.query(
+      `CREATE INDEX "event_inbox_processed_at_idx" ON "event_inbox" ("processed_at")`,
+    );
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {

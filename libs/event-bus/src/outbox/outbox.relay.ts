@@ -44,7 +44,9 @@ export class OutboxRelay {
       const since = new Date(Date.now() - this.options.outbox.redeliverOnStartupMs);
       const requeued = await this.store.requeuePublishedSince(since);
       if (requeued > 0) {
-        this.logger.log(`Re-sending ${requeued} recently published events: the ${this.transport.name} transport keeps nothing across restarts`);
+        this.logger.log(
+          `Re-sending ${requeued} recently published events: the ${this.transport.name} transport keeps nothing across restarts`,
+        );
       }
     }
     this.running = true;
@@ -80,7 +82,8 @@ export class OutboxRelay {
         await sleep(ERROR_PAUSE_MS, this.stopping.signal);
       }
       if (!this.running) break;
-      if (handled < this.options.outbox.batchSize) await this.wakeUp.wait(this.options.outbox.pollIntervalMs);
+      if (handled < this.options.outbox.batchSize)
+        await this.wakeUp.wait(this.options.outbox.pollIntervalMs);
     }
   }
 
@@ -91,8 +94,13 @@ export class OutboxRelay {
       if (rows.length === 0) return 0;
       const { sent, failed } = await this.send(rows);
       const now = new Date();
-      await this.store.markPublished(manager, sent.map((r) => r.id), now);
-      for (const [error, group] of failed) await this.store.markAttemptFailed(manager, group, error, now);
+      await this.store.markPublished(
+        manager,
+        sent.map((r) => r.id),
+        now,
+      );
+      for (const [error, group] of failed)
+        await this.store.markAttemptFailed(manager, group, error, now);
       this.report(sent, now);
       return rows.length;
     });
@@ -111,8 +119,13 @@ export class OutboxRelay {
     const { sent, failed } = await this.send(rows);
     const now = new Date();
     await this.db.dataSource.transaction(async (manager) => {
-      await this.store.markPublished(manager, sent.map((r) => r.id), now);
-      for (const [error, group] of failed) await this.store.markAttemptFailed(manager, group, error, now);
+      await this.store.markPublished(
+        manager,
+        sent.map((r) => r.id),
+        now,
+      );
+      for (const [error, group] of failed)
+        await this.store.markAttemptFailed(manager, group, error, now);
     });
     this.report(sent, now);
     return rows.length;
@@ -122,14 +135,18 @@ export class OutboxRelay {
    * Sends all rows as one batch. If the broker refuses the batch for a reason a retry cannot
    * fix (a record too large, say), sends them one by one so one bad row does not hold the rest.
    */
-  private async send(rows: OutboxMessage[]): Promise<{ sent: OutboxMessage[]; failed: Map<unknown, OutboxMessage[]> }> {
+  private async send(
+    rows: OutboxMessage[],
+  ): Promise<{ sent: OutboxMessage[]; failed: Map<unknown, OutboxMessage[]> }> {
     try {
       await this.ensureTopics(rows);
       await this.transport.send(rows.map((row) => this.encode(row)));
       return { sent: rows, failed: new Map() };
     } catch (error) {
       if (rows.length === 1 || !isNonRetriable(error)) {
-        this.logger.warn(`Sending ${rows.length} outbox rows failed; will retry: ${describe(error)}`);
+        this.logger.warn(
+          `Sending ${rows.length} outbox rows failed; will retry: ${describe(error)}`,
+        );
         return { sent: [], failed: new Map([[error, rows]]) };
       }
     }
@@ -149,10 +166,14 @@ export class OutboxRelay {
 
   /** Events published without being registered at startup still need their topic. */
   private async ensureTopics(rows: OutboxMessage[]): Promise<void> {
-    const missing = [...new Set(rows.map((r) => r.topic))].filter((t) => !this.ensuredTopics.has(t));
+    const missing = [...new Set(rows.map((r) => r.topic))].filter(
+      (t) => !this.ensuredTopics.has(t),
+    );
     if (missing.length === 0) return;
     const { partitions, replicationFactor } = this.options.topics;
-    await this.transport.ensureTopics(missing.map((name) => ({ name, partitions, replicationFactor })));
+    await this.transport.ensureTopics(
+      missing.map((name) => ({ name, partitions, replicationFactor })),
+    );
     for (const topic of missing) this.ensuredTopics.add(topic);
   }
 

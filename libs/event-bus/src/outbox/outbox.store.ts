@@ -41,7 +41,8 @@ export class OutboxStore {
       .andWhere('o.nextAttemptAt <= :now', { now })
       .orderBy('o.id', 'ASC')
       .limit(limit);
-    if (this.db.dialect === 'postgres') query.setLock('pessimistic_write').setOnLocked('skip_locked');
+    if (this.db.dialect === 'postgres')
+      query.setLock('pessimistic_write').setOnLocked('skip_locked');
     const rows = await query.getMany();
     return this.keepKeyOrder(manager, rows);
   }
@@ -50,7 +51,10 @@ export class OutboxStore {
    * Drops claimed rows that an older pending row of the same key must precede: one waiting for
    * its retry, or one another relay instance holds. Sending them now would reorder the key.
    */
-  private async keepKeyOrder(manager: EntityManager, rows: OutboxMessage[]): Promise<OutboxMessage[]> {
+  private async keepKeyOrder(
+    manager: EntityManager,
+    rows: OutboxMessage[],
+  ): Promise<OutboxMessage[]> {
     const keys = [...new Set(rows.map((r) => r.key).filter((k): k is string => k !== null))];
     if (keys.length === 0) return rows;
     const blockers: Array<{ key: string; first: string }> = await manager
@@ -82,21 +86,29 @@ export class OutboxStore {
   }
 
   /** Counts a failed send: backs off, or marks the row `failed` after `outbox.maxAttempts`. */
-  async markAttemptFailed(manager: EntityManager, rows: OutboxMessage[], error: unknown, now: Date): Promise<void> {
-    const message = (error instanceof Error ? `${error.name}: ${error.message}` : String(error)).slice(
-      0,
-      MAX_ERROR_LENGTH,
-    );
+  async markAttemptFailed(
+    manager: EntityManager,
+    rows: OutboxMessage[],
+    error: unknown,
+    now: Date,
+  ): Promise<void> {
+    const message = (
+      error instanceof Error ? `${error.name}: ${error.message}` : String(error)
+    ).slice(0, MAX_ERROR_LENGTH);
     const { maxAttempts, backoff } = this.options.outbox;
     for (const row of rows) {
       const attempts = row.attempts + 1;
       const failed = attempts >= maxAttempts;
-      await manager.update(OutboxMessage, { id: row.id }, {
-        attempts,
-        lastError: message,
-        status: failed ? 'failed' : 'pending',
-        nextAttemptAt: new Date(now.getTime() + (failed ? 0 : backoffDelay(attempts, backoff))),
-      });
+      await manager.update(
+        OutboxMessage,
+        { id: row.id },
+        {
+          attempts,
+          lastError: message,
+          status: failed ? 'failed' : 'pending',
+          nextAttemptAt: new Date(now.getTime() + (failed ? 0 : backoffDelay(attempts, backoff))),
+        },
+      );
     }
   }
 
@@ -128,7 +140,10 @@ export class OutboxStore {
 
   async deletePublishedBefore(cutoff: Date): Promise<number> {
     return this.db.run(async (manager) => {
-      const result = await manager.delete(OutboxMessage, { status: 'published', publishedAt: LessThan(cutoff) });
+      const result = await manager.delete(OutboxMessage, {
+        status: 'published',
+        publishedAt: LessThan(cutoff),
+      });
       return result.affected ?? 0;
     });
   }

@@ -2,7 +2,8 @@ import { TransportError } from '../../errors/transport.error';
 import type { InMemoryBroker } from './in-memory-broker';
 import type { InMemoryMember } from './in-memory-member';
 
-export const partitionId = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
+export const partitionId = (topic: string, partition: number): string =>
+  `${topic}\u0000${partition}`;
 
 /**
  * A consumer group: committed offsets and the assignment of partitions to members. A rebalance

@@ -64,7 +64,14 @@ export class InMemoryMember implements TransportSubscription {
   assign(id: string): void {
     const [topic, partition] = id.split('\u0000');
     const log = this.broker.partitions(topic)[Number(partition)];
-    const worker = new PartitionWorker(this, this.group, log, this.options, this.handler, this.slots);
+    const worker = new PartitionWorker(
+      this,
+      this.group,
+      log,
+      this.options,
+      this.handler,
+      this.slots,
+    );
     this.workers.set(id, worker);
     worker.start();
   }

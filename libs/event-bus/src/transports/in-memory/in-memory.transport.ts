@@ -37,7 +37,10 @@ export class InMemoryTransport implements EventTransport {
     await this.broker.append(records, this.sends.signal);
   }
 
-  async subscribe(options: SubscribeOptions, handler: BatchHandler): Promise<TransportSubscription> {
+  async subscribe(
+    options: SubscribeOptions,
+    handler: BatchHandler,
+  ): Promise<TransportSubscription> {
     if (this.closed) throw new TransportError(transportClosed());
     const member = new InMemoryMember(this.broker, options, handler);
     this.members.add(member);

@@ -1,0 +1,133 @@
+import { InMemoryBroker } from '@app/event-bus';
+import { createTestDatabase, DatabaseKind, eventually, TestDatabase } from './support/databases';
+import { http, RunningService, startOrderService, startUserService } from './support/services';
+
+interface Profile {
+  userId: string;
+  username: string;
+  email: string;
+  registeredAt: string;
+  orderCount: number;
+  totalSpent: string;
+}
+
+describe.each<DatabaseKind>(['sqlite', 'postgres'])('registration to profile on %s', (kind) => {
+  let userDb: TestDatabase;
+  let orderDb: TestDatabase;
+  let users: RunningService;
+  let orders: RunningService;
+
+  beforeAll(async () => {
+    userDb = await createTestDatabase(kind);
+    orderDb = await createTestDatabase(kind);
+    const broker = new InMemoryBroker();
+    users = await startUserService(userDb, broker);
+    orders = await startOrderService(orderDb, broker);
+  });
+
+  afterAll(async () => {
+    await orders?.close();
+    await users?.close();
+    await userDb?.drop();
+    await orderDb?.drop();
+  });
+
+  const register = (username: string, email = `${username}@example.com`) =>
+    http('POST', `${users.url}/users`, { username, email, password: 'correct horse battery' });
+
+  it('turns a registration into exactly one profile', async () => {
+    const created = await register('ada');
+    expect(created.status).toBe(201);
+    expect(created.body).toEqual({
+      id: expect.any(String),
+      username: 'ada',
+      email: 'ada@example.com',
+    });
+    const id = String(created.body.id);
+
+    const fetched = await http('GET', `${users.url}/users/${id}`);
+    expect(fetched.status).toBe(200);
+    expect(fetched.body).toMatchObject({ id, username: 'ada', email: 'ada@example.com' });
+    expect(JSON.stringify(fetched.body)).not.toMatch(/password|hash|scrypt/i);
+
+    let profile: Profile | undefined;
+    await eventually(async () => {
+      const answer = await http<Profile>('GET', `${orders.url}/profiles/${id}`);
+      profile = answer.status === 200 ? answer.body : undefined;
+      return profile !== undefined;
+    }, 'the profile of ada');
+    expect(profile).toMatchObject({
+      userId: id,
+      username: 'ada',
+      email: 'ada@example.com',
+      orderCount: 0,
+      totalSpent: '0.00',
+    });
+    expect(Number.isNaN(Date.parse(profile!.registeredAt))).toBe(false);
+
+    const list = await http<{ total: number; items: Profile[] }>(
+      'GET',
+      `${orders.url}/profiles?offset=0&limit=10`,
+    );
+    expect(list.status).toBe(200);
+    expect(list.body.items.filter((p) => p.userId === id)).toHaveLength(1);
+  });
+
+  it('answers 404 for a profile that does not exist', async () => {
+    const answer = await http('GET', `${orders.url}/profiles/0192a3b4-0000-7000-8000-000000000000`);
+    expect(answer.status).toBe(404);
+  });
+
+  it('rejects invalid input with 400 and the reasons, publishing nothing', async () => {
+    const answer = await http<{ message: string[] }>('POST', `${users.url}/users`, {
+      username: 'x',
+      email: 'not-an-email',
+      password: 'short',
+    });
+    expect(answer.status).toBe(400);
+    expect(answer.body.message.join(' ')).toMatch(/username/);
+    expect(answer.body.message.join(' ')).toMatch(/email/);
+    expect(answer.body.message.join(' ')).toMatch(/password/);
+
+    const malformed = await http('POST', `${users.url}/users`, '{"username": "trunc');
+    expect(malformed.status).toBe(400);
+
+    const extra = await http('POST', `${users.url}/users`, {
+      username: 'mallory',
+      email: 'mallory@example.com',
+      password: 'correct horse battery',
+      isAdmin: true,
+    });
+    expect(extra.status).toBe(400);
+  });
+
+  it('answers 409 when the username or the email is taken', async () => {
+    expect((await register('grace')).status).toBe(201);
+    const sameName = await register('grace', 'other@example.com');
+    expect(sameName.status).toBe(409);
+    const sameEmail = await register('grace2', 'grace@example.com');
+    expect(sameEmail.status).toBe(409);
+  });
+
+  it('pages the profile list with total and items', async () => {
+    const ids: string[] = [];
+    for (const name of ['p1', 'p2', 'p3'])
+      ids.push(String((await register(`pager_${name}`)).body.id));
+    await eventually(async () => {
+      const all = await http<{ total: number; items: Profile[] }>(
+        'GET',
+        `${orders.url}/profiles?limit=100`,
+      );
+      return ids.every((id) => all.body.items.some((p) => p.userId === id));
+    }, 'three paged profiles');
+    const page = await http<{ total: number; items: Profile[] }>(
+      'GET',
+      `${orders.url}/profiles?offset=1&limit=2`,
+    );
+    expect(page.status).toBe(200);
+    expect(page.body.items).toHaveLength(2);
+    expect(page.body.total).toBeGreaterThanOrEqual(4);
+    expect((await http('GET', `${orders.url}/profiles?limit=0`)).status).toBe(400);
+    expect((await http('GET', `${orders.url}/profiles?offset=-1`)).status).toBe(400);
+  });
+});
