@@ -1,4 +1,10 @@
-import { DLQ_HEADERS, InMemoryBroker, OutboxMessage } from '@app/event-bus';
+import {
+  DLQ_HEADERS,
+  EventBusModuleOptions,
+  IncomingRecord,
+  InMemoryBroker,
+  OutboxMessage,
+} from '@app/event-bus';
 import { createTestDatabase, DatabaseKind, eventually, TestDatabase } from './support/databases';
 import {
   Applied,
@@ -7,142 +13,198 @@ import {
   ItemCreated,
   newBehaviour,
 } from './support/item-events.fixture';
-import { bootItemApp, ItemApp } from './support/item-app';
+import { bootItemApp as boot, ItemApp } from './support/item-app';
+import { KAFKA_BROKERS, readTopic, requireKafka, uniqueName } from './support/kafka';
 
 const HANDLER_ID = 'ItemProjector.onItemCreated';
+const TOPIC = 'test.item-created';
 
-describe.each<DatabaseKind>(['sqlite', 'postgres'])('event bus flow on %s', (kind) => {
-  let db: TestDatabase;
-  let broker: InMemoryBroker;
-  let behaviour: HandlerBehaviour;
-  let app: ItemApp | undefined;
+interface Setup {
+  db: DatabaseKind;
+  transport: 'in-memory' | 'kafka';
+}
 
-  beforeEach(async () => {
-    db = await createTestDatabase(kind);
-    broker = new InMemoryBroker();
-    behaviour = newBehaviour();
-  });
+const SETUPS: Setup[] = [
+  { db: 'sqlite', transport: 'in-memory' },
+  { db: 'postgres', transport: 'in-memory' },
+  { db: 'postgres', transport: 'kafka' },
+];
 
-  afterEach(async () => {
-    await app?.close();
-    app = undefined;
-    await db.drop();
-  });
+describe.each(SETUPS)(
+  'event bus flow on $db with the $transport transport',
+  ({ db: kind, transport }) => {
+    const wait = { timeoutMs: transport === 'kafka' ? 30000 : 5000 };
+    let db: TestDatabase;
+    let broker: InMemoryBroker;
+    let behaviour: HandlerBehaviour;
+    let app: ItemApp | undefined;
+    let bus: Partial<EventBusModuleOptions>;
+    let prefix: string;
 
-  const applied = (): Promise<Applied[]> =>
-    app!.dataSource.getRepository(Applied).find({ order: { id: 'ASC' } });
+    beforeAll(async () => {
+      if (transport === 'kafka') await requireKafka();
+    });
 
-  it('publishes nothing when the business transaction rolls back', async () => {
-    app = await bootItemApp(db, broker, behaviour);
-    await expect(app.items.create('rolled-back', 1, { failAfterPublish: true })).rejects.toThrow(
-      'business rule failed after publishing',
-    );
-    await app.items.create('committed', 1);
-    await app.helper.waitForHandled(ItemCreated, { where: (e) => e.itemKey === 'committed' });
+    beforeEach(async () => {
+      db = await createTestDatabase(kind);
+      broker = new InMemoryBroker();
+      behaviour = newBehaviour();
+      prefix = uniqueName('flow');
+      bus =
+        transport === 'kafka'
+          ? {
+              serviceId: prefix,
+              transport: { type: 'kafka', brokers: KAFKA_BROKERS },
+              topics: { naming: (type: string) => `${prefix}.${type}` },
+            }
+          : {};
+    });
 
-    const outbox = await app.dataSource.getRepository(OutboxMessage).find();
-    expect(outbox.map((row) => row.key)).toEqual(['committed']);
-    expect(await app.dataSource.getRepository(Item).count()).toBe(1);
-    expect((await applied()).map((a) => a.itemKey)).toEqual(['committed']);
-    expect(app.helper.sent(ItemCreated).map((e) => e.payload.itemKey)).toEqual(['committed']);
-  });
+    const bootItemApp = (
+      database: TestDatabase,
+      memoryBroker: InMemoryBroker,
+      handlerBehaviour: HandlerBehaviour,
+      options: Partial<EventBusModuleOptions> = {},
+    ): Promise<ItemApp> => boot(database, memoryBroker, handlerBehaviour, { ...bus, ...options });
 
-  it('applies an event delivered twice only once', async () => {
-    app = await bootItemApp(db, broker, behaviour);
-    await app.items.create('twice', 1);
-    await app.helper.waitForHandled(ItemCreated);
+    const topic = (name: string): string => (transport === 'kafka' ? `${prefix}.${name}` : name);
 
-    // Make the relay send the same row again, as after a crash between send and mark.
-    await app.dataSource
-      .getRepository(OutboxMessage)
-      .update({ key: 'twice' }, { status: 'pending' });
-    const duplicate = await app.helper.waitForHandled(ItemCreated, { status: 'duplicate' });
+    const deadLetters = async (count: number): Promise<IncomingRecord[]> =>
+      transport === 'kafka'
+        ? readTopic(topic(`${TOPIC}.dlq`), count)
+        : broker.partitions(`${TOPIC}.dlq`).flatMap((p) => p.read(0, 100));
 
-    const rows = await applied();
-    expect(rows).toHaveLength(1);
-    expect(rows[0].eventId).toBe(duplicate.eventId);
-    expect(behaviour.calls).toBe(1);
-  });
+    afterEach(async () => {
+      await app?.close();
+      app = undefined;
+      await db.drop();
+    });
 
-  it('applies once a handler that fails twice and then succeeds', async () => {
-    behaviour.shouldFail = (_event, attempt) => attempt <= 2;
-    app = await bootItemApp(db, broker, behaviour);
-    await app.items.create('flaky', 1);
-    const outcome = await app.helper.waitForHandled(ItemCreated);
+    const applied = (): Promise<Applied[]> =>
+      app!.dataSource.getRepository(Applied).find({ order: { id: 'ASC' } });
 
-    expect(outcome.attempt).toBe(3);
-    expect(app.helper.history().map((o) => o.status)).toEqual(['retried', 'retried', 'success']);
-    // The failed attempts' writes rolled back with their inbox rows.
-    expect((await applied()).map((a) => a.attempt)).toEqual([3]);
-  });
-
-  it('dead-letters a record whose handler always fails, and the next event of the key flows', async () => {
-    behaviour.shouldFail = (event) => event.seq === 1;
-    app = await bootItemApp(db, broker, behaviour, { consumer: { retry: { maxRetries: 2 } } });
-    await app.items.create('poisoned', 1);
-    await app.items.create('poisoned', 2);
-    await app.helper.waitForHandled(ItemCreated, { where: (e) => e.seq === 2 });
-
-    const letters = broker.partitions('test.item-created.dlq').flatMap((p) => p.read(0, 100));
-    expect(letters).toHaveLength(1);
-    const headers = letters[0].headers;
-    expect(headers[DLQ_HEADERS.handler]).toBe(HANDLER_ID);
-    expect(headers[DLQ_HEADERS.attempts]).toBe('3');
-    expect(headers[DLQ_HEADERS.errorType]).toBe('Error');
-    expect(headers[DLQ_HEADERS.errorMessage]).toContain('planned failure of poisoned#1');
-    expect(headers[DLQ_HEADERS.originalTopic]).toBe('test.item-created');
-    expect(headers.ce_type).toBe('test.item-created');
-    expect(letters[0].key).toBe('poisoned');
-    expect(JSON.parse(letters[0].value.toString())).toEqual({ itemKey: 'poisoned', seq: 1 });
-    expect((await applied()).map((a) => a.seq)).toEqual([2]);
-  });
-
-  it('keeps order per key while different keys are processed concurrently', async () => {
-    behaviour.delayMs = () => Math.floor(Math.random() * 4);
-    app = await bootItemApp(db, broker, behaviour, { consumer: { concurrency: 8 } });
-    const keys = Array.from({ length: 10 }, (_, i) => `key-${i}`);
-    const perKey = 20;
-    await Promise.all(
-      keys.map(async (key) => {
-        for (let seq = 1; seq <= perKey; seq++) await app!.items.create(key, seq);
-      }),
-    );
-    await app.helper.waitForCount(ItemCreated, keys.length * perKey, { timeoutMs: 60000 });
-
-    const rows = await applied();
-    expect(rows).toHaveLength(keys.length * perKey);
-    for (const key of keys) {
-      expect(rows.filter((r) => r.itemKey === key).map((r) => r.seq)).toEqual(
-        Array.from({ length: perKey }, (_, i) => i + 1),
+    it('publishes nothing when the business transaction rolls back', async () => {
+      app = await bootItemApp(db, broker, behaviour);
+      await expect(app.items.create('rolled-back', 1, { failAfterPublish: true })).rejects.toThrow(
+        'business rule failed after publishing',
       );
-    }
-    // SQLite has one writer, so handlers take turns there; PostgreSQL runs keys side by side.
-    if (kind === 'postgres') expect(behaviour.maxInFlight).toBeGreaterThan(1);
-  });
+      await app.items.create('committed', 1);
+      await app.helper.waitForHandled(ItemCreated, {
+        ...wait,
+        where: (e) => e.itemKey === 'committed',
+      });
 
-  it('loses nothing when shut down while handlers run, and applies nothing twice', async () => {
-    behaviour.delayMs = () => 20;
-    app = await bootItemApp(db, broker, behaviour, { consumer: { concurrency: 4 } });
-    const total = 40;
-    for (let seq = 1; seq <= total; seq++) await app.items.create(`key-${seq % 4}`, seq);
-    await eventually(async () => (await applied()).length >= 5, 'the first handlers to finish');
+      const outbox = await app.dataSource.getRepository(OutboxMessage).find();
+      expect(outbox.map((row) => row.key)).toEqual(['committed']);
+      expect(await app.dataSource.getRepository(Item).count()).toBe(1);
+      expect((await applied()).map((a) => a.itemKey)).toEqual(['committed']);
+      expect(app.helper.sent(ItemCreated).map((e) => e.payload.itemKey)).toEqual(['committed']);
+    });
 
-    await app.close();
-    expect(behaviour.inFlight).toBe(0);
-    const beforeRestart = (await countApplied(db, kind)) as number;
-    expect(beforeRestart).toBeLessThan(total);
+    it('applies an event delivered twice only once', async () => {
+      app = await bootItemApp(db, broker, behaviour);
+      await app.items.create('twice', 1);
+      await app.helper.waitForHandled(ItemCreated, wait);
 
-    app = await bootItemApp(db, broker, behaviour, { consumer: { concurrency: 4 } });
-    await eventually(
-      async () => (await applied()).length >= total,
-      `all ${total} events applied after restart`,
-      30000,
-    );
-    const rows = await applied();
-    expect(rows).toHaveLength(total);
-    expect(new Set(rows.map((r) => r.eventId)).size).toBe(total);
-  });
-});
+      // Make the relay send the same row again, as after a crash between send and mark.
+      await app.dataSource
+        .getRepository(OutboxMessage)
+        .update({ key: 'twice' }, { status: 'pending' });
+      const duplicate = await app.helper.waitForHandled(ItemCreated, {
+        ...wait,
+        status: 'duplicate',
+      });
+
+      const rows = await applied();
+      expect(rows).toHaveLength(1);
+      expect(rows[0].eventId).toBe(duplicate.eventId);
+      expect(behaviour.calls).toBe(1);
+    });
+
+    it('applies once a handler that fails twice and then succeeds', async () => {
+      behaviour.shouldFail = (_event, attempt) => attempt <= 2;
+      app = await bootItemApp(db, broker, behaviour);
+      await app.items.create('flaky', 1);
+      const outcome = await app.helper.waitForHandled(ItemCreated, wait);
+
+      expect(outcome.attempt).toBe(3);
+      expect(app.helper.history().map((o) => o.status)).toEqual(['retried', 'retried', 'success']);
+      // The failed attempts' writes rolled back with their inbox rows.
+      expect((await applied()).map((a) => a.attempt)).toEqual([3]);
+    });
+
+    it('dead-letters a record whose handler always fails, and the next event of the key flows', async () => {
+      behaviour.shouldFail = (event) => event.seq === 1;
+      app = await bootItemApp(db, broker, behaviour, { consumer: { retry: { maxRetries: 2 } } });
+      await app.items.create('poisoned', 1);
+      await app.items.create('poisoned', 2);
+      await app.helper.waitForHandled(ItemCreated, { ...wait, where: (e) => e.seq === 2 });
+
+      const letters = await deadLetters(1);
+      expect(letters).toHaveLength(1);
+      const headers = letters[0].headers;
+      expect(headers[DLQ_HEADERS.handler]).toBe(HANDLER_ID);
+      expect(headers[DLQ_HEADERS.attempts]).toBe('3');
+      expect(headers[DLQ_HEADERS.errorType]).toBe('Error');
+      expect(headers[DLQ_HEADERS.errorMessage]).toContain('planned failure of poisoned#1');
+      expect(headers[DLQ_HEADERS.originalTopic]).toBe(topic(TOPIC));
+      expect(headers.ce_type).toBe('test.item-created');
+      expect(letters[0].key).toBe('poisoned');
+      expect(JSON.parse(letters[0].value.toString())).toEqual({ itemKey: 'poisoned', seq: 1 });
+      expect((await applied()).map((a) => a.seq)).toEqual([2]);
+    });
+
+    it('keeps order per key while different keys are processed concurrently', async () => {
+      behaviour.delayMs = () => Math.floor(Math.random() * 4);
+      app = await bootItemApp(db, broker, behaviour, { consumer: { concurrency: 8 } });
+      const keys = Array.from({ length: 10 }, (_, i) => `key-${i}`);
+      const perKey = 20;
+      await Promise.all(
+        keys.map(async (key) => {
+          for (let seq = 1; seq <= perKey; seq++) await app!.items.create(key, seq);
+        }),
+      );
+      await app.helper.waitForCount(ItemCreated, keys.length * perKey, { timeoutMs: 60000 });
+
+      const rows = await applied();
+      expect(rows).toHaveLength(keys.length * perKey);
+      for (const key of keys) {
+        expect(rows.filter((r) => r.itemKey === key).map((r) => r.seq)).toEqual(
+          Array.from({ length: perKey }, (_, i) => i + 1),
+        );
+      }
+      // SQLite has one writer, so handlers take turns there; PostgreSQL runs keys side by side.
+      if (kind === 'postgres') expect(behaviour.maxInFlight).toBeGreaterThan(1);
+    });
+
+    it('loses nothing when shut down while handlers run, and applies nothing twice', async () => {
+      behaviour.delayMs = () => 20;
+      app = await bootItemApp(db, broker, behaviour, { consumer: { concurrency: 4 } });
+      const total = 40;
+      for (let seq = 1; seq <= total; seq++) await app.items.create(`key-${seq % 4}`, seq);
+      await eventually(
+        async () => (await applied()).length >= 5,
+        'the first handlers to finish',
+        30000,
+      );
+
+      await app.close();
+      expect(behaviour.inFlight).toBe(0);
+      const beforeRestart = (await countApplied(db, kind)) as number;
+      expect(beforeRestart).toBeLessThan(total);
+
+      app = await bootItemApp(db, broker, behaviour, { consumer: { concurrency: 4 } });
+      await eventually(
+        async () => (await applied()).length >= total,
+        `all ${total} events applied after restart`,
+        30000,
+      );
+      const rows = await applied();
+      expect(rows).toHaveLength(total);
+      expect(new Set(rows.map((r) => r.eventId)).size).toBe(total);
+    });
+  },
+);
 
 /** Counts applied rows with a fresh connection, while no app is running. */
 async function countApplied(db: TestDatabase, kind: DatabaseKind): Promise<number> {

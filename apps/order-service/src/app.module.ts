@@ -31,7 +31,9 @@ export class AppModule {
         // @Transactional() (its TransactionHost lookup is process-wide).
         EventBusModule.forRoot({
           serviceId: options.serviceId,
-          transport: { type: 'in-memory', broker: options.broker },
+          transport: options.kafkaBrokers
+            ? { type: 'kafka', brokers: options.kafkaBrokers }
+            : { type: 'in-memory', broker: options.broker },
         }),
         ProfilesModule,
       ],

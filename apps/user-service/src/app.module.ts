@@ -41,7 +41,9 @@ export class AppModule {
         }),
         EventBusModule.forRoot({
           serviceId: options.serviceId,
-          transport: { type: 'in-memory', broker: options.broker },
+          transport: options.kafkaBrokers
+            ? { type: 'kafka', brokers: options.kafkaBrokers }
+            : { type: 'in-memory', broker: options.broker },
         }),
         UsersModule,
       ],

@@ -7,6 +7,8 @@ export interface UserServiceConfig {
   host?: string;
   serviceId: string;
   database: DatabaseConfig;
+  /** Kafka brokers; the in-memory transport when absent. */
+  kafkaBrokers?: string[];
 }
 
 const DEFAULT_PORT = 3001;
@@ -14,15 +16,12 @@ const DEFAULT_SQLITE_PATH = './data/user-service.sqlite';
 
 /** Reads the service's settings from the environment; a bad value fails startup naming it. */
 export function loadUserServiceConfig(env: NodeJS.ProcessEnv): UserServiceConfig {
-  if (env.KAFKA_BROKERS) {
-    // TODO(issue 3): KAFKA_BROKERS selects the Kafka transport.
-    throw new Error('KAFKA_BROKERS is set, but the Kafka transport arrives with issue 3.');
-  }
   return {
     port: parsePort(env.PORT, DEFAULT_PORT),
     host: env.HOST || undefined,
     serviceId: env.SERVICE_ID || 'user-service',
     database: parseDatabaseUrl(env.DATABASE_URL, DEFAULT_SQLITE_PATH),
+    kafkaBrokers: parseBrokers(env.KAFKA_BROKERS),
   };
 }
 
@@ -39,4 +38,18 @@ function parseDatabaseUrl(value: string | undefined, fallback: string): Database
   if (!value) return { type: 'sqlite', path: fallback };
   if (/^postgres(ql)?:\/\//i.test(value)) return { type: 'postgres', url: value };
   return { type: 'sqlite', path: value };
+}
+
+function parseBrokers(value: string | undefined): string[] | undefined {
+  if (!value) return undefined;
+  const brokers = value
+    .split(',')
+    .map((b) => b.trim())
+    .filter(Boolean);
+  for (const broker of brokers) {
+    if (!/^[^\s:]+:\d{1,5}$/.test(broker)) {
+      throw new Error(`KAFKA_BROKERS must be a comma list of host:port, got "${value}".`);
+    }
+  }
+  return brokers;
 }

@@ -6,6 +6,7 @@ import type {
   RetryOptions,
 } from './interfaces/event-bus-options.interface';
 import type { BackoffOptions } from './util/backoff';
+import type { KafkaTransportOptions } from './transports/kafka/kafka-transport-options.interface';
 
 const SECOND = 1000;
 const DAY = 24 * 60 * 60 * SECOND;
@@ -221,11 +222,12 @@ class OptionChecker {
     if (value === null || typeof value !== 'object') {
       throw this.error(
         'transport',
-        "{ type: 'in-memory' } or { type: 'custom', transport }",
+        "{ type: 'in-memory' }, { type: 'kafka', brokers } or { type: 'custom', transport }",
         value,
       );
     }
     if (value.type === 'in-memory') return value;
+    if (value.type === 'kafka') return this.kafka(value);
     if (value.type === 'custom') {
       const transport = value.transport as unknown as Record<string, unknown> | undefined;
       for (const method of ['connect', 'ensureTopics', 'send', 'subscribe', 'close']) {
@@ -241,9 +243,71 @@ class OptionChecker {
     }
     throw this.error(
       'transport.type',
-      '"in-memory" or "custom"',
+      '"in-memory", "kafka" or "custom"',
       (value as { type?: unknown }).type,
     );
+  }
+
+  private kafka(value: KafkaTransportOptions): KafkaTransportOptions {
+    if (!Array.isArray(value.brokers) || value.brokers.length === 0) {
+      throw this.error(
+        'transport.brokers',
+        'a non-empty array of "host:port" strings',
+        value.brokers,
+      );
+    }
+    value.brokers.forEach((broker, i) => {
+      if (typeof broker !== 'string' || !/^[^\s:]+:\d{1,5}$/.test(broker)) {
+        throw this.error(`transport.brokers[${i}]`, 'a "host:port" string', broker);
+      }
+    });
+    if (value.clientId !== undefined) this.name('transport.clientId', value.clientId);
+    const ssl: unknown = value.ssl;
+    if (
+      ssl !== undefined &&
+      typeof ssl !== 'boolean' &&
+      (ssl === null || typeof ssl !== 'object')
+    ) {
+      throw this.error('transport.ssl', 'true, false or Node TLS options', ssl);
+    }
+    if (value.sasl !== undefined) {
+      const mechanisms = ['plain', 'scram-sha-256', 'scram-sha-512'];
+      const sasl = value.sasl as {
+        mechanism?: unknown;
+        username?: unknown;
+        password?: unknown;
+      } | null;
+      if (
+        sasl === null ||
+        typeof sasl !== 'object' ||
+        !mechanisms.includes(String(sasl.mechanism))
+      ) {
+        throw this.error(
+          'transport.sasl.mechanism',
+          mechanisms.map((m) => `"${m}"`).join(', '),
+          sasl?.mechanism,
+        );
+      }
+      if (typeof sasl.username !== 'string' || typeof sasl.password !== 'string') {
+        // Never echo credentials back in an error.
+        throw this.error('transport.sasl', 'string username and password', 'another type');
+      }
+    }
+    if (value.compression !== undefined && !['none', 'gzip'].includes(value.compression)) {
+      throw this.error('transport.compression', '"none" or "gzip"', value.compression);
+    }
+    const limits: Array<[keyof KafkaTransportOptions, number, number]> = [
+      ['connectionTimeoutMs', 100, 600_000],
+      ['requestTimeoutMs', 100, 600_000],
+      ['sendTimeoutMs', 100, 600_000],
+      ['sessionTimeoutMs', 1000, 3_600_000],
+      ['heartbeatIntervalMs', 100, 600_000],
+      ['maxBytesPerPartition', 1024, 100 * 1024 * 1024],
+    ];
+    for (const [key, min, max] of limits) {
+      if (value[key] !== undefined) this.int(`transport.${key}`, value[key], min, max);
+    }
+    return value;
   }
 
   interceptors(value: unknown): ResolvedEventBusOptions['interceptors'] {

@@ -74,6 +74,11 @@ export type {
   RecordHeaders,
 } from './transports/event-transport.interface';
 export { InMemoryTransport } from './transports/in-memory/in-memory.transport';
+export { KafkaTransport } from './transports/kafka/kafka.transport';
+export type {
+  KafkaTransportOptions,
+  KafkaSaslOptions,
+} from './transports/kafka/kafka-transport-options.interface';
 export { InMemoryBroker } from './transports/in-memory/in-memory-broker';
 export type {
   InMemoryBrokerOptions,

@@ -2,6 +2,7 @@ import type { EventTransport } from '../transports/event-transport.interface';
 import type { InMemoryBroker } from '../transports/in-memory/in-memory-broker';
 import type { EventBusInterceptor } from './event-bus-interceptor.interface';
 import type { BackoffOptions } from '../util/backoff';
+import type { KafkaTransportOptions } from '../transports/kafka/kafka-transport-options.interface';
 
 export interface InMemoryTransportOptions {
   type: 'in-memory';
@@ -14,7 +15,8 @@ export interface CustomTransportOptions {
   transport: EventTransport;
 }
 
-export type TransportOptions = InMemoryTransportOptions | CustomTransportOptions;
+export type TransportOptions =
+  InMemoryTransportOptions | KafkaTransportOptions | CustomTransportOptions;
 
 export interface RetryOptions extends BackoffOptions {
   /** Retries after the first attempt before the record goes to the dead-letter topic. */

@@ -1,0 +1,76 @@
+import type { DynamicModule, LoggerService, Provider, Type } from '@nestjs/common';
+import { Test, TestingModule } from '@nestjs/testing';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { EVENT_BUS_ENTITIES } from '../event-bus.entities';
+import { EventBusModule } from '../event-bus.module';
+import type { EventBusModuleOptions } from '../interfaces/event-bus-options.interface';
+import { InMemoryBroker } from '../transports/in-memory/in-memory-broker';
+
+/** Collects log lines so a spec can assert on warnings; prints nothing. */
+export class RecordingLogger implements LoggerService {
+  readonly lines: Array<{ level: string; message: string }> = [];
+
+  log(message: unknown): void {
+    this.lines.push({ level: 'log', message: String(message) });
+  }
+  error(message: unknown): void {
+    this.lines.push({ level: 'error', message: String(message) });
+  }
+  warn(message: unknown): void {
+    this.lines.push({ level: 'warn', message: String(message) });
+  }
+  debug(message: unknown): void {
+    this.lines.push({ level: 'debug', message: String(message) });
+  }
+  verbose(message: unknown): void {
+    this.lines.push({ level: 'verbose', message: String(message) });
+  }
+
+  messages(level: string): string[] {
+    return this.lines.filter((l) => l.level === level).map((l) => l.message);
+  }
+}
+
+export interface TestAppOptions {
+  /** `forRoot` options; `serviceId: 'svc'` and a fresh in-memory broker unless given. */
+  bus?: Partial<EventBusModuleOptions>;
+  providers?: Provider[];
+  imports?: Array<Type<unknown> | DynamicModule>;
+  /** TypeORM entities; the event-bus entities by default. */
+  entities?: Array<Type<unknown>>;
+  logger?: RecordingLogger;
+}
+
+/**
+ * Compiles a Nest testing module with a fresh in-memory SQLite database and the event bus.
+ * The caller runs `init()` (so it can assert on startup failures) and `close()`.
+ */
+export function compileTestApp(options: TestAppOptions = {}): Promise<TestingModule> {
+  const bus: EventBusModuleOptions = {
+    serviceId: 'svc',
+    transport: { type: 'in-memory', broker: new InMemoryBroker() },
+    ...options.bus,
+  };
+  return Test.createTestingModule({
+    imports: [
+      TypeOrmModule.forRoot({
+        type: 'better-sqlite3',
+        database: ':memory:',
+        entities: options.entities ?? EVENT_BUS_ENTITIES,
+        synchronize: true,
+      }),
+      EventBusModule.forRoot(bus),
+      ...(options.imports ?? []),
+    ],
+    providers: options.providers ?? [],
+  })
+    .setLogger(options.logger ?? new RecordingLogger())
+    .compile();
+}
+
+/** Compiles and initialises; see `compileTestApp`. */
+export async function bootTestApp(options: TestAppOptions = {}): Promise<TestingModule> {
+  const app = await compileTestApp(options);
+  await app.init();
+  return app;
+}

@@ -1,0 +1,197 @@
+import { EventBusConfigurationError } from './errors/event-bus-configuration.error';
+import { EVENT_BUS_DEFAULTS, resolveEventBusOptions } from './event-bus.options';
+import type { EventBusModuleOptions } from './interfaces/event-bus-options.interface';
+import type { EventTransport } from './transports/event-transport.interface';
+import { InMemoryBroker } from './transports/in-memory/in-memory-broker';
+import { InMemoryTransport } from './transports/in-memory/in-memory.transport';
+
+/** Resolves `options` and returns the configuration error it raised. */
+function configurationError(options: unknown): EventBusConfigurationError {
+  try {
+    resolveEventBusOptions(options as EventBusModuleOptions);
+  } catch (error) {
+    expect(error).toBeInstanceOf(EventBusConfigurationError);
+    return error as EventBusConfigurationError;
+  }
+  throw new Error(`resolveEventBusOptions accepted ${JSON.stringify(options)}`);
+}
+
+describe('resolveEventBusOptions', () => {
+  describe('defaults', () => {
+    it('fills every option from EVENT_BUS_DEFAULTS when only serviceId is given', () => {
+      const resolved = resolveEventBusOptions({ serviceId: 'user-service' });
+
+      expect(resolved).toMatchObject({
+        serviceId: 'user-service',
+        transport: { type: 'in-memory' },
+        dataSource: undefined,
+        outbox: EVENT_BUS_DEFAULTS.outbox,
+        consumer: { ...EVENT_BUS_DEFAULTS.consumer, groupId: 'user-service' },
+        topics: { partitions: 3, replicationFactor: 1 },
+        inbox: EVENT_BUS_DEFAULTS.inbox,
+        codec: EVENT_BUS_DEFAULTS.codec,
+        interceptors: [],
+        shutdownTimeoutMs: EVENT_BUS_DEFAULTS.shutdownTimeoutMs,
+      });
+    });
+
+    it('names topics after their event type by default', () => {
+      const resolved = resolveEventBusOptions({ serviceId: 'svc' });
+
+      expect(resolved.topics.naming('user.registered')).toBe('user.registered');
+    });
+
+    it('uses the service id as the consumer group unless one is given', () => {
+      expect(resolveEventBusOptions({ serviceId: 'svc' }).consumer.groupId).toBe('svc');
+      expect(
+        resolveEventBusOptions({ serviceId: 'svc', consumer: { groupId: 'other' } }).consumer
+          .groupId,
+      ).toBe('other');
+    });
+
+    it('keeps the defaults of a nested object when only some of its fields are given', () => {
+      const resolved = resolveEventBusOptions({
+        serviceId: 'svc',
+        outbox: { backoff: { maxMs: 5000 } },
+        consumer: { retry: { maxRetries: 7 } },
+      });
+
+      expect(resolved.outbox.backoff).toEqual({
+        ...EVENT_BUS_DEFAULTS.outbox.backoff,
+        maxMs: 5000,
+      });
+      expect(resolved.outbox.batchSize).toBe(EVENT_BUS_DEFAULTS.outbox.batchSize);
+      expect(resolved.consumer.retry).toEqual({
+        ...EVENT_BUS_DEFAULTS.consumer.retry,
+        maxRetries: 7,
+      });
+    });
+
+    it('keeps given values, including falsy ones', () => {
+      const naming = (type: string): string => `prod.${type}`;
+      const resolved = resolveEventBusOptions({
+        serviceId: 'svc',
+        outbox: { enabled: false, retentionMs: 0, redeliverOnStartupMs: 0 },
+        consumer: { enabled: false, fromBeginning: false, retry: { maxRetries: 0, jitter: 0 } },
+        topics: { naming, partitions: 12 },
+        shutdownTimeoutMs: 0,
+      });
+
+      expect(resolved.outbox).toMatchObject({
+        enabled: false,
+        retentionMs: 0,
+        redeliverOnStartupMs: 0,
+      });
+      expect(resolved.consumer).toMatchObject({ enabled: false, fromBeginning: false });
+      expect(resolved.consumer.retry).toMatchObject({ maxRetries: 0, jitter: 0 });
+      expect(resolved.topics.naming).toBe(naming);
+      expect(resolved.topics.partitions).toBe(12);
+      expect(resolved.shutdownTimeoutMs).toBe(0);
+    });
+
+    it('accepts a custom transport that implements EventTransport', () => {
+      const transport: EventTransport = new InMemoryTransport(new InMemoryBroker());
+      const resolved = resolveEventBusOptions({
+        serviceId: 'svc',
+        transport: { type: 'custom', transport },
+      });
+
+      expect(resolved.transport).toEqual({ type: 'custom', transport });
+    });
+  });
+
+  describe('invalid options', () => {
+    const cases: Array<[path: string, options: unknown]> = [
+      ['options', null],
+      ['serviceId', {}],
+      ['serviceId', { serviceId: '' }],
+      ['serviceId', { serviceId: 'user service' }],
+      ['serviceId', { serviceId: '../etc' }],
+      ['serviceId', { serviceId: 42 }],
+      ['serviceId', { serviceId: 'x'.repeat(201) }],
+      ['dataSource', { serviceId: 'svc', dataSource: '' }],
+      ['outbox.enabled', { serviceId: 'svc', outbox: { enabled: 'yes' } }],
+      ['outbox.batchSize', { serviceId: 'svc', outbox: { batchSize: 0 } }],
+      ['outbox.batchSize', { serviceId: 'svc', outbox: { batchSize: 2.5 } }],
+      ['outbox.batchSize', { serviceId: 'svc', outbox: { batchSize: '10' } }],
+      ['outbox.batchSize', { serviceId: 'svc', outbox: { batchSize: 10_001 } }],
+      ['outbox.pollIntervalMs', { serviceId: 'svc', outbox: { pollIntervalMs: 5 } }],
+      ['outbox.maxAttempts', { serviceId: 'svc', outbox: { maxAttempts: 0 } }],
+      ['outbox.retentionMs', { serviceId: 'svc', outbox: { retentionMs: -1 } }],
+      ['outbox.redeliverOnStartupMs', { serviceId: 'svc', outbox: { redeliverOnStartupMs: NaN } }],
+      ['outbox.backoff.initialMs', { serviceId: 'svc', outbox: { backoff: { initialMs: -1 } } }],
+      [
+        'outbox.backoff.maxMs',
+        { serviceId: 'svc', outbox: { backoff: { initialMs: 1000, maxMs: 999 } } },
+      ],
+      ['outbox.backoff.multiplier', { serviceId: 'svc', outbox: { backoff: { multiplier: 0.5 } } }],
+      ['outbox.backoff.jitter', { serviceId: 'svc', outbox: { backoff: { jitter: 1.5 } } }],
+      ['outbox.backoff.jitter', { serviceId: 'svc', outbox: { backoff: { jitter: Infinity } } }],
+      ['consumer.enabled', { serviceId: 'svc', consumer: { enabled: 1 } }],
+      ['consumer.groupId', { serviceId: 'svc', consumer: { groupId: 'a group' } }],
+      ['consumer.fromBeginning', { serviceId: 'svc', consumer: { fromBeginning: 'true' } }],
+      ['consumer.maxBatchSize', { serviceId: 'svc', consumer: { maxBatchSize: 0 } }],
+      ['consumer.concurrency', { serviceId: 'svc', consumer: { concurrency: 0 } }],
+      [
+        'consumer.partitionsConcurrently',
+        { serviceId: 'svc', consumer: { partitionsConcurrently: 1001 } },
+      ],
+      ['consumer.retry.maxRetries', { serviceId: 'svc', consumer: { retry: { maxRetries: -1 } } }],
+      ['consumer.retry.maxRetries', { serviceId: 'svc', consumer: { retry: { maxRetries: 1.5 } } }],
+      [
+        'consumer.retry.maxMs',
+        { serviceId: 'svc', consumer: { retry: { initialMs: 500, maxMs: 100 } } },
+      ],
+      ['consumer.retry.multiplier', { serviceId: 'svc', consumer: { retry: { multiplier: 101 } } }],
+      ['transport', { serviceId: 'svc', transport: null }],
+      ['transport', { serviceId: 'svc', transport: 'in-memory' }],
+      ['transport.type', { serviceId: 'svc', transport: { type: 'rabbitmq' } }],
+      ['transport.transport.connect', { serviceId: 'svc', transport: { type: 'custom' } }],
+      [
+        'transport.transport.send',
+        {
+          serviceId: 'svc',
+          transport: {
+            type: 'custom',
+            transport: { connect() {}, ensureTopics() {}, subscribe() {}, close() {} },
+          },
+        },
+      ],
+      ['topics.naming', { serviceId: 'svc', topics: { naming: 'prefix.' } }],
+      ['topics.partitions', { serviceId: 'svc', topics: { partitions: 0 } }],
+      ['topics.replicationFactor', { serviceId: 'svc', topics: { replicationFactor: 101 } }],
+      ['inbox.retentionMs', { serviceId: 'svc', inbox: { retentionMs: 1000 } }],
+      ['codec.maxMessageBytes', { serviceId: 'svc', codec: { maxMessageBytes: 0 } }],
+      ['interceptors', { serviceId: 'svc', interceptors: {} }],
+      ['interceptors[1]', { serviceId: 'svc', interceptors: [{}, null] }],
+      ['shutdownTimeoutMs', { serviceId: 'svc', shutdownTimeoutMs: -1 }],
+    ];
+
+    it.each(cases)('rejects a bad %s with an error naming it', (path, options) => {
+      const error = configurationError(options);
+
+      expect(error.message).toContain(`Invalid event-bus option "${path}"`);
+      expect(error.retriable).toBe(false);
+      expect(error.name).toBe('EventBusConfigurationError');
+    });
+
+    it('says what it expected and what it got', () => {
+      const error = configurationError({ serviceId: 'svc', outbox: { batchSize: 0 } });
+
+      expect(error.message).toBe(
+        'Invalid event-bus option "outbox.batchSize": expected an integer from 1 to 10000, got 0.',
+      );
+    });
+
+    it('compares backoff maxMs with initialMs after merging the defaults', () => {
+      // Default maxMs is 60 s; an initialMs above it must fail even though maxMs was not given.
+      const error = configurationError({
+        serviceId: 'svc',
+        outbox: { backoff: { initialMs: 120_000 } },
+      });
+
+      expect(error.message).toContain('"outbox.backoff.maxMs"');
+      expect(error.message).toContain('outbox.backoff.initialMs (120000)');
+    });
+  });
+});

@@ -1,0 +1,257 @@
+import { Logger } from '@nestjs/common';
+import {
+  Admin,
+  CompressionTypes,
+  Consumer,
+  EachBatchPayload,
+  IHeaders,
+  Kafka,
+  KafkaJSError,
+  KafkaMessage,
+  Partitioners,
+  Producer,
+} from 'kafkajs';
+import type {
+  BatchHandler,
+  EventTransport,
+  IncomingRecord,
+  OutgoingRecord,
+  RecordHeaders,
+  SubscribeOptions,
+  TopicSpec,
+  TransportSubscription,
+} from '../event-transport.interface';
+import { TransportError } from '../../errors/transport.error';
+import { transportClosed } from '../../event-bus.messages';
+import { KAFKA_DEFAULTS, KafkaTransportOptions } from './kafka-transport-options.interface';
+import { kafkaLogCreator } from './kafka-log.bridge';
+
+type ResolvedKafkaOptions = Required<Omit<KafkaTransportOptions, 'ssl' | 'sasl'>> &
+  Pick<KafkaTransportOptions, 'ssl' | 'sasl'>;
+
+/**
+ * Kafka through kafkajs, behind the transport interface so another client can replace it.
+ * Producer: idempotent, acks from all in-sync replicas, one request in flight, bounded retries.
+ * Consumer: `eachBatch` per partition in order, offsets committed explicitly after the
+ * handlers' transactions commit, no automatic topic creation.
+ */
+export class KafkaTransport implements EventTransport {
+  readonly name = 'kafka';
+  readonly durable = true;
+  private readonly logger = new Logger(KafkaTransport.name);
+  private readonly options: ResolvedKafkaOptions;
+  private readonly kafka: Kafka;
+  private producer?: Producer;
+  private admin?: Admin;
+  private readonly consumers = new Set<Consumer>();
+  private closed = false;
+
+  constructor(options: KafkaTransportOptions, serviceId: string) {
+    this.options = { ...KAFKA_DEFAULTS, clientId: serviceId, ...options } as ResolvedKafkaOptions;
+    this.kafka = new Kafka({
+      clientId: this.options.clientId,
+      brokers: this.options.brokers,
+      ssl: this.options.ssl,
+      sasl: this.options.sasl,
+      connectionTimeout: this.options.connectionTimeoutMs,
+      requestTimeout: this.options.requestTimeoutMs,
+      logCreator: kafkaLogCreator,
+    });
+  }
+
+  async connect(): Promise<void> {
+    this.closed = false;
+    this.admin ??= this.kafka.admin();
+    this.producer ??= this.kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      createPartitioner: Partitioners.DefaultPartitioner,
+      retry: this.sendRetry(),
+    });
+    try {
+      await this.admin.connect();
+      await this.producer.connect();
+    } catch (error) {
+      throw new TransportError(
+        `Cannot connect to Kafka at ${this.options.brokers.join(', ')}: ${describe(error)}`,
+        { cause: error },
+      );
+    }
+  }
+
+  async ensureTopics(topics: TopicSpec[]): Promise<void> {
+    const admin = this.requireAdmin();
+    try {
+      const existing = new Set(await admin.listTopics());
+      const missing = topics.filter((t) => !existing.has(t.name));
+      if (missing.length === 0) return;
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: missing.map((t) => ({
+          topic: t.name,
+          numPartitions: t.partitions,
+          replicationFactor: t.replicationFactor,
+        })),
+      });
+      this.logger.log(`Created topics ${missing.map((t) => t.name).join(', ')}`);
+    } catch (error) {
+      throw new TransportError(
+        `Cannot create topics ${topics.map((t) => t.name).join(', ')} on ${this.options.brokers.join(', ')}: ${describe(error)}. ` +
+          'Check that the brokers are reachable and that this client may create topics, or create them beforehand.',
+        { cause: error, retriable: isRetriable(error) },
+      );
+    }
+  }
+
+  async send(records: OutgoingRecord[]): Promise<void> {
+    if (this.closed || !this.producer) throw new TransportError(transportClosed());
+    const byTopic = new Map<string, OutgoingRecord[]>();
+    for (const record of records)
+      byTopic.set(record.topic, [...(byTopic.get(record.topic) ?? []), record]);
+    try {
+      await this.producer.sendBatch({
+        acks: -1,
+        compression:
+          this.options.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None,
+        topicMessages: [...byTopic].map(([topic, list]) => ({
+          topic,
+          messages: list.map((r) => ({ key: r.key, value: r.value, headers: r.headers })),
+        })),
+      });
+    } catch (error) {
+      throw new TransportError(`Kafka send failed: ${describe(error)}`, {
+        cause: error,
+        retriable: isRetriable(error),
+      });
+    }
+  }
+
+  async subscribe(
+    options: SubscribeOptions,
+    handler: BatchHandler,
+  ): Promise<TransportSubscription> {
+    if (this.closed) throw new TransportError(transportClosed());
+    const consumer = this.kafka.consumer({
+      groupId: options.groupId,
+      allowAutoTopicCreation: false,
+      sessionTimeout: this.options.sessionTimeoutMs,
+      heartbeatInterval: this.options.heartbeatIntervalMs,
+      maxBytesPerPartition: this.options.maxBytesPerPartition,
+      // Always restart after a crash: the inbox makes reprocessing safe, stopping is not.
+      retry: { restartOnFailure: async () => true },
+    });
+    consumer.on(consumer.events.CRASH, (event) => {
+      this.logger.error(
+        `Consumer of group "${options.groupId}" crashed; restarting: ${describe(event.payload.error)}`,
+      );
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topics: options.topics, fromBeginning: options.fromBeginning });
+    let stopping = false;
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: options.partitionsConcurrently,
+      eachBatch: (payload) =>
+        this.onBatch(consumer, payload, options.maxBatchSize, handler, () => stopping),
+    });
+    this.consumers.add(consumer);
+    return {
+      pause: (topic, partition) => consumer.pause([{ topic, partitions: [partition] }]),
+      resume: (topic, partition) => consumer.resume([{ topic, partitions: [partition] }]),
+      close: async () => {
+        stopping = true;
+        this.consumers.delete(consumer);
+        await consumer.disconnect();
+      },
+    };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all([...this.consumers].map((c) => c.disconnect().catch(() => undefined)));
+    this.consumers.clear();
+    await this.producer?.disconnect().catch(() => undefined);
+    await this.admin?.disconnect().catch(() => undefined);
+    this.producer = undefined;
+    this.admin = undefined;
+  }
+
+  /** Hands a kafkajs batch over in chunks of `maxBatchSize`, committing as each chunk is done. */
+  private async onBatch(
+    consumer: Consumer,
+    payload: EachBatchPayload,
+    maxBatchSize: number,
+    handler: BatchHandler,
+    stopping: () => boolean,
+  ): Promise<void> {
+    const { batch, heartbeat, isRunning, isStale, resolveOffset } = payload;
+    const active = (): boolean => !stopping() && isRunning() && !isStale();
+    for (let start = 0; start < batch.messages.length && active(); start += maxBatchSize) {
+      const messages = batch.messages.slice(start, start + maxBatchSize);
+      await handler({
+        topic: batch.topic,
+        partition: batch.partition,
+        records: messages.map((m) => toRecord(batch.topic, batch.partition, m)),
+        heartbeat,
+        isActive: active,
+        commit: async (nextOffset) => {
+          resolveOffset(String(BigInt(nextOffset) - 1n));
+          await consumer.commitOffsets([
+            { topic: batch.topic, partition: batch.partition, offset: nextOffset },
+          ]);
+        },
+      });
+    }
+  }
+
+  /** Bounded retries, so a send to an unreachable broker fails in about `sendTimeoutMs`. */
+  private sendRetry() {
+    return {
+      retries: 5,
+      initialRetryTime: 300,
+      maxRetryTime: Math.max(1000, Math.floor(this.options.sendTimeoutMs / 3)),
+    };
+  }
+
+  private requireAdmin(): Admin {
+    if (this.closed || !this.admin) throw new TransportError(transportClosed());
+    return this.admin;
+  }
+}
+
+function toRecord(topic: string, partition: number, message: KafkaMessage): IncomingRecord {
+  return {
+    topic,
+    partition,
+    offset: message.offset,
+    key: message.key === null ? null : message.key.toString('utf8'),
+    value: message.value ?? Buffer.alloc(0),
+    headers: toHeaders(message.headers),
+    timestamp: Number(message.timestamp),
+  };
+}
+
+function toHeaders(headers: IHeaders | undefined): RecordHeaders {
+  const result: RecordHeaders = {};
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    const last = Array.isArray(value) ? value[value.length - 1] : value;
+    if (last !== undefined) result[name] = last.toString();
+  }
+  return result;
+}
+
+/**
+ * kafkajs gives up on transient errors with KafkaJSNumberOfRetriesExceeded (marked not
+ * retriable); for the relay that is still a condition to retry later, unlike a refused record.
+ */
+function isRetriable(error: unknown): boolean {
+  if (!(error instanceof KafkaJSError)) return true;
+  if (error.name === 'KafkaJSNumberOfRetriesExceeded') return true;
+  return error.retriable;
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
