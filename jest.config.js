@@ -4,6 +4,7 @@ const moduleNameMapper = {
   '^@app/event-bus$': '<rootDir>/libs/event-bus/src',
   '^@app/event-bus/testing$': '<rootDir>/libs/event-bus/testing',
   '^@app/contracts$': '<rootDir>/libs/contracts/src',
+  '^@app/service-config$': '<rootDir>/libs/service-config/src',
 };
 
 const transform = {

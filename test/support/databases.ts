@@ -68,3 +68,15 @@ export async function eventually(
     await new Promise((r) => setTimeout(r, 25));
   }
 }
+
+/** Runs one query on a PostgreSQL test database with a fresh connection and returns a number. */
+export async function pgNumber(db: TestDatabase, sql: string): Promise<number> {
+  const client = new Client({ connectionString: db.url });
+  await client.connect();
+  try {
+    const result = await client.query<{ n: string }>(sql);
+    return Number(result.rows[0].n);
+  } finally {
+    await client.end();
+  }
+}

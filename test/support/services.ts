@@ -32,9 +32,12 @@ export function startUserService(
   return startService(
     UserServiceModule.forRoot({
       port: 0,
+      relayEnabled: true,
       serviceId: 'user-service',
       database: database(db),
       broker,
+      // Cheap hashes: these tests are about events, not password strength.
+      scryptCost: 1024,
     }),
   );
 }
@@ -46,6 +49,7 @@ export function startOrderService(
   return startService(
     OrderServiceModule.forRoot({
       port: 0,
+      relayEnabled: true,
       serviceId: 'order-service',
       database: database(db),
       broker,

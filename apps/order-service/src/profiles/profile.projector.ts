@@ -8,18 +8,13 @@ import { UserProfile } from './user-profile.entity';
 export class ProfileProjector {
   @EventSubscribe(UserRegistered)
   async onUserRegistered(event: UserRegistered, ctx: EventContext): Promise<void> {
-    // The inbox already drops redeliveries; ignoring a known user keeps a replay harmless too.
-    await ctx.manager
-      .createQueryBuilder()
-      .insert()
-      .into(UserProfile)
-      .values({
-        userId: event.userId,
-        username: event.username,
-        email: event.email,
-        registeredAt: new Date(event.registeredAt),
-      })
-      .orIgnore()
-      .execute();
+    // A plain insert: the inbox guarantees one application per event, and a second profile for
+    // one user (another event id) is an anomaly that should fail and reach the dead-letter topic.
+    await ctx.manager.insert(UserProfile, {
+      userId: event.userId,
+      username: event.username,
+      email: event.email,
+      registeredAt: new Date(event.registeredAt),
+    });
   }
 }

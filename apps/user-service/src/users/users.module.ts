@@ -1,12 +1,22 @@
-import { Module } from '@nestjs/common';
+import { DynamicModule, Module } from '@nestjs/common';
 import { EventBusModule } from '@app/event-bus';
 import { UserRegistered } from '@app/contracts';
 import { UsersController } from './users.controller';
 import { UsersService } from './users.service';
+import { PasswordHasher, SCRYPT_COST } from './password.hasher';
 
-@Module({
-  imports: [EventBusModule.forFeature({ events: [UserRegistered] })],
-  controllers: [UsersController],
-  providers: [UsersService],
-})
-export class UsersModule {}
+@Module({})
+export class UsersModule {
+  static register(options: { scryptCost: number }): DynamicModule {
+    return {
+      module: UsersModule,
+      imports: [EventBusModule.forFeature({ events: [UserRegistered] })],
+      controllers: [UsersController],
+      providers: [
+        UsersService,
+        PasswordHasher,
+        { provide: SCRYPT_COST, useValue: options.scryptCost },
+      ],
+    };
+  }
+}

@@ -7,7 +7,7 @@ import { EventPublisher } from '@app/event-bus';
 import { UserRegistered } from '@app/contracts';
 import { CreateUserDto } from './create-user.dto';
 import { EMAIL_UNIQUE, User, USERNAME_UNIQUE } from './user.entity';
-import { hashPassword } from './password.hasher';
+import { PasswordHasher } from './password.hasher';
 
 export interface UserView {
   id: string;
@@ -26,12 +26,13 @@ export class UsersService {
   constructor(
     private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
     private readonly events: EventPublisher,
+    private readonly passwords: PasswordHasher,
   ) {}
 
   /** Creates the user and publishes `user.registered` with it, atomically. */
   async register(dto: CreateUserDto): Promise<UserView> {
     // Hashing is slow on purpose; do it before the transaction so it holds no lock meanwhile.
-    const passwordHash = await hashPassword(dto.password);
+    const passwordHash = await this.passwords.hash(dto.password);
     return this.insertAndPublish(dto, passwordHash);
   }
 

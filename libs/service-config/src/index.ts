@@ -1,0 +1,2 @@
+export { loadServiceConfig, typeOrmOptionsFor, eventBusOptionsFor } from './service-config';
+export type { DatabaseConfig, ServiceConfig, ServiceDefaults } from './service-config';
