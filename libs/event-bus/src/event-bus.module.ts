@@ -34,8 +34,10 @@ import { EventBusMaintenance } from './event-bus.maintenance';
 export interface EventBusFeatureOptions {
   /** Event classes this module publishes or consumes (registered at startup). */
   events?: Type<object>[];
-  /** `@Upcaster()` classes; they may inject other providers. */
+  /** `@Upcaster()` classes; they may inject providers of `imports` and of global modules. */
   upcasters?: Type<EventUpcaster>[];
+  /** Modules whose exported providers the upcasters inject. */
+  imports?: Array<Type<unknown> | DynamicModule>;
 }
 
 /** Holds the providers of one `forFeature()` call. */
@@ -112,6 +114,7 @@ export class EventBusModule extends EventBusConfigurableModule {
     };
     return {
       module: EventBusFeatureModule,
+      imports: feature.imports ?? [],
       providers: [...upcasters, registration],
       exports: upcasters,
     };

@@ -166,7 +166,9 @@ export class CloudEventCodec {
       });
     } catch (error) {
       const reason =
-        error instanceof SyntaxError ? 'invalid JSON' : 'forbidden __proto__ or constructor key';
+        error instanceof Error && /forbidden prototype property/.test(error.message)
+          ? 'forbidden __proto__ or constructor key'
+          : 'invalid JSON';
       throw new InvalidEventError('malformed', `Record value is not acceptable: ${reason}.`, error);
     }
   }

@@ -152,13 +152,16 @@ export class OutboxRelay {
     }
     const sent: OutboxMessage[] = [];
     const failed = new Map<unknown, OutboxMessage[]>();
+    const blockedKeys = new Set<string>();
     for (const row of rows) {
+      if (row.key !== null && blockedKeys.has(row.key)) continue;
       try {
         await this.transport.send([this.encode(row)]);
         sent.push(row);
       } catch (error) {
         this.logger.warn(`Sending outbox row ${row.id} (${row.type}) failed: ${describe(error)}`);
-        failed.set(error, [row]);
+        failed.set(error, [...(failed.get(error) ?? []), row]);
+        if (row.key !== null) blockedKeys.add(row.key);
       }
     }
     return { sent, failed };

@@ -46,6 +46,8 @@ export class InMemoryGroup {
   }
 
   join(member: InMemoryMember): Promise<void> {
+    // Fail before joining: a member with an unknown topic would break every later rebalance.
+    for (const topic of member.topics) this.broker.partitions(topic);
     this.members.push(member);
     for (const topic of member.topics) this.topicsRead.add(topic);
     return this.rebalance();
@@ -58,8 +60,9 @@ export class InMemoryGroup {
   }
 
   private rebalance(): Promise<void> {
-    this.rebalancing = this.rebalancing.then(() => this.doRebalance());
-    return this.rebalancing;
+    const run = this.rebalancing.then(() => this.doRebalance());
+    this.rebalancing = run.catch(() => undefined);
+    return run;
   }
 
   private async doRebalance(): Promise<void> {
@@ -68,8 +71,8 @@ export class InMemoryGroup {
       [...this.owners.entries()]
         .filter(([id, owner]) => target.get(id) !== owner)
         .map(async ([id, owner]) => {
-          this.owners.delete(id);
           await owner.revoke(id);
+          if (this.owners.get(id) === owner) this.owners.delete(id);
         }),
     );
     for (const [id, member] of target) {

@@ -13,6 +13,7 @@ import { InMemoryGroup, partitionId } from './in-memory-group';
 import { PartitionLog } from './partition-log';
 
 const RESTART_DELAY_MS = 500;
+const REDELIVERY_DELAY_MS = 100;
 
 /** One subscriber in a group; runs a fetch loop per assigned partition. */
 export class InMemoryMember implements TransportSubscription {
@@ -136,7 +137,8 @@ class PartitionWorker {
       }
       const records = this.log.read(position, this.options.maxBatchSize);
       if (records.length === 0) {
-        await Promise.race([this.log.appended.wait(1000), this.wakeSignal.wait()]);
+        // Both waits time out, so the loser of the race does not leave a waiter behind for good.
+        await Promise.race([this.log.appended.wait(1000), this.wakeSignal.wait(1000)]);
         continue;
       }
       await this.slots.acquire();
@@ -150,11 +152,14 @@ class PartitionWorker {
         this.slots.release();
       }
       // Like a Kafka consumer after a failure or a partial batch: continue from the last commit.
+      const previous = position;
       position = this.startPosition();
+      // Nothing committed: the same records come again, after a pause rather than in a hot loop.
+      if (position === previous) await sleep(REDELIVERY_DELAY_MS, this.abort.signal);
     }
   }
 
-  private batch(records: RecordBatchRecords): RecordBatch {
+  private batch(records: RecordBatch['records']): RecordBatch {
     const { topic, partition } = this.log;
     return {
       topic,
@@ -168,5 +173,3 @@ class PartitionWorker {
     };
   }
 }
-
-type RecordBatchRecords = RecordBatch['records'];

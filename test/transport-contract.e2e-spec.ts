@@ -1,0 +1,213 @@
+import { execFileSync } from 'node:child_process';
+import { resolve } from 'node:path';
+import {
+  EventTransport,
+  IncomingRecord,
+  InMemoryBroker,
+  InMemoryTransport,
+  KafkaTransport,
+  OutgoingRecord,
+  RecordBatch,
+  SubscribeOptions,
+  TransportSubscription,
+} from '@app/event-bus';
+import { eventually } from './support/databases';
+import { KAFKA_BROKERS, requireKafka, uniqueName } from './support/kafka';
+
+interface TransportKind {
+  name: string;
+  create(): EventTransport;
+  timeoutMs: number;
+}
+
+const KINDS: TransportKind[] = [
+  {
+    name: 'in-memory',
+    create: (() => {
+      const broker = new InMemoryBroker();
+      return () => new InMemoryTransport(broker);
+    })(),
+    timeoutMs: 5000,
+  },
+  {
+    name: 'kafka',
+    create: () =>
+      new KafkaTransport({ type: 'kafka', brokers: KAFKA_BROKERS }, uniqueName('contract')),
+    timeoutMs: 60000,
+  },
+];
+
+const records = (topic: string, keys: string[], perKey: number): OutgoingRecord[] =>
+  Array.from({ length: perKey }, (_, seq) =>
+    keys.map((key) => ({
+      topic,
+      key,
+      value: Buffer.from(`${key}:${seq}`),
+      headers: { seq: String(seq) },
+    })),
+  ).flat();
+
+/** Subscribes and records what arrives; commits after each batch unless told not to. */
+async function collect(
+  transport: EventTransport,
+  options: Pick<SubscribeOptions, 'groupId' | 'topics'> & Partial<SubscribeOptions>,
+  behaviour: { commit?: boolean; onBatch?: (batch: RecordBatch) => Promise<void> } = {},
+): Promise<{ received: IncomingRecord[]; subscription: TransportSubscription }> {
+  const received: IncomingRecord[] = [];
+  const subscription = await transport.subscribe(
+    { fromBeginning: true, maxBatchSize: 50, partitionsConcurrently: 3, ...options },
+    async (batch) => {
+      await behaviour.onBatch?.(batch);
+      received.push(...batch.records);
+      const last = batch.records[batch.records.length - 1];
+      if (behaviour.commit !== false && last) await batch.commit(String(BigInt(last.offset) + 1n));
+    },
+  );
+  return { received, subscription };
+}
+
+describe.each(KINDS)('transport contract: $name', (kind) => {
+  const transports: EventTransport[] = [];
+  const open = async (): Promise<EventTransport> => {
+    const transport = kind.create();
+    await transport.connect();
+    transports.push(transport);
+    return transport;
+  };
+  const newTopic = async (transport: EventTransport): Promise<string> => {
+    const topic = uniqueName('contract-topic');
+    await transport.ensureTopics([{ name: topic, partitions: 3, replicationFactor: 1 }]);
+    return topic;
+  };
+  const until = (probe: () => boolean, what: string) => eventually(probe, what, kind.timeoutMs);
+
+  beforeAll(async () => {
+    if (kind.name === 'kafka') await requireKafka();
+  });
+
+  afterEach(async () => {
+    await Promise.all(transports.splice(0).map((t) => t.close()));
+  });
+
+  it('delivers every record, in order per key, with key, value and headers intact', async () => {
+    const transport = await open();
+    const topic = await newTopic(transport);
+    await transport.send(records(topic, ['a', 'b', 'c', 'd'], 10));
+    const { received } = await collect(transport, { groupId: uniqueName('g'), topics: [topic] });
+    await until(() => received.length === 40, '40 records');
+    for (const key of ['a', 'b', 'c', 'd']) {
+      const ofKey = received.filter((r) => r.key === key);
+      expect(ofKey.map((r) => r.value.toString())).toEqual(
+        Array.from({ length: 10 }, (_, i) => `${key}:${i}`),
+      );
+      expect(ofKey.map((r) => r.headers.seq)).toEqual(
+        Array.from({ length: 10 }, (_, i) => String(i)),
+      );
+      expect(new Set(ofKey.map((r) => r.partition)).size).toBe(1);
+    }
+  });
+
+  it('gives each group every record, and splits a group between its members', async () => {
+    const transport = await open();
+    const topic = await newTopic(transport);
+    await transport.send(
+      records(
+        topic,
+        Array.from({ length: 12 }, (_, i) => `k${i}`),
+        5,
+      ),
+    );
+    const groupA = uniqueName('a');
+    const first = await collect(transport, { groupId: groupA, topics: [topic] });
+    const second = await collect(transport, { groupId: groupA, topics: [topic] });
+    const other = await collect(transport, { groupId: uniqueName('b'), topics: [topic] });
+    await until(() => other.received.length === 60, 'the other group to read all 60');
+    await until(
+      () => first.received.length + second.received.length >= 60,
+      'group A to read all 60',
+    );
+    const offsets = [...first.received, ...second.received].map(
+      (r) => `${r.partition}:${r.offset}`,
+    );
+    expect(new Set(offsets).size).toBe(60);
+  });
+
+  it('redelivers what was not committed, to the same member and to the next one', async () => {
+    const transport = await open();
+    const topic = await newTopic(transport);
+    await transport.send(records(topic, ['x', 'y'], 5));
+    const groupId = uniqueName('g');
+    const values = (list: IncomingRecord[]): Set<string> =>
+      new Set(list.map((r) => r.value.toString()));
+    const careless = await collect(transport, { groupId, topics: [topic] }, { commit: false });
+    // Uncommitted batches come again: the member sees every record more than once.
+    await until(
+      () => values(careless.received).size === 10 && careless.received.length > 10,
+      'redelivery to the same member',
+    );
+    await careless.subscription.close();
+
+    const next = await collect(transport, { groupId, topics: [topic] });
+    await until(
+      () => values(next.received).size === 10,
+      'redelivery of the 10 uncommitted records to the next member',
+    );
+    expect([...values(next.received)].sort()).toEqual([...values(careless.received)].sort());
+  });
+
+  it('waits for the batch in flight when the subscription closes', async () => {
+    const transport = await open();
+    const topic = await newTopic(transport);
+    await transport.send(records(topic, ['slow'], 1));
+    let started = false;
+    let finished = false;
+    const { subscription } = await collect(
+      transport,
+      { groupId: uniqueName('g'), topics: [topic] },
+      {
+        onBatch: async () => {
+          started = true;
+          await new Promise((r) => setTimeout(r, 500));
+          finished = true;
+        },
+      },
+    );
+    await until(() => started, 'the slow batch to start');
+    await subscription.close();
+    expect(finished).toBe(true);
+  });
+
+  if (kind.name === 'kafka') {
+    it('reconnects after the broker restarts (Kafka only: the in-memory broker cannot restart)', async () => {
+      const script = resolve(__dirname, '..', 'scripts', 'kafka.sh');
+      const transport = await open();
+      const topic = await newTopic(transport);
+      const { received } = await collect(transport, { groupId: uniqueName('g'), topics: [topic] });
+      await transport.send(records(topic, ['before'], 3));
+      await until(() => received.length === 3, 'records before the restart');
+
+      execFileSync('bash', [script, 'stop'], { stdio: 'pipe' });
+      execFileSync('bash', [script, 'start'], {
+        stdio: 'pipe',
+        env: { ...process.env, KAFKA_KEEP_DATA: '1' },
+      });
+
+      await eventually(
+        async () => {
+          try {
+            await transport.send(records(topic, ['after'], 3));
+            return true;
+          } catch {
+            return false;
+          }
+        },
+        'a send after the restart',
+        60000,
+      );
+      await until(
+        () => received.filter((r) => r.key === 'after').length >= 3,
+        'records after the restart',
+      );
+    });
+  }
+});
