@@ -1,0 +1,3 @@
+-- One database per service: they share a server here, never tables.
+CREATE DATABASE users;
+CREATE DATABASE orders;
