@@ -11,8 +11,12 @@ import {
   SubscribeOptions,
   TransportSubscription,
 } from '@app/event-bus';
+import { Logger } from '@nestjs/common';
 import { eventually } from './support/databases';
 import { KAFKA_BROKERS, requireKafka, uniqueName } from './support/kafka';
+
+// The transports log through Nest's static logger; keep kafkajs' chatter out of the test output.
+Logger.overrideLogger(['error', 'warn']);
 
 interface TransportKind {
   name: string;

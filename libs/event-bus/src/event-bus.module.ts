@@ -28,6 +28,7 @@ import { DeadLetterPublisher } from './consumer/dead-letter.publisher';
 import { RecordProcessor } from './consumer/record-processor';
 import { EventConsumer } from './consumer/event-consumer';
 import { EventPublisher } from './event-bus.publisher';
+import { LocalEventDispatcher } from './local/local-event.dispatcher';
 import { EventBusOrchestrator } from './event-bus.orchestrator';
 import { EventBusMaintenance } from './event-bus.maintenance';
 
@@ -71,6 +72,7 @@ const providers: Provider[] = [
   RecordProcessor,
   EventConsumer,
   EventPublisher,
+  LocalEventDispatcher,
   EventBusOrchestrator,
   EventBusMaintenance,
 ];
@@ -89,6 +91,7 @@ const providers: Provider[] = [
   providers,
   exports: [
     EventPublisher,
+    LocalEventDispatcher,
     EventTypeRegistry,
     OutboxStore,
     OutboxRelay,

@@ -4,6 +4,7 @@ export { EVENT_BUS_MODULE_OPTIONS } from './event-bus.module-definition';
 export { EVENT_BUS_DEFAULTS, resolveEventBusOptions } from './event-bus.options';
 export { EventPublisher } from './event-bus.publisher';
 export type { PublishOptions, PublishedEvent } from './event-bus.publisher';
+export { LocalEventDispatcher } from './local/local-event.dispatcher';
 export { EVENT_BUS_ENTITIES, EVENT_BUS_MIGRATIONS } from './event-bus.entities';
 export {
   CE_HEADERS,

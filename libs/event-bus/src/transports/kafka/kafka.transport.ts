@@ -132,14 +132,16 @@ export class KafkaTransport implements EventTransport {
     handler: BatchHandler,
   ): Promise<TransportSubscription> {
     if (this.closed) throw new TransportError(transportClosed());
+    let stopping = false;
     const consumer = this.kafka.consumer({
       groupId: options.groupId,
       allowAutoTopicCreation: false,
       sessionTimeout: this.options.sessionTimeoutMs,
       heartbeatInterval: this.options.heartbeatIntervalMs,
       maxBytesPerPartition: this.options.maxBytesPerPartition,
-      // Always restart after a crash: the inbox makes reprocessing safe, stopping is not.
-      retry: { restartOnFailure: async () => true },
+      // Restart after any crash (the inbox makes reprocessing safe, stopping is not), unless we
+      // are closing: a restart scheduled then would bring back a consumer nobody closes.
+      retry: { restartOnFailure: async () => !stopping && !this.closed },
     });
     consumer.on(consumer.events.CRASH, (event) => {
       this.logger.error(
@@ -148,7 +150,6 @@ export class KafkaTransport implements EventTransport {
     });
     await consumer.connect();
     await consumer.subscribe({ topics: options.topics, fromBeginning: options.fromBeginning });
-    let stopping = false;
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
