@@ -21,6 +21,7 @@ const SCENARIOS = [
   'event-bus-embedded-sqlite',
   'nestjs-cqrs-inprocess',
   'event-bus-inprocess',
+  'event-bus-backlog-drain',
 ];
 const QUICK_ARGS = ['--events', '300', '--rate-events', '200', '--warmup', '50'];
 const SCENARIO_TIMEOUT_MS = 15 * 60 * 1000;
@@ -30,19 +31,23 @@ async function main(): Promise<void> {
   const quick = args.includes('--quick');
   const onlyIndex = args.indexOf('--only');
   const selected = onlyIndex >= 0 ? args[onlyIndex + 1].split(',') : SCENARIOS;
-  const outDir = args.includes('--out') ? args[args.indexOf('--out') + 1] : join(ROOT, 'bench', 'results');
+  const outDir = args.includes('--out')
+    ? args[args.indexOf('--out') + 1]
+    : join(ROOT, 'bench', 'results');
 
   await requirePostgres();
   const startedKafka = ensureKafka();
   const results: ScenarioResult[] = [];
   try {
     for (const name of selected) {
-      if (!SCENARIOS.includes(name)) throw new Error(`Unknown scenario "${name}"; known: ${SCENARIOS.join(', ')}`);
+      if (!SCENARIOS.includes(name))
+        throw new Error(`Unknown scenario "${name}"; known: ${SCENARIOS.join(', ')}`);
       process.stderr.write(`\n▶ ${name}\n`);
       results.push(await runScenario(name, quick ? QUICK_ARGS : []));
     }
   } finally {
-    if (startedKafka) execFileSync('bash', [join(ROOT, 'scripts', 'kafka.sh'), 'stop'], { stdio: 'inherit' });
+    if (startedKafka)
+      execFileSync('bash', [join(ROOT, 'scripts', 'kafka.sh'), 'stop'], { stdio: 'inherit' });
   }
 
   const report = { machine: machine(), quick, scenarios: results, ratios: ratios(results) };
@@ -57,10 +62,14 @@ async function main(): Promise<void> {
 function runScenario(name: string, extra: string[]): Promise<ScenarioResult> {
   const script = join(ROOT, 'dist', 'bench', 'scenarios', `${name}.js`);
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, ['-r', join(ROOT, 'scripts', 'register-paths.js'), script, ...extra], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['-r', join(ROOT, 'scripts', 'register-paths.js'), script, ...extra],
+      {
+        cwd: ROOT,
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     let stdout = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     const timer = setTimeout(() => child.kill('SIGKILL'), SCENARIO_TIMEOUT_MS);
@@ -68,29 +77,48 @@ function runScenario(name: string, extra: string[]): Promise<ScenarioResult> {
       clearTimeout(timer);
       const line = stdout.split('\n').find((l) => l.startsWith('RESULT '));
       if (code === 0 && line) done(JSON.parse(line.slice('RESULT '.length)) as ScenarioResult);
-      else fail(new Error(`Scenario ${name} failed (exit ${code ?? signal}); its output:\n${stdout}`));
+      else
+        fail(new Error(`Scenario ${name} failed (exit ${code ?? signal}); its output:\n${stdout}`));
     });
   });
 }
 
 function ratios(results: ScenarioResult[]): Record<string, number | null> {
-  const eps = (name: string): number | undefined => results.find((r) => r.name === name)?.eventsPerSec;
+  const eps = (name: string): number | undefined =>
+    results.find((r) => r.name === name)?.eventsPerSec;
   const ratio = (a: string, b: string): number | null => {
     const x = eps(a);
     const y = eps(b);
     return x && y ? Number((x / y).toFixed(2)) : null;
   };
   return {
-    guaranteedPostgresVsNestjsKafkaTransport: ratio('event-bus-guaranteed-postgres', 'nestjs-kafka-transport'),
+    guaranteedPostgresVsNestjsKafkaTransport: ratio(
+      'event-bus-guaranteed-postgres',
+      'nestjs-kafka-transport',
+    ),
     guaranteedPostgresVsKafkajsRaw: ratio('event-bus-guaranteed-postgres', 'kafkajs-raw'),
     inprocessVsNestjsCqrs: ratio('event-bus-inprocess', 'nestjs-cqrs-inprocess'),
-    embeddedSqliteVsGuaranteedPostgres: ratio('event-bus-embedded-sqlite', 'event-bus-guaranteed-postgres'),
-    guaranteedPostgresP99MsAt1000PerSec: results.find((r) => r.name === 'event-bus-guaranteed-postgres')?.p99Ms ?? null,
+    embeddedSqliteVsGuaranteedPostgres: ratio(
+      'event-bus-embedded-sqlite',
+      'event-bus-guaranteed-postgres',
+    ),
+    guaranteedPostgresP99MsAt1000PerSec:
+      results.find((r) => r.name === 'event-bus-guaranteed-postgres')?.p99Ms ?? null,
   };
 }
 
 function printTable(results: ScenarioResult[], ratioValues: Record<string, number | null>): void {
-  const header = ['scenario', 'events', 'events/s', 'p50 ms', 'p95 ms', 'p99 ms', 'sat p99 ms', 'peak RSS MB', 'CPU s/1k'];
+  const header = [
+    'scenario',
+    'events',
+    'events/s',
+    'p50 ms',
+    'p95 ms',
+    'p99 ms',
+    'sat p99 ms',
+    'peak RSS MB',
+    'CPU s/1k',
+  ];
   const rows = results.map((r) => [
     r.name,
     String(r.events),
@@ -103,17 +131,21 @@ function printTable(results: ScenarioResult[], ratioValues: Record<string, numbe
     String(r.cpuSecPer1kEvents),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
-  const line = (cells: string[]): string => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
+  const line = (cells: string[]): string =>
+    `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
   console.log(`\n${line(header)}\n|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
   for (const row of rows) console.log(line(row));
   console.log('\nratios (p99 at 1,000 events/s, latency: event creation to handler commit):');
-  for (const [name, value] of Object.entries(ratioValues)) console.log(`  ${name}: ${value ?? 'n/a'}`);
+  for (const [name, value] of Object.entries(ratioValues))
+    console.log(`  ${name}: ${value ?? 'n/a'}`);
 }
 
 function machine(): Record<string, unknown> {
   const kafka = (() => {
     try {
-      return execFileSync('bash', [join(ROOT, 'scripts', 'kafka.sh'), 'status'], { encoding: 'utf8' }).trim();
+      return execFileSync('bash', [join(ROOT, 'scripts', 'kafka.sh'), 'status'], {
+        encoding: 'utf8',
+      }).trim();
     } catch {
       return 'not running';
     }

@@ -22,17 +22,20 @@ const TOPIC = 'test.item-created';
 interface Setup {
   db: DatabaseKind;
   transport: 'in-memory' | 'kafka';
+  /** Records per handler transaction: 100 (the default batch path) or 1 (one by one). */
+  perTransaction: number;
 }
 
 const SETUPS: Setup[] = [
-  { db: 'sqlite', transport: 'in-memory' },
-  { db: 'postgres', transport: 'in-memory' },
-  { db: 'postgres', transport: 'kafka' },
+  { db: 'sqlite', transport: 'in-memory', perTransaction: 100 },
+  { db: 'postgres', transport: 'in-memory', perTransaction: 100 },
+  { db: 'postgres', transport: 'in-memory', perTransaction: 1 },
+  { db: 'postgres', transport: 'kafka', perTransaction: 100 },
 ];
 
 describe.each(SETUPS)(
-  'event bus flow on $db with the $transport transport',
-  ({ db: kind, transport }) => {
+  'event bus flow on $db with the $transport transport, $perTransaction record(s) per transaction',
+  ({ db: kind, transport, perTransaction }) => {
     const wait = { timeoutMs: transport === 'kafka' ? 30000 : 5000 };
     let db: TestDatabase;
     let broker: InMemoryBroker;
@@ -65,7 +68,12 @@ describe.each(SETUPS)(
       memoryBroker: InMemoryBroker,
       handlerBehaviour: HandlerBehaviour,
       options: Partial<EventBusModuleOptions> = {},
-    ): Promise<ItemApp> => boot(database, memoryBroker, handlerBehaviour, { ...bus, ...options });
+    ): Promise<ItemApp> =>
+      boot(database, memoryBroker, handlerBehaviour, {
+        ...bus,
+        ...options,
+        consumer: { recordsPerTransaction: perTransaction, ...options.consumer },
+      });
 
     const topic = (name: string): string => (transport === 'kafka' ? `${prefix}.${name}` : name);
 

@@ -35,6 +35,10 @@ export class BenchUserRegistered {
   createdAt!: number;
 
   static of(userId: string, name: string, createdAt: number): BenchUserRegistered {
-    return Object.assign(new BenchUserRegistered(), { userId, name, createdAt });
+    const event = new BenchUserRegistered();
+    event.userId = userId;
+    event.name = name;
+    event.createdAt = createdAt;
+    return event;
   }
 }

@@ -2,13 +2,16 @@ import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { Kafka, logLevel } from 'kafkajs';
 
-export const PG_ADMIN_URL = process.env.BENCH_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+export const PG_ADMIN_URL =
+  process.env.BENCH_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 export const KAFKA_BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 
 export const uniqueName = (label: string): string => `${label}-${randomBytes(4).toString('hex')}`;
 
 /** A fresh PostgreSQL database for one scenario; `drop()` removes it. */
-export async function freshPostgres(label: string): Promise<{ url: string; drop(): Promise<void> }> {
+export async function freshPostgres(
+  label: string,
+): Promise<{ url: string; drop(): Promise<void> }> {
   const name = `bench_${label.replace(/[^a-z0-9]/g, '_')}_${randomBytes(4).toString('hex')}`;
   const admin = new Client({ connectionString: PG_ADMIN_URL });
   await admin.connect();
@@ -32,7 +35,10 @@ export async function createTopic(name: string, partitions = 3): Promise<void> {
   const admin = benchKafka().admin();
   await admin.connect();
   try {
-    await admin.createTopics({ waitForLeaders: true, topics: [{ topic: name, numPartitions: partitions, replicationFactor: 1 }] });
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: [{ topic: name, numPartitions: partitions, replicationFactor: 1 }],
+    });
   } finally {
     await admin.disconnect();
   }

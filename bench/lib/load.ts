@@ -1,5 +1,9 @@
 /** Produces `total` events as fast as `producers` concurrent loops can. */
-export async function saturate(total: number, producers: number, produce: (i: number) => Promise<void>): Promise<void> {
+export async function saturate(
+  total: number,
+  producers: number,
+  produce: (i: number) => Promise<void>,
+): Promise<void> {
   let next = 0;
   await Promise.all(
     Array.from({ length: producers }, async () => {
@@ -33,10 +37,16 @@ export async function atRate(
 }
 
 /** Resolves once `probe()` reaches `target`, or rejects after `timeoutMs`. */
-export async function waitFor(probe: () => number, target: number, timeoutMs: number, what: string): Promise<void> {
+export async function waitFor(
+  probe: () => number,
+  target: number,
+  timeoutMs: number,
+  what: string,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (probe() < target) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}: ${probe()} of ${target}`);
+    if (Date.now() > deadline)
+      throw new Error(`Timed out waiting for ${what}: ${probe()} of ${target}`);
     await new Promise((r) => setTimeout(r, 5));
   }
 }

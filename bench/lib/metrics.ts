@@ -27,7 +27,8 @@ export class LatencyRecorder {
   percentiles(): { p50: number; p95: number; p99: number } {
     const n = Math.min(this.count, this.samples.length);
     const sorted = this.samples.slice(0, n).sort();
-    const at = (q: number): number => (n === 0 ? NaN : round(sorted[Math.min(n - 1, Math.floor(q * n))]));
+    const at = (q: number): number =>
+      n === 0 ? NaN : round(sorted[Math.min(n - 1, Math.floor(q * n))]);
     return { p50: at(0.5), p95: at(0.95), p99: at(0.99) };
   }
 }

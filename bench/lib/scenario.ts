@@ -47,19 +47,34 @@ const progress = (message: string): void => {
   process.stderr.write(`  ${message}\n`);
 };
 
-export async function runScenario(driver: ScenarioDriver, settings: ScenarioSettings): Promise<ScenarioResult> {
+export async function runScenario(
+  driver: ScenarioDriver,
+  settings: ScenarioSettings,
+): Promise<ScenarioResult> {
   const monitor = new ResourceMonitor();
   monitor.start();
   await driver.setup();
   let base = 0;
-  const phase = async (label: string, count: number, offer: () => Promise<void>): Promise<number> => {
+  const phase = async (
+    label: string,
+    count: number,
+    offer: () => Promise<void>,
+  ): Promise<number> => {
     driver.latencies.reset(count);
     const started = performance.now();
     await offer();
-    await waitFor(() => driver.handled() - base, count, settings.timeoutMs, `${driver.name} ${label}`);
+    const offered = (performance.now() - started) / 1000;
+    await waitFor(
+      () => driver.handled() - base,
+      count,
+      settings.timeoutMs,
+      `${driver.name} ${label}`,
+    );
     base += count;
     const seconds = (performance.now() - started) / 1000;
-    progress(`${driver.name}: ${label} ${count} events in ${seconds.toFixed(1)} s`);
+    progress(
+      `${driver.name}: ${label} ${count} events produced in ${offered.toFixed(1)} s, handled in ${seconds.toFixed(1)} s`,
+    );
     return seconds;
   };
   try {
@@ -73,7 +88,9 @@ export async function runScenario(driver: ScenarioDriver, settings: ScenarioSett
     const cpu = process.cpuUsage(cpuBefore);
     const saturation = driver.latencies.percentiles();
     await phase(`fixed load ${settings.ratePerSecond}/s`, settings.rateEvents, () =>
-      atRate(settings.rateEvents, settings.ratePerSecond, settings.producers, (i) => driver.produce(base + i)),
+      atRate(settings.rateEvents, settings.ratePerSecond, settings.producers, (i) =>
+        driver.produce(base + i),
+      ),
     );
     const fixed = driver.latencies.percentiles();
     const { peakRssMb } = monitor.stop();
@@ -96,7 +113,10 @@ export async function runScenario(driver: ScenarioDriver, settings: ScenarioSett
 }
 
 /** Reads `--events N --rate-events N --rate N --producers N` from the command line. */
-export function settingsFromArgs(argv: string[], defaults: Partial<ScenarioSettings> = {}): ScenarioSettings {
+export function settingsFromArgs(
+  argv: string[],
+  defaults: Partial<ScenarioSettings> = {},
+): ScenarioSettings {
   const arg = (name: string, fallback: number): number => {
     const index = argv.indexOf(`--${name}`);
     return index >= 0 ? Number(argv[index + 1]) : fallback;
@@ -120,7 +140,9 @@ export function main(create: () => ScenarioDriver, defaults: Partial<ScenarioSet
       process.exit(0);
     })
     .catch((error: unknown) => {
-      process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      process.stderr.write(
+        `${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+      );
       process.exit(1);
     });
 }

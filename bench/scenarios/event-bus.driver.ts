@@ -34,7 +34,8 @@ class BenchProjector {
 
   @EventSubscribe(BenchUserRegistered)
   async onRegistered(event: BenchUserRegistered, ctx: EventContext): Promise<void> {
-    if (this.stats.persist) await ctx.manager.insert(BenchProfile, { userId: event.userId, name: event.name });
+    if (this.stats.persist)
+      await ctx.manager.insert(BenchProfile, { userId: event.userId, name: event.name });
     this.stats.latencies.record(now() - event.createdAt);
     this.stats.handled += 1;
   }
@@ -86,23 +87,33 @@ export class EventBusDriver implements ScenarioDriver {
         entities: [...EVENT_BUS_ENTITIES, BenchUser, BenchProfile],
         synchronize: true,
       });
-      bus = { serviceId: prefix, outbox: { enabled: this.mode !== 'inprocess' }, consumer: { enabled: this.mode !== 'inprocess' } };
+      bus = {
+        serviceId: prefix,
+        outbox: { enabled: this.mode !== 'inprocess' },
+        consumer: { enabled: this.mode !== 'inprocess' },
+      };
     }
     @Module({
-      imports: [typeorm, EventBusModule.forRoot(bus), EventBusModule.forFeature({ events: [BenchUserRegistered] })],
+      imports: [
+        typeorm,
+        EventBusModule.forRoot(bus),
+        EventBusModule.forFeature({ events: [BenchUserRegistered] }),
+      ],
       providers: [{ provide: STATS, useValue: this.stats }, BenchProjector],
     })
     class BenchModule {}
-    this.app = await NestFactory.createApplicationContext(BenchModule, { logger: ['error', 'warn'] });
+    this.app = await NestFactory.createApplicationContext(BenchModule, {
+      logger: ['error', 'warn'],
+    });
     this.dataSource = this.app.get(DataSource);
     this.publisher = this.app.get(EventPublisher);
     this.local = this.app.get(LocalEventDispatcher);
   }
 
-  async produce(i: number): Promise<void> {
+  produce(i: number): Promise<void> {
     const event = BenchUserRegistered.of(`user-${i}`, `name ${i}`, now());
     if (this.mode === 'inprocess') return this.local!.dispatch(event);
-    await this.dataSource!.transaction(async (manager) => {
+    return this.dataSource!.transaction(async (manager) => {
       await manager.insert(BenchUser, { id: event.userId, name: event.name });
       await this.publisher!.publish(event, { manager });
     });

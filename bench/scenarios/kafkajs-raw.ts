@@ -17,13 +17,21 @@ class KafkajsRawDriver implements ScenarioDriver {
   private producer?: Producer;
   private consumer?: Consumer;
   private topic = uniqueName('bench-raw');
-  private pending: Array<{ message: { key: string; value: string }; done: () => void; fail: (e: unknown) => void }> = [];
+  private pending: Array<{
+    message: { key: string; value: string };
+    done: () => void;
+    fail: (e: unknown) => void;
+  }> = [];
   private timer?: NodeJS.Timeout;
 
   async setup(): Promise<void> {
     await createTopic(this.topic);
     const kafka = benchKafka();
-    this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    this.producer = kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+    });
     await this.producer.connect();
     this.consumer = kafka.consumer({ groupId: uniqueName('raw'), allowAutoTopicCreation: false });
     await this.consumer.connect();
@@ -55,7 +63,10 @@ class KafkajsRawDriver implements ScenarioDriver {
     this.timer = undefined;
     const batch = this.pending.splice(0);
     if (batch.length === 0) return;
-    this.producer!.sendBatch({ acks: -1, topicMessages: [{ topic: this.topic, messages: batch.map((b) => b.message) }] }).then(
+    this.producer!.sendBatch({
+      acks: -1,
+      topicMessages: [{ topic: this.topic, messages: batch.map((b) => b.message) }],
+    }).then(
       () => batch.forEach((b) => b.done()),
       (error: unknown) => batch.forEach((b) => b.fail(error)),
     );

@@ -32,7 +32,9 @@ class ProfileController {
 
   @EventPattern(TOPIC)
   async onRegistered(@Payload() event: Registered): Promise<void> {
-    await this.dataSource.getRepository(BenchProfile).insert({ userId: event.userId, name: event.name });
+    await this.dataSource
+      .getRepository(BenchProfile)
+      .insert({ userId: event.userId, name: event.name });
     stats.latencies.record(now() - event.createdAt);
     stats.handled += 1;
   }
@@ -57,7 +59,13 @@ class NestKafkaDriver implements ScenarioDriver {
     await createTopic(TOPIC);
     @Module({
       imports: [
-        TypeOrmModule.forRoot({ type: 'postgres', url: db.url, entities: [BenchUser, BenchProfile], synchronize: true, extra: { max: 40 } }),
+        TypeOrmModule.forRoot({
+          type: 'postgres',
+          url: db.url,
+          entities: [BenchUser, BenchProfile],
+          synchronize: true,
+          extra: { max: 40 },
+        }),
         ClientsModule.register([
           {
             name: CLIENT,
@@ -92,7 +100,9 @@ class NestKafkaDriver implements ScenarioDriver {
 
   async produce(i: number): Promise<void> {
     const event: Registered = { userId: `user-${i}`, name: `name ${i}`, createdAt: now() };
-    await this.dataSource!.transaction((manager) => manager.insert(BenchUser, { id: event.userId, name: event.name }));
+    await this.dataSource!.transaction((manager) =>
+      manager.insert(BenchUser, { id: event.userId, name: event.name }),
+    );
     await lastValueFrom(this.client!.emit(TOPIC, { key: event.userId, value: event }));
   }
 
@@ -105,6 +115,5 @@ class NestKafkaDriver implements ScenarioDriver {
     await this.dropDatabase?.();
   }
 }
-
 
 main(() => new NestKafkaDriver());

@@ -26,6 +26,7 @@ import { OutboxCommitSubscriber } from './outbox/outbox-commit.subscriber';
 import { InboxConsumer } from './inbox/inbox.consumer';
 import { DeadLetterPublisher } from './consumer/dead-letter.publisher';
 import { RecordProcessor } from './consumer/record-processor';
+import { TransactionBatchProcessor } from './consumer/transaction-batch.processor';
 import { EventConsumer } from './consumer/event-consumer';
 import { EventPublisher } from './event-bus.publisher';
 import { LocalEventDispatcher } from './local/local-event.dispatcher';
@@ -70,6 +71,7 @@ const providers: Provider[] = [
   InboxConsumer,
   DeadLetterPublisher,
   RecordProcessor,
+  TransactionBatchProcessor,
   EventConsumer,
   EventPublisher,
   LocalEventDispatcher,

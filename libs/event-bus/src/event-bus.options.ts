@@ -28,6 +28,7 @@ export const EVENT_BUS_DEFAULTS = {
     fromBeginning: true,
     maxBatchSize: 100,
     concurrency: 16,
+    recordsPerTransaction: 100,
     partitionsConcurrently: 4,
     retry: { maxRetries: 3, initialMs: 100, maxMs: 10 * SECOND, multiplier: 2, jitter: 0.5 },
   },
@@ -103,6 +104,12 @@ export function resolveEventBusOptions(options: EventBusModuleOptions): Resolved
         consumer.concurrency ?? d.consumer.concurrency,
         1,
         1000,
+      ),
+      recordsPerTransaction: check.int(
+        'consumer.recordsPerTransaction',
+        consumer.recordsPerTransaction ?? d.consumer.recordsPerTransaction,
+        1,
+        10_000,
       ),
       partitionsConcurrently: check.int(
         'consumer.partitionsConcurrently',

@@ -9,6 +9,7 @@ import type {
 import { HandlerRegistry } from '../discovery/handler.registry';
 import { processBatchByKey } from './keyed-executor';
 import { RecordProcessor } from './record-processor';
+import { TransactionBatchProcessor } from './transaction-batch.processor';
 
 export interface ConsumerGroupInfo {
   groupId: string;
@@ -31,6 +32,7 @@ export class EventConsumer {
     @Inject(EVENT_TRANSPORT) private readonly transport: EventTransport,
     private readonly handlers: HandlerRegistry,
     private readonly processor: RecordProcessor,
+    private readonly batches: TransactionBatchProcessor,
   ) {}
 
   /** The groups and topics this application consumes. */
@@ -89,10 +91,23 @@ export class EventConsumer {
     this.groups = [];
   }
 
-  private onBatch(groupId: string, batch: RecordBatch): Promise<void> {
+  private async onBatch(groupId: string, batch: RecordBatch): Promise<void> {
     const signal = this.stopping.signal;
-    return processBatchByKey(batch, this.options.consumer.concurrency, (record) =>
-      this.processor.process(groupId, record, batch, signal),
+    let records = batch.records;
+    if (this.batches.enabled) {
+      records = await this.batches.process(groupId, batch, signal);
+      if (records.length === 0) return;
+    }
+    const rest: RecordBatch = {
+      topic: batch.topic,
+      partition: batch.partition,
+      records,
+      heartbeat: () => batch.heartbeat(),
+      isActive: () => batch.isActive(),
+      commit: (nextOffset) => batch.commit(nextOffset),
+    };
+    await processBatchByKey(rest, this.options.consumer.concurrency, (record) =>
+      this.processor.process(groupId, record, rest, signal),
     );
   }
 }

@@ -1,7 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EVENT_BUS_RESOLVED_OPTIONS } from '../event-bus.constants';
 import type { ResolvedEventBusOptions } from '../interfaces/event-bus-options.interface';
-import type { EventContext } from '../interfaces/event-context.interface';
 import type { ProcessStatus } from '../interfaces/event-bus-interceptor.interface';
 import type { IncomingRecord, RecordBatch } from '../transports/event-transport.interface';
 import type { EventEnvelope } from '../envelope/event-envelope.interface';
@@ -16,6 +15,7 @@ import { unknownEventType } from '../event-bus.messages';
 import { backoffDelay } from '../util/backoff';
 import { sleep } from '../util/sleep';
 import { DeadLetterPublisher } from './dead-letter.publisher';
+import { buildEventContext } from './event-context.factory';
 
 /** Thrown when the consumer stops during a retry wait: the record stays uncommitted. */
 export class ProcessingStoppedError extends Error {
@@ -91,7 +91,7 @@ export class RecordProcessor {
       const started = performance.now();
       try {
         const result = await this.inbox.handleOnce(envelope.id, handler.id, (manager) => {
-          const context = this.context(envelope, record, handler, attempt, manager);
+          const context = buildEventContext(envelope, record, handler, attempt, manager);
           return this.interceptors.aroundProcess({ handlerId: handler.id, event, context }, () =>
             handler.invoke(event, context),
           );
@@ -120,32 +120,6 @@ export class RecordProcessor {
         if (signal.aborted || !batch.isActive()) throw new ProcessingStoppedError();
       }
     }
-  }
-
-  private context(
-    envelope: EventEnvelope,
-    record: IncomingRecord,
-    handler: HandlerDefinition,
-    attempt: number,
-    manager: EventContext['manager'],
-  ): EventContext {
-    return {
-      eventId: envelope.id,
-      type: envelope.type,
-      version: envelope.version,
-      key: envelope.key,
-      source: envelope.source,
-      time: envelope.time,
-      topic: record.topic,
-      partition: record.partition,
-      offset: record.offset,
-      attempt,
-      handlerId: handler.id,
-      correlationId: envelope.correlationId,
-      traceparent: envelope.traceparent,
-      headers: envelope.headers,
-      manager,
-    };
   }
 
   private report(

@@ -99,6 +99,7 @@ export class EventBusExplorer implements OnModuleInit {
       invoke: async (payload, context) => {
         await method(payload, context);
       },
+      call: method,
     });
     this.logger.log(`Handler ${id} subscribed to ${definition.type} (group "${group}")`);
   }

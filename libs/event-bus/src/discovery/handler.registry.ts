@@ -12,7 +12,10 @@ export interface HandlerDefinition {
   readonly group: string;
   readonly event: EventDefinition;
   readonly retry: RetryOptions;
+  /** Calls the method and awaits it. */
   invoke(event: object, context: EventContext): Promise<void>;
+  /** Calls the method and returns what it returns (a promise or not): the in-process fast path. */
+  call(event: object, context: EventContext): unknown;
 }
 
 /** Every handler of this application, by group and event type. */

@@ -43,6 +43,30 @@ export class InboxConsumer {
     return rows.length > 0;
   }
 
+  /**
+   * Records many events for one handler in one statement; returns the ids recorded now (the
+   * others were processed before). Used by the transaction-batch path.
+   */
+  async claimMany(
+    manager: EntityManager,
+    eventIds: string[],
+    handlerId: string,
+  ): Promise<Set<string>> {
+    const dialect = this.db.dialect;
+    const at = timestampParameter(dialect, new Date());
+    const values: unknown[] = [];
+    const rows = eventIds.map((id, i) => {
+      values.push(id, handlerId, at);
+      return `(${placeholders(dialect, 3, i * 3 + 1)})`;
+    });
+    const inserted: Array<{ event_id: string }> = await manager.query(
+      `INSERT INTO event_inbox (event_id, handler, processed_at) VALUES ${rows.join(', ')} ` +
+        'ON CONFLICT DO NOTHING RETURNING event_id',
+      values,
+    );
+    return new Set(inserted.map((row) => row.event_id));
+  }
+
   async isProcessed(eventId: string, handlerId: string): Promise<boolean> {
     return this.db.dataSource
       .getRepository(InboxRecord)

@@ -53,6 +53,11 @@ export interface ConsumerOptions {
   maxBatchSize: number;
   /** Records of one partition processed at once, never two of the same key. */
   concurrency: number;
+  /**
+   * Routine records processed per database transaction (per handler), in offset order; 1 runs
+   * every record in its own transaction. Any failure falls back to one record at a time.
+   */
+  recordsPerTransaction: number;
   /** Partitions processed at once. */
   partitionsConcurrently: number;
   retry: RetryOptions;
