@@ -86,6 +86,8 @@ export class EventBusDriver implements ScenarioDriver {
         database: join(dir, 'bench.sqlite'),
         entities: [...EVENT_BUS_ENTITIES, BenchUser, BenchProfile],
         synchronize: true,
+        // As the apps configure the embedded default (libs/service-config).
+        enableWAL: true,
       });
       bus = {
         serviceId: prefix,

@@ -1,18 +1,7 @@
-import { Logger } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import { bootstrapService } from '@app/service-config';
 import { AppModule } from './app.module';
 import { loadUserServiceConfig } from './config';
 
-async function bootstrap(): Promise<void> {
-  const config = loadUserServiceConfig(process.env);
-  const app = await NestFactory.create(AppModule.forRoot(config));
-  app.enableShutdownHooks();
-  await (config.host ? app.listen(config.port, config.host) : app.listen(config.port));
-  Logger.log(`${config.serviceId} listening on ${await app.getUrl()}`, 'Bootstrap');
-}
-
-bootstrap().catch((error: unknown) => {
-  const { message, stack } = error instanceof Error ? error : { message: String(error), stack: '' };
-  Logger.error(message, stack, 'Bootstrap');
-  process.exit(1);
-});
+// A bad environment variable fails here, naming it, before anything starts.
+const config = loadUserServiceConfig(process.env);
+bootstrapService(config, AppModule.forRoot(config));

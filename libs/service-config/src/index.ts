@@ -1,2 +1,3 @@
 export { loadServiceConfig, typeOrmOptionsFor, eventBusOptionsFor } from './service-config';
 export type { DatabaseConfig, ServiceConfig, ServiceDefaults } from './service-config';
+export { bootstrapService } from './bootstrap';

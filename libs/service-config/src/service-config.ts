@@ -69,7 +69,14 @@ export function typeOrmOptionsFor(
       synchronize: false,
     };
   }
-  return { type: 'better-sqlite3', database: database.path, entities: all, synchronize: true };
+  // WAL: readers do not wait for the writer, and a commit costs one fsync instead of several.
+  return {
+    type: 'better-sqlite3',
+    database: database.path,
+    entities: all,
+    synchronize: true,
+    enableWAL: true,
+  };
 }
 
 /** The bus on Kafka when brokers are configured, else on the (given) in-memory broker. */

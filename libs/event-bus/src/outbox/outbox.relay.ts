@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
 import { EVENT_BUS_RESOLVED_OPTIONS, EVENT_TRANSPORT } from '../event-bus.constants';
 import type { ResolvedEventBusOptions } from '../interfaces/event-bus-options.interface';
 import type { EventTransport, OutgoingRecord } from '../transports/event-transport.interface';
@@ -13,6 +14,12 @@ import { OutboxStore } from './outbox.store';
 import sjson from 'secure-json-parse';
 
 const ERROR_PAUSE_MS = 1000;
+
+interface SendResult {
+  sent: OutboxMessage[];
+  /** Rows that failed, grouped by the error they failed with. */
+  failed: Map<unknown, OutboxMessage[]>;
+}
 
 /**
  * Moves committed outbox rows to the broker. Woken right after a transaction that published
@@ -92,16 +99,10 @@ export class OutboxRelay {
     return this.db.dataSource.transaction(async (manager) => {
       const rows = await this.store.claimDue(manager, this.options.outbox.batchSize, new Date());
       if (rows.length === 0) return 0;
-      const { sent, failed } = await this.send(rows);
+      const result = await this.send(rows);
       const now = new Date();
-      await this.store.markPublished(
-        manager,
-        sent.map((r) => r.id),
-        now,
-      );
-      for (const [error, group] of failed)
-        await this.store.markAttemptFailed(manager, group, error, now);
-      this.report(sent, now);
+      await this.record(manager, result, now);
+      this.report(result.sent, now);
       return rows.length;
     });
   }
@@ -116,28 +117,30 @@ export class OutboxRelay {
       this.store.claimDue(manager, this.options.outbox.batchSize, new Date()),
     );
     if (rows.length === 0) return 0;
-    const { sent, failed } = await this.send(rows);
+    const result = await this.send(rows);
     const now = new Date();
-    await this.db.dataSource.transaction(async (manager) => {
-      await this.store.markPublished(
-        manager,
-        sent.map((r) => r.id),
-        now,
-      );
-      for (const [error, group] of failed)
-        await this.store.markAttemptFailed(manager, group, error, now);
-    });
-    this.report(sent, now);
+    await this.db.dataSource.transaction((manager) => this.record(manager, result, now));
+    this.report(result.sent, now);
     return rows.length;
+  }
+
+  /** Marks what was sent as published and counts a failed attempt for the rest. */
+  private async record(manager: EntityManager, result: SendResult, now: Date): Promise<void> {
+    await this.store.markPublished(
+      manager,
+      result.sent.map((r) => r.id),
+      now,
+    );
+    for (const [error, group] of result.failed) {
+      await this.store.markAttemptFailed(manager, group, error, now);
+    }
   }
 
   /**
    * Sends all rows as one batch. If the broker refuses the batch for a reason a retry cannot
    * fix (a record too large, say), sends them one by one so one bad row does not hold the rest.
    */
-  private async send(
-    rows: OutboxMessage[],
-  ): Promise<{ sent: OutboxMessage[]; failed: Map<unknown, OutboxMessage[]> }> {
+  private async send(rows: OutboxMessage[]): Promise<SendResult> {
     try {
       await this.ensureTopics(rows);
       await this.transport.send(rows.map((row) => this.encode(row)));
