@@ -54,7 +54,7 @@ export class TransactionBatchProcessor {
     for (let start = 0; start < prepared.length; start += size) {
       if (!batch.isActive() || signal.aborted) return [];
       const chunk = prepared.slice(start, start + size);
-      if (!(await this.runChunk(chunk))) return batch.records.slice(start);
+      if (!(await this.runChunk(chunk, batch))) return batch.records.slice(start);
       const last = chunk[chunk.length - 1].record;
       await batch.commit(String(BigInt(last.offset) + 1n));
     }
@@ -97,7 +97,7 @@ export class TransactionBatchProcessor {
   }
 
   /** One transaction per handler for the chunk; false when one rolled back. */
-  private async runChunk(chunk: PreparedRecord[]): Promise<boolean> {
+  private async runChunk(chunk: PreparedRecord[], batch: RecordBatch): Promise<boolean> {
     const handlers = new Map<string, HandlerDefinition>();
     for (const item of chunk)
       for (const { handler } of item.calls) handlers.set(handler.id, handler);
@@ -119,6 +119,8 @@ export class TransactionBatchProcessor {
             const id = item.envelope.id;
             if (!claimed.has(id) || done.has(id)) continue;
             done.add(id);
+            // Keeps the group membership alive through a long chunk (kafkajs throttles the calls).
+            await batch.heartbeat().catch(() => undefined);
             const context = buildEventContext(item.envelope, item.record, handler, 1, manager);
             await this.interceptors.aroundProcess({ handlerId: handler.id, event, context }, () =>
               handler.invoke(event, context),

@@ -16,11 +16,20 @@ export function serializeSqliteTransactions(dataSource: DataSource): void {
   const manager = dataSource.manager;
   const original = manager.transaction.bind(manager) as (...args: unknown[]) => Promise<unknown>;
   const turn = new Semaphore(1);
-  const inside = new AsyncLocalStorage<true>();
+  // A token per transaction, closed when it ends: async work started inside a transaction keeps
+  // the store after it ended, and must then take its turn like everyone else.
+  const inside = new AsyncLocalStorage<{ open: boolean }>();
 
   const transaction = (...args: unknown[]): Promise<unknown> => {
-    if (inside.getStore()) return original(...args);
-    return turn.run(() => inside.run(true, () => original(...args)));
+    if (inside.getStore()?.open) return original(...args);
+    return turn.run(() => {
+      const token = { open: true };
+      return inside
+        .run(token, () => original(...args))
+        .finally(() => {
+          token.open = false;
+        });
+    });
   };
   (manager as { transaction: EntityManager['transaction'] }).transaction =
     transaction as EntityManager['transaction'];

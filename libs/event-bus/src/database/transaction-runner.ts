@@ -38,7 +38,7 @@ export class TransactionRunner {
     });
     this.kind = dialectOf(source);
     if (this.kind === 'sqlite') serializeSqliteTransactions(source);
-    this.txHost = this.optional(TransactionHost);
+    this.txHost = this.managesSource(this.optional(TransactionHost), source);
     this.cls = this.optional(ClsService);
     if (this.txHost) this.logger.debug('Joining @nestjs-cls/transactional ambient transactions');
     this.source = source;
@@ -71,6 +71,23 @@ export class TransactionRunner {
       );
     }
     return source.transaction((manager) => work(manager));
+  }
+
+  /** The cls host only if its transactions are on our DataSource (not another connection's). */
+  private managesSource(
+    host: TypeOrmTransactionHost | undefined,
+    source: DataSource,
+  ): TypeOrmTransactionHost | undefined {
+    if (!host) return undefined;
+    try {
+      if (host.tx.connection === source) return host;
+    } catch {
+      // no fallback instance to compare: do not join
+    }
+    this.logger.warn(
+      'The @nestjs-cls/transactional host manages another DataSource than the event bus; publish with { manager } or configure the plugin for this DataSource to join its transactions.',
+    );
+    return undefined;
   }
 
   private optional<T>(token: abstract new (...args: never[]) => T): T | undefined {

@@ -214,10 +214,28 @@ describe('OutboxRelay', () => {
     expect((await row(id)).attempts).toBe(3);
   });
 
-  it('marks a row failed after outbox.maxAttempts and stops sending it', async () => {
+  it('keeps a row pending through any number of retriable failures (an unreachable broker)', async () => {
     const { relay, transport, publish, row, makeDue } = await boot();
     const [id] = await publish(new ItemCreated('a', 1));
     transport.failWhen(() => new TransportError('broker down'));
+
+    for (let attempt = 1; attempt <= 6; attempt++) {
+      await relay.relayOnce();
+      await makeDue();
+    }
+
+    const waiting = await row(id);
+    expect(waiting.status).toBe('pending');
+    expect(waiting.attempts).toBe(6);
+    transport.reset();
+    expect(await relay.relayOnce()).toBe(1);
+    expect((await row(id)).status).toBe('published');
+  });
+
+  it('marks a row failed after outbox.maxAttempts refusals and stops sending it', async () => {
+    const { relay, transport, publish, row, makeDue } = await boot();
+    const [id] = await publish(new ItemCreated('a', 1));
+    transport.failWhen(() => new TransportError('record refused', { retriable: false }));
 
     for (let attempt = 1; attempt <= 3; attempt++) {
       await relay.relayOnce();
@@ -227,7 +245,7 @@ describe('OutboxRelay', () => {
     const failed = await row(id);
     expect(failed.status).toBe('failed');
     expect(failed.attempts).toBe(3);
-    expect(failed.lastError).toBe('TransportError: broker down');
+    expect(failed.lastError).toBe('TransportError: record refused');
     expect(await relay.relayOnce()).toBe(0);
     expect(transport.calls).toHaveLength(3);
   });
@@ -235,7 +253,7 @@ describe('OutboxRelay', () => {
   it('sends a failed row again after retryFailed()', async () => {
     const { relay, transport, publish, row, makeDue, store } = await boot();
     const [id] = await publish(new ItemCreated('a', 1));
-    transport.failWhen(() => new TransportError('broker down'));
+    transport.failWhen(() => new TransportError('record refused', { retriable: false }));
     for (let attempt = 1; attempt <= 3; attempt++) {
       await relay.relayOnce();
       await makeDue();
@@ -250,6 +268,23 @@ describe('OutboxRelay', () => {
     expect(await relay.relayOnce()).toBe(1);
     expect((await row(id)).status).toBe('published');
     expect(transport.sent().map((r) => r.headers.ce_id)).toEqual([id]);
+  });
+
+  it('does not let one backing-off key fill every claim: other keys still go', async () => {
+    const { relay, transport, publish, sentLabels } = await boot({ outbox: { batchSize: 3 } });
+    await publish(new ItemCreated('k', 1));
+    transport.failNext(1, () => new TransportError('broker down'));
+    await relay.relayOnce();
+    await publish(
+      new ItemCreated('k', 2),
+      new ItemCreated('k', 3),
+      new ItemCreated('k', 4),
+      new ItemCreated('k', 5),
+      new ItemCreated('l', 1),
+    );
+
+    expect(await relay.relayOnce()).toBe(1);
+    expect(sentLabels()).toEqual(['l#1']);
   });
 
   it('holds back newer rows of a key whose older row is backing off, while other keys go', async () => {

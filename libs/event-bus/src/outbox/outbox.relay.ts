@@ -31,7 +31,7 @@ interface SendResult {
 export class OutboxRelay {
   private readonly logger = new Logger(OutboxRelay.name);
   private readonly wakeUp = new Signal();
-  private readonly stopping = new AbortController();
+  private stopping = new AbortController();
   private readonly ensuredTopics = new Set<string>();
   private loop?: Promise<void>;
   private running = false;
@@ -56,6 +56,7 @@ export class OutboxRelay {
         );
       }
     }
+    this.stopping = new AbortController();
     this.running = true;
     this.loop = this.run();
   }
@@ -143,7 +144,10 @@ export class OutboxRelay {
   private async send(rows: OutboxMessage[]): Promise<SendResult> {
     try {
       await this.ensureTopics(rows);
-      await this.transport.send(rows.map((row) => this.encode(row)));
+      await this.transport.send(
+        rows.map((row) => this.encode(row)),
+        { signal: this.stopping.signal },
+      );
       return { sent: rows, failed: new Map() };
     } catch (error) {
       if (rows.length === 1 || !isNonRetriable(error)) {
@@ -159,7 +163,7 @@ export class OutboxRelay {
     for (const row of rows) {
       if (row.key !== null && blockedKeys.has(row.key)) continue;
       try {
-        await this.transport.send([this.encode(row)]);
+        await this.transport.send([this.encode(row)], { signal: this.stopping.signal });
         sent.push(row);
       } catch (error) {
         this.logger.warn(`Sending outbox row ${row.id} (${row.type}) failed: ${describe(error)}`);

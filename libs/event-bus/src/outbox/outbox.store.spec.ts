@@ -1,3 +1,4 @@
+import { TransportError } from '../errors/transport.error';
 import type { TestingModule } from '@nestjs/testing';
 import { DataSource, Repository } from 'typeorm';
 import { bootTestApp } from '../__fixtures__/event-bus-test-app';
@@ -165,7 +166,7 @@ describe('OutboxStore', () => {
       expect(after.map((r) => r.lastError)).toEqual(['Error: down', 'Error: down', 'Error: down']);
     });
 
-    it('markAttemptFailed marks the row failed on the last allowed attempt', async () => {
+    it('markAttemptFailed marks the row failed on the last allowed attempt when the error is not retriable', async () => {
       await boot();
       await rows.insert([row('01', { attempts: 3 })]);
       const now = new Date();
@@ -174,7 +175,7 @@ describe('OutboxStore', () => {
         store.markAttemptFailed(
           manager,
           await manager.findBy(OutboxMessage, {}),
-          new TypeError('bad'),
+          new TransportError('bad', { retriable: false }),
           now,
         ),
       );
@@ -182,8 +183,26 @@ describe('OutboxStore', () => {
       const failed = await statusOf('01');
       expect(failed.status).toBe('failed');
       expect(failed.attempts).toBe(4);
-      expect(failed.lastError).toBe('TypeError: bad');
+      expect(failed.lastError).toBe('TransportError: bad');
       expect(failed.nextAttemptAt).toEqual(now);
+    });
+
+    it('markAttemptFailed keeps the row pending past maxAttempts when the error is retriable', async () => {
+      await boot();
+      await rows.insert([row('01', { attempts: 3 })]);
+
+      await dataSource.transaction(async (manager) =>
+        store.markAttemptFailed(
+          manager,
+          await manager.findBy(OutboxMessage, {}),
+          new TypeError('socket hang up'),
+          new Date(),
+        ),
+      );
+
+      const waiting = await statusOf('01');
+      expect(waiting.status).toBe('pending');
+      expect(waiting.attempts).toBe(4);
     });
 
     it('markAttemptFailed records non-Error values and truncates long messages', async () => {

@@ -5,6 +5,7 @@ import type { ResolvedEventBusOptions } from '../interfaces/event-bus-options.in
 import { TransactionRunner } from '../database/transaction-runner';
 import { placeholders, timestampParameter } from '../database/database-dialect';
 import { backoffDelay } from '../util/backoff';
+import { isNonRetriable } from '../errors/event-bus.error';
 import { OutboxMessage } from './outbox-message.entity';
 
 const MAX_ERROR_LENGTH = 2000;
@@ -82,6 +83,12 @@ export class OutboxStore {
       .createQueryBuilder('o')
       .where('o.status = :status', { status: 'pending' })
       .andWhere('o.nextAttemptAt <= :now', { now })
+      // A row behind an older row of its key that waits for its retry must wait too; filtering
+      // it here (not after LIMIT) keeps one stuck key from filling every claim.
+      .andWhere(
+        'NOT EXISTS (SELECT 1 FROM event_outbox b WHERE b."key" = o.key AND b.status = :status' +
+          ' AND b.id < o.id AND b.next_attempt_at > :now)',
+      )
       .orderBy('o.id', 'ASC')
       .limit(limit);
     if (this.db.dialect === 'postgres')
@@ -91,8 +98,9 @@ export class OutboxStore {
   }
 
   /**
-   * Drops claimed rows that an older pending row of the same key must precede: one waiting for
-   * its retry, or one another relay instance holds. Sending them now would reorder the key.
+   * Drops claimed rows that an older pending row of the same key must precede: one another relay
+   * instance holds (the claim skipped it), or one that came due after the claim's snapshot.
+   * Sending them now would reorder the key.
    */
   private async keepKeyOrder(
     manager: EntityManager,
@@ -128,7 +136,11 @@ export class OutboxStore {
       .execute();
   }
 
-  /** Counts a failed send: backs off, or marks the row `failed` after `outbox.maxAttempts`. */
+  /**
+   * Counts a failed send and backs off. Only errors a retry cannot fix (the broker refused the
+   * record) use up `outbox.maxAttempts` and end in `failed`; an unreachable broker is not the
+   * row's fault, so such rows stay pending, retried at the capped backoff, however long it lasts.
+   */
   async markAttemptFailed(
     manager: EntityManager,
     rows: OutboxMessage[],
@@ -141,7 +153,7 @@ export class OutboxStore {
     const { maxAttempts, backoff } = this.options.outbox;
     for (const row of rows) {
       const attempts = row.attempts + 1;
-      const failed = attempts >= maxAttempts;
+      const failed = isNonRetriable(error) && attempts >= maxAttempts;
       await manager.update(
         OutboxMessage,
         { id: row.id },

@@ -73,8 +73,11 @@ export interface EventTransport {
   readonly durable: boolean;
   connect(): Promise<void>;
   ensureTopics(topics: TopicSpec[]): Promise<void>;
-  /** Sends records; resolves once the broker has accepted all of them. */
-  send(records: OutgoingRecord[]): Promise<void>;
+  /**
+   * Sends records; resolves once the broker has accepted all of them. `signal` aborts a send
+   * that is waiting (for room, say) when the caller stops.
+   */
+  send(records: OutgoingRecord[], options?: { signal?: AbortSignal }): Promise<void>;
   subscribe(options: SubscribeOptions, handler: BatchHandler): Promise<TransportSubscription>;
   close(): Promise<void>;
 }

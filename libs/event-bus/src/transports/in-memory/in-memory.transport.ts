@@ -32,9 +32,12 @@ export class InMemoryTransport implements EventTransport {
     for (const topic of topics) this.broker.createTopic(topic);
   }
 
-  async send(records: OutgoingRecord[]): Promise<void> {
+  async send(records: OutgoingRecord[], options: { signal?: AbortSignal } = {}): Promise<void> {
     if (this.closed) throw new TransportError(transportClosed());
-    await this.broker.append(records, this.sends.signal);
+    const signal = options.signal
+      ? AbortSignal.any([this.sends.signal, options.signal])
+      : this.sends.signal;
+    await this.broker.append(records, signal);
   }
 
   async subscribe(

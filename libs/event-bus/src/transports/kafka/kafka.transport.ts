@@ -26,6 +26,12 @@ import { transportClosed } from '../../event-bus.messages';
 import { KAFKA_DEFAULTS, KafkaTransportOptions } from './kafka-transport-options.interface';
 import { kafkaLogCreator } from './kafka-log.bridge';
 
+const REBALANCE_ERRORS = new Set([
+  'REBALANCE_IN_PROGRESS',
+  'UNKNOWN_MEMBER_ID',
+  'ILLEGAL_GENERATION',
+]);
+
 type ResolvedKafkaOptions = Required<Omit<KafkaTransportOptions, 'ssl' | 'sasl'>> &
   Pick<KafkaTransportOptions, 'ssl' | 'sasl'>;
 
@@ -188,14 +194,25 @@ export class KafkaTransport implements EventTransport {
     stopping: () => boolean,
   ): Promise<void> {
     const { batch, heartbeat, isRunning, isStale, resolveOffset } = payload;
-    const active = (): boolean => !stopping() && isRunning() && !isStale();
+    // kafkajs tells a member its partitions are being taken away only through a heartbeat
+    // error; remember it so the batch stops instead of working on for another member.
+    let revoked = false;
+    const beat = async (): Promise<void> => {
+      try {
+        await heartbeat();
+      } catch (error) {
+        if (REBALANCE_ERRORS.has((error as { type?: string }).type ?? '')) revoked = true;
+        throw error;
+      }
+    };
+    const active = (): boolean => !stopping() && !revoked && isRunning() && !isStale();
     for (let start = 0; start < batch.messages.length && active(); start += maxBatchSize) {
       const messages = batch.messages.slice(start, start + maxBatchSize);
       await handler({
         topic: batch.topic,
         partition: batch.partition,
         records: messages.map((m) => toRecord(batch.topic, batch.partition, m)),
-        heartbeat,
+        heartbeat: beat,
         isActive: active,
         commit: async (nextOffset) => {
           resolveOffset(String(BigInt(nextOffset) - 1n));
