@@ -73,6 +73,21 @@ describe.each<DatabaseKind>(['sqlite', 'postgres'])('registration to profile on 
     expect(list.body.items.filter((p) => p.userId === id)).toHaveLength(1);
   });
 
+  it('reports both services healthy on /health, /health/ready and /health/live', async () => {
+    for (const service of [users, orders]) {
+      const health = await http<{ status: string; info: Record<string, { status: string }> }>(
+        'GET',
+        `${service.url}/health`,
+      );
+      expect(health.status).toBe(200);
+      expect(health.body.status).toBe('ok');
+      expect(health.body.info.database.status).toBe('up');
+      expect(health.body.info.eventBus.status).toBe('up');
+      expect((await http('GET', `${service.url}/health/ready`)).status).toBe(200);
+      expect((await http('GET', `${service.url}/health/live`)).status).toBe(200);
+    }
+  });
+
   it('answers 404 for a profile that does not exist', async () => {
     const answer = await http('GET', `${orders.url}/profiles/0192a3b4-0000-7000-8000-000000000000`);
     expect(answer.status).toBe(404);

@@ -2,7 +2,7 @@ import { DynamicModule, Module, ValidationPipe } from '@nestjs/common';
 import { APP_PIPE } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { EventBusModule, InMemoryBroker } from '@app/event-bus';
-import { eventBusOptionsFor, typeOrmOptionsFor } from '@app/service-config';
+import { eventBusOptionsFor, ServiceHealthModule, typeOrmOptionsFor } from '@app/service-config';
 import { OrderServiceConfig } from './config';
 import { UserProfile } from './profiles/user-profile.entity';
 import { ProfilesModule } from './profiles/profiles.module';
@@ -30,6 +30,7 @@ export class AppModule {
         // @Transactional() (its TransactionHost lookup is process-wide).
         EventBusModule.forRoot(eventBusOptionsFor(options, options.broker)),
         ProfilesModule,
+        ServiceHealthModule,
       ],
       providers: [
         {

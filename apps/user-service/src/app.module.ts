@@ -5,7 +5,7 @@ import { ClsModule } from 'nestjs-cls';
 import { ClsPluginTransactional } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { EventBusModule, InMemoryBroker } from '@app/event-bus';
-import { eventBusOptionsFor, typeOrmOptionsFor } from '@app/service-config';
+import { eventBusOptionsFor, ServiceHealthModule, typeOrmOptionsFor } from '@app/service-config';
 import { UserServiceConfig } from './config';
 import { User } from './users/user.entity';
 import { UsersModule } from './users/users.module';
@@ -39,6 +39,7 @@ export class AppModule {
         }),
         EventBusModule.forRoot(eventBusOptionsFor(options, options.broker)),
         UsersModule.register({ scryptCost: options.scryptCost }),
+        ServiceHealthModule,
       ],
       providers: [
         {

@@ -1,5 +1,6 @@
 import { DynamicModule, Module, Provider, Type } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
+import { TerminusModule } from '@nestjs/terminus';
 import { EVENT_BUS_RESOLVED_OPTIONS, EVENT_TRANSPORT } from './event-bus.constants';
 import {
   EVENT_BUS_MODULE_OPTIONS,
@@ -32,6 +33,7 @@ import { EventPublisher } from './event-bus.publisher';
 import { LocalEventDispatcher } from './local/local-event.dispatcher';
 import { EventBusOrchestrator } from './event-bus.orchestrator';
 import { EventBusMaintenance } from './event-bus.maintenance';
+import { EventBusHealthIndicator } from './observability/event-bus.health';
 
 export interface EventBusFeatureOptions {
   /** Event classes this module publishes or consumes (registered at startup). */
@@ -77,6 +79,7 @@ const providers: Provider[] = [
   LocalEventDispatcher,
   EventBusOrchestrator,
   EventBusMaintenance,
+  EventBusHealthIndicator,
 ];
 
 /**
@@ -89,11 +92,12 @@ const providers: Provider[] = [
  * EventBusModule.forFeature({ events: [UserRegistered], upcasters: [UserRegisteredV1ToV2] })
  */
 @Module({
-  imports: [DiscoveryModule],
+  imports: [DiscoveryModule, TerminusModule],
   providers,
   exports: [
     EventPublisher,
     LocalEventDispatcher,
+    EventBusHealthIndicator,
     EventTypeRegistry,
     OutboxStore,
     OutboxRelay,

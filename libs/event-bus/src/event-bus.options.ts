@@ -35,6 +35,7 @@ export const EVENT_BUS_DEFAULTS = {
   topics: { partitions: 3, replicationFactor: 1 },
   inbox: { retentionMs: 14 * DAY },
   codec: { maxMessageBytes: 1024 * 1024 },
+  health: { maxPendingEvents: 10_000, maxPendingAgeMs: 5 * 60 * SECOND },
   shutdownTimeoutMs: 15 * SECOND,
 } as const;
 
@@ -148,6 +149,20 @@ export function resolveEventBusOptions(options: EventBusModuleOptions): Resolved
         options.codec?.maxMessageBytes ?? d.codec.maxMessageBytes,
         1,
         100 * 1024 * 1024,
+      ),
+    },
+    health: {
+      maxPendingEvents: check.int(
+        'health.maxPendingEvents',
+        options.health?.maxPendingEvents ?? d.health.maxPendingEvents,
+        1,
+        1_000_000_000,
+      ),
+      maxPendingAgeMs: check.int(
+        'health.maxPendingAgeMs',
+        options.health?.maxPendingAgeMs ?? d.health.maxPendingAgeMs,
+        1000,
+        30 * DAY,
       ),
     },
     interceptors: check.interceptors(options.interceptors ?? []),

@@ -5,6 +5,7 @@ export { EVENT_BUS_DEFAULTS, resolveEventBusOptions } from './event-bus.options'
 export { EventPublisher } from './event-bus.publisher';
 export type { PublishOptions, PublishedEvent } from './event-bus.publisher';
 export { LocalEventDispatcher } from './local/local-event.dispatcher';
+export { EventBusHealthIndicator } from './observability/event-bus.health';
 export { EVENT_BUS_ENTITIES, EVENT_BUS_MIGRATIONS } from './event-bus.entities';
 export {
   CE_HEADERS,
@@ -35,6 +36,7 @@ export type {
   TopicOptions,
   InboxOptions,
   CodecOptions,
+  HealthOptions,
 } from './interfaces/event-bus-options.interface';
 export type { EventContext } from './interfaces/event-context.interface';
 export type {
@@ -73,6 +75,7 @@ export type {
   TransportSubscription,
   TopicSpec,
   RecordHeaders,
+  SubscriptionStatus,
 } from './transports/event-transport.interface';
 export { InMemoryTransport } from './transports/in-memory/in-memory.transport';
 export { KafkaTransport } from './transports/kafka/kafka.transport';

@@ -1,3 +1,4 @@
 export { loadServiceConfig, typeOrmOptionsFor, eventBusOptionsFor } from './service-config';
 export type { DatabaseConfig, ServiceConfig, ServiceDefaults } from './service-config';
 export { bootstrapService } from './bootstrap';
+export { ServiceHealthModule, HealthController } from './health.controller';

@@ -23,7 +23,8 @@ export interface ConsumerGroupInfo {
 @Injectable()
 export class EventConsumer {
   private readonly logger = new Logger(EventConsumer.name);
-  private readonly subscriptions: TransportSubscription[] = [];
+  private readonly subscriptions: Array<{ groupId: string; subscription: TransportSubscription }> =
+    [];
   private stopping = new AbortController();
   private groups: ConsumerGroupInfo[] = [];
 
@@ -40,6 +41,15 @@ export class EventConsumer {
     return [...this.handlers.byGroup()].map(([groupId, handlers]) => ({
       groupId,
       topics: [...new Set(handlers.map((h) => h.event.topic))].sort(),
+    }));
+  }
+
+  /** Each consumer group of this instance: joined, and how many partitions it holds. */
+  status(): Array<{ groupId: string; joined: boolean; partitions: number }> {
+    // A transport that cannot tell is taken at its word that a started subscription runs.
+    return this.subscriptions.map(({ groupId, subscription }) => ({
+      groupId,
+      ...(subscription.status?.() ?? { joined: true, partitions: -1 }),
     }));
   }
 
@@ -61,7 +71,7 @@ export class EventConsumer {
         },
         (batch) => this.onBatch(group.groupId, batch),
       );
-      this.subscriptions.push(subscription);
+      this.subscriptions.push({ groupId: group.groupId, subscription });
       this.groups.push(group);
       this.logger.log(`Consumer group "${group.groupId}" reads ${group.topics.join(', ')}`);
     }
@@ -74,7 +84,7 @@ export class EventConsumer {
    */
   async stop(): Promise<void> {
     this.stopping.abort();
-    const closing = Promise.all(this.subscriptions.map((s) => s.close()));
+    const closing = Promise.all(this.subscriptions.map((s) => s.subscription.close()));
     const timeout = this.options.shutdownTimeoutMs;
     let timer: NodeJS.Timeout | undefined;
     const expired = new Promise<'expired'>((resolve) => {

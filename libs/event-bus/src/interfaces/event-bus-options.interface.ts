@@ -75,6 +75,13 @@ export interface InboxOptions {
   retentionMs: number;
 }
 
+export interface HealthOptions {
+  /** More pending outbox events than this and the bus reports itself down. */
+  maxPendingEvents: number;
+  /** An older pending outbox event than this and the bus reports itself down. */
+  maxPendingAgeMs: number;
+}
+
 export interface CodecOptions {
   /** Largest payload accepted, in bytes, on publish and on receipt. */
   maxMessageBytes: number;
@@ -101,6 +108,7 @@ export interface EventBusModuleOptions {
   topics?: DeepPartial<TopicOptions>;
   inbox?: DeepPartial<InboxOptions>;
   codec?: DeepPartial<CodecOptions>;
+  health?: DeepPartial<HealthOptions>;
   /** Interceptor instances, run after those found through `@EventBusInterceptor()`. */
   interceptors?: EventBusInterceptor[];
   /** Longest wait for in-flight handlers and sends at shutdown. */
@@ -117,6 +125,7 @@ export interface ResolvedEventBusOptions {
   topics: TopicOptions;
   inbox: InboxOptions;
   codec: CodecOptions;
+  health: HealthOptions;
   interceptors: EventBusInterceptor[];
   shutdownTimeoutMs: number;
 }

@@ -48,7 +48,14 @@ export interface SubscribeOptions {
   partitionsConcurrently: number;
 }
 
+/** Whether a subscription takes part in its group, and how many partitions it holds. */
+export interface SubscriptionStatus {
+  joined: boolean;
+  partitions: number;
+}
+
 export interface TransportSubscription {
+  status?(): SubscriptionStatus;
   /** Stops fetching a partition (records in hand stay valid). */
   pause(topic: string, partition: number): void;
   resume(topic: string, partition: number): void;
@@ -78,6 +85,8 @@ export interface EventTransport {
    * that is waiting (for room, say) when the caller stops.
    */
   send(records: OutgoingRecord[], options?: { signal?: AbortSignal }): Promise<void>;
+  /** Throws when the broker cannot be reached (health checks). */
+  checkHealth?(): Promise<void>;
   subscribe(options: SubscribeOptions, handler: BatchHandler): Promise<TransportSubscription>;
   close(): Promise<void>;
 }

@@ -51,6 +51,10 @@ export class InMemoryMember implements TransportSubscription {
     this.workers.get(id)?.wake();
   }
 
+  status(): { joined: boolean; partitions: number } {
+    return { joined: !this.closed, partitions: this.workers.size };
+  }
+
   isPaused(id: string): boolean {
     return this.paused.has(id);
   }

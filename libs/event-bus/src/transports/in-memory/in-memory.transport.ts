@@ -49,6 +49,7 @@ export class InMemoryTransport implements EventTransport {
     this.members.add(member);
     await member.start();
     return {
+      status: () => member.status(),
       pause: (topic, partition) => member.pause(topic, partition),
       resume: (topic, partition) => member.resume(topic, partition),
       close: async () => {
@@ -56,6 +57,10 @@ export class InMemoryTransport implements EventTransport {
         await member.close();
       },
     };
+  }
+
+  async checkHealth(): Promise<void> {
+    if (this.closed) throw new TransportError(transportClosed());
   }
 
   async close(): Promise<void> {

@@ -149,7 +149,19 @@ export class KafkaTransport implements EventTransport {
       // are closing: a restart scheduled then would bring back a consumer nobody closes.
       retry: { restartOnFailure: async () => !stopping && !this.closed },
     });
+    const state = { joined: false, partitions: 0 };
+    consumer.on(consumer.events.GROUP_JOIN, (event) => {
+      state.joined = true;
+      state.partitions = Object.values(event.payload.memberAssignment).reduce(
+        (n, p) => n + p.length,
+        0,
+      );
+    });
+    consumer.on(consumer.events.STOP, () => {
+      state.joined = false;
+    });
     consumer.on(consumer.events.CRASH, (event) => {
+      state.joined = false;
       this.logger.error(
         `Consumer of group "${options.groupId}" crashed; restarting: ${describe(event.payload.error)}`,
       );
@@ -165,6 +177,7 @@ export class KafkaTransport implements EventTransport {
     });
     this.consumers.add(consumer);
     return {
+      status: () => ({ ...state }),
       pause: (topic, partition) => consumer.pause([{ topic, partitions: [partition] }]),
       resume: (topic, partition) => consumer.resume([{ topic, partitions: [partition] }]),
       close: async () => {
@@ -173,6 +186,19 @@ export class KafkaTransport implements EventTransport {
         await consumer.disconnect();
       },
     };
+  }
+
+  async checkHealth(): Promise<void> {
+    const admin = this.requireAdmin();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new TransportError('Kafka did not answer within 3 s')), 3000);
+    });
+    try {
+      await Promise.race([admin.describeCluster(), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   async close(): Promise<void> {
