@@ -1,8 +1,12 @@
-import { DynamicModule, Module, ValidationPipe } from '@nestjs/common';
-import { APP_PIPE } from '@nestjs/core';
+import { DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { EventBusModule, InMemoryBroker } from '@app/event-bus';
-import { eventBusOptionsFor, ServiceHealthModule, typeOrmOptionsFor } from '@app/service-config';
+import {
+  eventBusOptionsFor,
+  ServiceHealthModule,
+  typeOrmOptionsFor,
+  validationPipeProvider,
+} from '@app/service-config';
 import { OrderServiceConfig } from './config';
 import { UserProfile } from './profiles/user-profile.entity';
 import { ProfilesModule } from './profiles/profiles.module';
@@ -32,16 +36,7 @@ export class AppModule {
         ProfilesModule,
         ServiceHealthModule,
       ],
-      providers: [
-        {
-          provide: APP_PIPE,
-          useValue: new ValidationPipe({
-            whitelist: true,
-            forbidNonWhitelisted: true,
-            transform: true,
-          }),
-        },
-      ],
+      providers: [validationPipeProvider()],
     };
   }
 }

@@ -1,11 +1,15 @@
-import { DynamicModule, Module, ValidationPipe } from '@nestjs/common';
-import { APP_PIPE } from '@nestjs/core';
+import { DynamicModule, Module } from '@nestjs/common';
 import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
 import { ClsModule } from 'nestjs-cls';
 import { ClsPluginTransactional } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { EventBusModule, InMemoryBroker } from '@app/event-bus';
-import { eventBusOptionsFor, ServiceHealthModule, typeOrmOptionsFor } from '@app/service-config';
+import {
+  eventBusOptionsFor,
+  ServiceHealthModule,
+  typeOrmOptionsFor,
+  validationPipeProvider,
+} from '@app/service-config';
 import { UserServiceConfig } from './config';
 import { User } from './users/user.entity';
 import { UsersModule } from './users/users.module';
@@ -41,16 +45,7 @@ export class AppModule {
         UsersModule.register({ scryptCost: options.scryptCost }),
         ServiceHealthModule,
       ],
-      providers: [
-        {
-          provide: APP_PIPE,
-          useValue: new ValidationPipe({
-            whitelist: true,
-            forbidNonWhitelisted: true,
-            transform: true,
-          }),
-        },
-      ],
+      providers: [validationPipeProvider()],
     };
   }
 }

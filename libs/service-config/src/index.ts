@@ -2,3 +2,4 @@ export { loadServiceConfig, typeOrmOptionsFor, eventBusOptionsFor } from './serv
 export type { DatabaseConfig, ServiceConfig, ServiceDefaults } from './service-config';
 export { bootstrapService } from './bootstrap';
 export { ServiceHealthModule, HealthController } from './health.controller';
+export { validationPipeProvider } from './validation';

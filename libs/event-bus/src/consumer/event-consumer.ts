@@ -26,7 +26,6 @@ export class EventConsumer {
   private readonly subscriptions: Array<{ groupId: string; subscription: TransportSubscription }> =
     [];
   private stopping = new AbortController();
-  private groups: ConsumerGroupInfo[] = [];
 
   constructor(
     @Inject(EVENT_BUS_RESOLVED_OPTIONS) private readonly options: ResolvedEventBusOptions,
@@ -53,10 +52,6 @@ export class EventConsumer {
     }));
   }
 
-  get activeGroups(): readonly ConsumerGroupInfo[] {
-    return this.groups;
-  }
-
   async start(): Promise<void> {
     this.stopping = new AbortController();
     const { consumer } = this.options;
@@ -72,7 +67,6 @@ export class EventConsumer {
         (batch) => this.onBatch(group.groupId, batch),
       );
       this.subscriptions.push({ groupId: group.groupId, subscription });
-      this.groups.push(group);
       this.logger.log(`Consumer group "${group.groupId}" reads ${group.topics.join(', ')}`);
     }
   }
@@ -98,7 +92,6 @@ export class EventConsumer {
       );
     }
     this.subscriptions.length = 0;
-    this.groups = [];
   }
 
   private async onBatch(groupId: string, batch: RecordBatch): Promise<void> {

@@ -22,11 +22,14 @@ export interface HandlerDefinition {
 @Injectable()
 export class HandlerRegistry {
   private readonly handlers = new Map<string, HandlerDefinition>();
+  /** `forEvent` answers, kept because it runs for every record. */
+  private readonly routes = new Map<string, HandlerDefinition[]>();
 
   add(handler: HandlerDefinition): void {
     if (this.handlers.has(handler.id))
       throw new EventBusConfigurationError(duplicateHandlerId(handler.id));
     this.handlers.set(handler.id, handler);
+    this.routes.clear();
   }
 
   all(): HandlerDefinition[] {
@@ -43,6 +46,12 @@ export class HandlerRegistry {
   }
 
   forEvent(group: string, type: string): HandlerDefinition[] {
-    return this.all().filter((h) => h.group === group && h.event.type === type);
+    const route = `${group}\u0000${type}`;
+    let found = this.routes.get(route);
+    if (!found) {
+      found = this.all().filter((h) => h.group === group && h.event.type === type);
+      this.routes.set(route, found);
+    }
+    return found;
   }
 }
