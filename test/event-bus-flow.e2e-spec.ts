@@ -1,6 +1,7 @@
 import {
   DLQ_HEADERS,
   EventBusModuleOptions,
+  EventPublisher,
   IncomingRecord,
   InMemoryBroker,
   OutboxMessage,
@@ -108,6 +109,43 @@ describe.each(SETUPS)(
       expect((await applied()).map((a) => a.itemKey)).toEqual(['committed']);
       expect(app.helper.sent(ItemCreated).map((e) => e.payload.itemKey)).toEqual(['committed']);
     });
+
+    // SQLite has one writer, so two transactions cannot overlap there: PostgreSQL only.
+    if (kind === 'postgres') {
+      it('sends a row whose transaction commits after a newer row (out of id order)', async () => {
+        app = await bootItemApp(db, broker, behaviour);
+        const publisher = app.module.get(EventPublisher);
+        let release!: () => void;
+        const gate = new Promise<void>((resolve) => (release = resolve));
+        let published!: () => void;
+        const older = new Promise<void>((resolve) => (published = resolve));
+        const slow = app.dataSource.transaction(async (manager) => {
+          await publisher.publish(ItemCreated.of('older-id', 1), { manager });
+          published();
+          await gate;
+        });
+        await older;
+        // Newer id, committed first: a relay reading `id > last sent id` would skip the older row.
+        await app.items.create('newer-id', 1);
+        await app.helper.waitForHandled(ItemCreated, {
+          ...wait,
+          where: (e) => e.itemKey === 'newer-id',
+        });
+        release();
+        await slow;
+        await app.helper.waitForHandled(ItemCreated, {
+          ...wait,
+          where: (e) => e.itemKey === 'older-id',
+        });
+        const outbox = await app.dataSource
+          .getRepository(OutboxMessage)
+          .find({ order: { id: 'ASC' } });
+        expect(outbox.map((row) => [row.key, row.status])).toEqual([
+          ['older-id', 'published'],
+          ['newer-id', 'published'],
+        ]);
+      });
+    }
 
     it('applies an event delivered twice only once', async () => {
       app = await bootItemApp(db, broker, behaviour);

@@ -27,6 +27,7 @@ import { OutboxCommitSubscriber } from './outbox/outbox-commit.subscriber';
 import { InboxConsumer } from './inbox/inbox.consumer';
 import { DeadLetterPublisher } from './consumer/dead-letter.publisher';
 import { RecordProcessor } from './consumer/record-processor';
+import { RecordRouter } from './consumer/record-router';
 import { TransactionBatchProcessor } from './consumer/transaction-batch.processor';
 import { EventConsumer } from './consumer/event-consumer';
 import { EventPublisher } from './event-bus.publisher';
@@ -72,6 +73,7 @@ const providers: Provider[] = [
   OutboxCommitSubscriber,
   InboxConsumer,
   DeadLetterPublisher,
+  RecordRouter,
   RecordProcessor,
   TransactionBatchProcessor,
   EventConsumer,

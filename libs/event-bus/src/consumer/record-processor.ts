@@ -1,20 +1,16 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
-import { EVENT_BUS_RESOLVED_OPTIONS } from '../event-bus.constants';
-import type { ResolvedEventBusOptions } from '../interfaces/event-bus-options.interface';
+import { Injectable, Logger } from '@nestjs/common';
 import type { ProcessStatus } from '../interfaces/event-bus-interceptor.interface';
 import type { IncomingRecord, RecordBatch } from '../transports/event-transport.interface';
 import type { EventEnvelope } from '../envelope/event-envelope.interface';
 import { CloudEventCodec } from '../envelope/cloud-event.codec';
-import { EventTypeRegistry } from '../envelope/event-type.registry';
-import { HandlerDefinition, HandlerRegistry } from '../discovery/handler.registry';
+import type { HandlerDefinition } from '../discovery/handler.registry';
 import { InboxConsumer } from '../inbox/inbox.consumer';
 import { InterceptorChain } from '../interceptors/interceptor-chain';
-import { InvalidEventError } from '../errors/invalid-event.error';
 import { isNonRetriable } from '../errors/event-bus.error';
-import { unknownEventType } from '../event-bus.messages';
 import { backoffDelay } from '../util/backoff';
 import { sleep } from '../util/sleep';
 import { DeadLetterPublisher } from './dead-letter.publisher';
+import { RecordRouter } from './record-router';
 import { buildEventContext } from './event-context.factory';
 
 /** Thrown when the consumer stops during a retry wait: the record stays uncommitted. */
@@ -35,10 +31,8 @@ export class RecordProcessor {
   private readonly logger = new Logger(RecordProcessor.name);
 
   constructor(
-    @Inject(EVENT_BUS_RESOLVED_OPTIONS) private readonly options: ResolvedEventBusOptions,
     private readonly codec: CloudEventCodec,
-    private readonly types: EventTypeRegistry,
-    private readonly handlers: HandlerRegistry,
+    private readonly router: RecordRouter,
     private readonly inbox: InboxConsumer,
     private readonly interceptors: InterceptorChain,
     private readonly deadLetters: DeadLetterPublisher,
@@ -50,24 +44,13 @@ export class RecordProcessor {
     batch: RecordBatch,
     signal: AbortSignal,
   ): Promise<void> {
-    let envelope: EventEnvelope;
-    try {
-      envelope = this.codec.decode(record);
-    } catch (error) {
-      await this.deadLetters.send(record, { error, attempts: 1 }, signal);
+    const route = this.router.route(group, record);
+    if (route.kind === 'invalid') {
+      await this.deadLetters.send(record, { error: route.error, attempts: 1 }, signal);
       return;
     }
-    if (envelope.destination && envelope.destination !== this.options.serviceId) return;
-
-    const handlers = this.handlers.forEvent(group, envelope.type);
-    if (handlers.length === 0) {
-      // A topic may carry types this group does not handle; only a type nobody knows is an error.
-      if (!this.types.has(envelope.type)) {
-        const error = new InvalidEventError('unknown_type', unknownEventType(envelope.type));
-        await this.deadLetters.send(record, { error, attempts: 1 }, signal);
-      }
-      return;
-    }
+    if (route.kind === 'skip') return;
+    const { envelope, handlers } = route;
     for (const handler of handlers) await this.runHandler(handler, envelope, record, batch, signal);
   }
 

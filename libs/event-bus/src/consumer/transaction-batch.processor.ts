@@ -4,12 +4,12 @@ import type { ResolvedEventBusOptions } from '../interfaces/event-bus-options.in
 import type { IncomingRecord, RecordBatch } from '../transports/event-transport.interface';
 import type { EventEnvelope } from '../envelope/event-envelope.interface';
 import { CloudEventCodec } from '../envelope/cloud-event.codec';
-import { EventTypeRegistry } from '../envelope/event-type.registry';
-import { HandlerDefinition, HandlerRegistry } from '../discovery/handler.registry';
+import type { HandlerDefinition } from '../discovery/handler.registry';
 import { InboxConsumer } from '../inbox/inbox.consumer';
 import { InterceptorChain } from '../interceptors/interceptor-chain';
 import { TransactionRunner } from '../database/transaction-runner';
 import { buildEventContext } from './event-context.factory';
+import { RecordRouter } from './record-router';
 
 interface PreparedRecord {
   record: IncomingRecord;
@@ -32,8 +32,7 @@ export class TransactionBatchProcessor {
   constructor(
     @Inject(EVENT_BUS_RESOLVED_OPTIONS) private readonly options: ResolvedEventBusOptions,
     private readonly codec: CloudEventCodec,
-    private readonly types: EventTypeRegistry,
-    private readonly handlers: HandlerRegistry,
+    private readonly router: RecordRouter,
     private readonly inbox: InboxConsumer,
     private readonly interceptors: InterceptorChain,
     private readonly db: TransactionRunner,
@@ -68,18 +67,14 @@ export class TransactionBatchProcessor {
   ): Promise<PreparedRecord[]> {
     const prepared: PreparedRecord[] = [];
     for (const record of records) {
-      let envelope: EventEnvelope;
-      try {
-        envelope = this.codec.decode(record);
-      } catch {
-        break;
-      }
-      if (envelope.destination && envelope.destination !== this.options.serviceId) {
+      const route = this.router.route(group, record);
+      if (route.kind === 'invalid') break;
+      const { envelope } = route;
+      if (route.kind === 'skip') {
         prepared.push({ record, envelope, calls: [] });
         continue;
       }
-      const handlers = this.handlers.forEvent(group, envelope.type);
-      if (handlers.length === 0 && !this.types.has(envelope.type)) break;
+      const handlers = route.handlers;
       try {
         const calls = [];
         for (const handler of handlers) {
