@@ -1,4 +1,5 @@
 import { InMemoryBroker } from '@app/event-bus';
+import { DataSource } from 'typeorm';
 import { createTestDatabase, DatabaseKind, eventually, TestDatabase } from './support/databases';
 import { http, RunningService, startOrderService, startUserService } from './support/services';
 
@@ -86,6 +87,94 @@ describe.each<DatabaseKind>(['sqlite', 'postgres'])('registration to profile on 
       expect((await http('GET', `${service.url}/health/ready`)).status).toBe(200);
       expect((await http('GET', `${service.url}/health/live`)).status).toBe(200);
     }
+  });
+
+  it('serves Prometheus metrics on /metrics and each event hop on /events/:id/trace', async () => {
+    const created = await register('metrics_trace');
+    expect(created.status).toBe(201);
+    const userId = String(created.body.id);
+    await eventually(
+      async () => (await http('GET', `${orders.url}/profiles/${userId}`)).status === 200,
+      'the profile of metrics_trace',
+    );
+    const param = kind === 'postgres' ? '$1' : '?';
+    const [row] = await users.app
+      .get(DataSource)
+      .query(`SELECT id FROM event_outbox WHERE payload LIKE '%' || ${param} || '%'`, [userId]);
+    const eventId = String(row.id);
+
+    const text = async (url: string) => {
+      const response = await fetch(url);
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toMatch(/text\/plain/);
+      return response.text();
+    };
+    const sample = (body: string, metric: string, labels: string) =>
+      Number(
+        body
+          .split('\n')
+          .find((line) => line.startsWith(`${metric}{`) && line.includes(labels))
+          ?.split(' ')
+          .pop() ?? NaN,
+      );
+    await eventually(async () => {
+      const metrics = await text(`${orders.url}/metrics`);
+      return (
+        sample(
+          metrics,
+          'event_bus_events_processed_total',
+          'service="order-service",type="user.registered",handler="ProfileProjector.onUserRegistered",outcome="success"',
+        ) >= 1
+      );
+    }, 'a success counted by order-service');
+    const metrics = await text(`${users.url}/metrics`);
+    const user = 'service="user-service",type="user.registered"';
+    expect(sample(metrics, 'event_bus_events_published_total', user)).toBeGreaterThanOrEqual(1);
+    expect(sample(metrics, 'event_bus_events_sent_total', user)).toBeGreaterThanOrEqual(1);
+    expect(metrics).toMatch(/^event_bus_outbox_pending\{service="user-service"\} \d+$/m);
+    expect(metrics).toMatch(
+      /^event_bus_end_to_end_latency_seconds_count\{service="order-service",type="user.registered"\} [1-9]/m,
+    );
+    expect(metrics).toMatch(
+      /^event_bus_consumer_lag\{service="order-service",group="order-service",topic="user.registered",partition="\d+"\} \d+$/m,
+    );
+    expect(metrics).toMatch(/^process_cpu_user_seconds_total /m);
+    // Labels carry types and handler names only, never ids or payload data.
+    expect(metrics).not.toContain(userId);
+    expect(metrics).not.toContain(eventId);
+
+    type Trace = {
+      eventId: string;
+      service: string;
+      hops: Array<{ stage: string; at: string; handler: string | null }>;
+    };
+    let published: Trace | undefined;
+    let handled: Trace | undefined;
+    await eventually(async () => {
+      const a = await http<Trace>('GET', `${users.url}/events/${eventId}/trace`);
+      const b = await http<Trace>('GET', `${orders.url}/events/${eventId}/trace`);
+      published = a.status === 200 ? a.body : undefined;
+      handled = b.status === 200 ? b.body : undefined;
+      return (
+        published?.hops.some((h) => h.stage === 'sent') === true &&
+        handled?.hops.some((h) => h.stage === 'processed') === true
+      );
+    }, 'the trace of the registration event');
+    expect(published!.hops.map((h) => h.stage)).toEqual(['published', 'sent']);
+    expect(handled!.hops.map((h) => [h.stage, h.handler])).toEqual([
+      ['received', 'ProfileProjector.onUserRegistered'],
+      ['processed', 'ProfileProjector.onUserRegistered'],
+    ]);
+    expect(Date.parse(handled!.hops[0].at)).toBeGreaterThanOrEqual(
+      Date.parse(published!.hops[0].at),
+    );
+
+    const unknown = await http<{ message: string }>(
+      'GET',
+      `${orders.url}/events/0192a3b4-0000-7000-8000-000000000000/trace`,
+    );
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.message).toMatch(/not seen here yet, or not sampled/);
   });
 
   it('answers 404 for a profile that does not exist', async () => {

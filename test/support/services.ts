@@ -33,6 +33,7 @@ export function startUserService(
     UserServiceModule.forRoot({
       port: 0,
       relayEnabled: true,
+      traceSampleRate: 1,
       serviceId: 'user-service',
       database: database(db),
       broker,
@@ -50,6 +51,7 @@ export function startOrderService(
     OrderServiceModule.forRoot({
       port: 0,
       relayEnabled: true,
+      traceSampleRate: 1,
       serviceId: 'order-service',
       database: database(db),
       broker,

@@ -4,6 +4,7 @@ import { EventBusModule, InMemoryBroker } from '@app/event-bus';
 import {
   eventBusOptionsFor,
   ServiceHealthModule,
+  ServiceObservabilityModule,
   typeOrmOptionsFor,
   validationPipeProvider,
 } from '@app/service-config';
@@ -35,6 +36,7 @@ export class AppModule {
         EventBusModule.forRoot(eventBusOptionsFor(options, options.broker)),
         ProfilesModule,
         ServiceHealthModule,
+        ServiceObservabilityModule,
       ],
       providers: [validationPipeProvider()],
     };

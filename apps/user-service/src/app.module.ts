@@ -7,6 +7,7 @@ import { EventBusModule, InMemoryBroker } from '@app/event-bus';
 import {
   eventBusOptionsFor,
   ServiceHealthModule,
+  ServiceObservabilityModule,
   typeOrmOptionsFor,
   validationPipeProvider,
 } from '@app/service-config';
@@ -44,6 +45,7 @@ export class AppModule {
         EventBusModule.forRoot(eventBusOptionsFor(options, options.broker)),
         UsersModule.register({ scryptCost: options.scryptCost }),
         ServiceHealthModule,
+        ServiceObservabilityModule,
       ],
       providers: [validationPipeProvider()],
     };

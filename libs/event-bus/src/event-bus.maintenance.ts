@@ -3,12 +3,14 @@ import { EVENT_BUS_RESOLVED_OPTIONS } from './event-bus.constants';
 import type { ResolvedEventBusOptions } from './interfaces/event-bus-options.interface';
 import { OutboxStore } from './outbox/outbox.store';
 import { InboxConsumer } from './inbox/inbox.consumer';
+import { EventTraceStore } from './observability/event-trace.store';
 
 const INTERVAL_MS = 10 * 60 * 1000;
 
 /**
  * Keeps the tables bounded: deletes published outbox rows after `outbox.retentionMs` and inbox
- * rows after `inbox.retentionMs` (which must outlast the longest redelivery).
+ * rows after `inbox.retentionMs` (which must outlast the longest redelivery), and trace log rows
+ * after `tracing.log.retentionMs`.
  */
 @Injectable()
 export class EventBusMaintenance {
@@ -20,6 +22,7 @@ export class EventBusMaintenance {
     @Inject(EVENT_BUS_RESOLVED_OPTIONS) private readonly options: ResolvedEventBusOptions,
     private readonly outbox: OutboxStore,
     private readonly inbox: InboxConsumer,
+    private readonly traces: EventTraceStore,
   ) {}
 
   start(): void {
@@ -46,9 +49,13 @@ export class EventBusMaintenance {
       const inbox = await this.inbox.deleteProcessedBefore(
         new Date(now - this.options.inbox.retentionMs),
       );
-      if (outbox + inbox > 0)
+      const log = this.options.tracing.log;
+      const traces = log.enabled
+        ? await this.traces.deleteBefore(new Date(now - log.retentionMs))
+        : 0;
+      if (outbox + inbox + traces > 0)
         this.logger.log(
-          `Removed ${outbox} published outbox rows and ${inbox} inbox rows past retention`,
+          `Removed ${outbox} published outbox rows, ${inbox} inbox rows and ${traces} trace rows past retention`,
         );
     } catch (error) {
       this.logger.error(

@@ -35,6 +35,11 @@ import { LocalEventDispatcher } from './local/local-event.dispatcher';
 import { EventBusOrchestrator } from './event-bus.orchestrator';
 import { EventBusMaintenance } from './event-bus.maintenance';
 import { EventBusHealthIndicator } from './observability/event-bus.health';
+import { EventBusMetrics } from './observability/event-bus.metrics';
+import { MetricsInterceptor } from './observability/metrics.interceptor';
+import { TracingInterceptor } from './observability/tracing.interceptor';
+import { TraceLogInterceptor } from './observability/trace-log.interceptor';
+import { EventTraceStore } from './observability/event-trace.store';
 
 export interface EventBusFeatureOptions {
   /** Event classes this module publishes or consumes (registered at startup). */
@@ -82,6 +87,11 @@ const providers: Provider[] = [
   EventBusOrchestrator,
   EventBusMaintenance,
   EventBusHealthIndicator,
+  EventBusMetrics,
+  MetricsInterceptor,
+  TracingInterceptor,
+  TraceLogInterceptor,
+  EventTraceStore,
 ];
 
 /**
@@ -100,6 +110,8 @@ const providers: Provider[] = [
     EventPublisher,
     LocalEventDispatcher,
     EventBusHealthIndicator,
+    EventTraceStore,
+    TraceLogInterceptor,
     EventTypeRegistry,
     OutboxStore,
     OutboxRelay,

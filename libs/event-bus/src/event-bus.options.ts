@@ -1,3 +1,4 @@
+import { register, type Registry } from 'prom-client';
 import { EventBusConfigurationError } from './errors/event-bus-configuration.error';
 import { invalidOption } from './event-bus.messages';
 import type {
@@ -36,6 +37,12 @@ export const EVENT_BUS_DEFAULTS = {
   inbox: { retentionMs: 14 * DAY },
   codec: { maxMessageBytes: 1024 * 1024 },
   health: { maxPendingEvents: 10_000, maxPendingAgeMs: 5 * 60 * SECOND },
+  tracing: {
+    enabled: true,
+    recordKeys: false,
+    log: { enabled: false, sampleRate: 1, retentionMs: 7 * DAY },
+  },
+  metrics: { enabled: true },
   shutdownTimeoutMs: 15 * SECOND,
 } as const;
 
@@ -164,6 +171,35 @@ export function resolveEventBusOptions(options: EventBusModuleOptions): Resolved
         1000,
         30 * DAY,
       ),
+    },
+    tracing: {
+      enabled: check.bool('tracing.enabled', options.tracing?.enabled ?? d.tracing.enabled),
+      recordKeys: check.bool(
+        'tracing.recordKeys',
+        options.tracing?.recordKeys ?? d.tracing.recordKeys,
+      ),
+      log: {
+        enabled: check.bool(
+          'tracing.log.enabled',
+          options.tracing?.log?.enabled ?? d.tracing.log.enabled,
+        ),
+        sampleRate: check.number(
+          'tracing.log.sampleRate',
+          options.tracing?.log?.sampleRate ?? d.tracing.log.sampleRate,
+          0,
+          1,
+        ),
+        retentionMs: check.int(
+          'tracing.log.retentionMs',
+          options.tracing?.log?.retentionMs ?? d.tracing.log.retentionMs,
+          60 * SECOND,
+          3650 * DAY,
+        ),
+      },
+    },
+    metrics: {
+      enabled: check.bool('metrics.enabled', options.metrics?.enabled ?? d.metrics.enabled),
+      registry: check.registry('metrics.registry', options.metrics?.registry ?? register),
     },
     interceptors: check.interceptors(options.interceptors ?? []),
     shutdownTimeoutMs: check.int(
@@ -330,6 +366,19 @@ class OptionChecker {
       if (value[key] !== undefined) this.int(`transport.${key}`, value[key], min, max);
     }
     return value;
+  }
+
+  registry(path: string, value: unknown): Registry {
+    const candidate = value as Partial<Registry> | null;
+    if (
+      candidate === null ||
+      typeof candidate !== 'object' ||
+      typeof candidate.registerMetric !== 'function' ||
+      typeof candidate.getSingleMetric !== 'function'
+    ) {
+      throw this.error(path, 'a prom-client Registry', value);
+    }
+    return value as Registry;
   }
 
   interceptors(value: unknown): ResolvedEventBusOptions['interceptors'] {

@@ -17,6 +17,7 @@ import { deadLetterTopic } from './consumer/dead-letter.publisher';
 import { OutboxRelay } from './outbox/outbox.relay';
 import { OutboxCommitSubscriber } from './outbox/outbox-commit.subscriber';
 import { OutboxMessage } from './outbox/outbox-message.entity';
+import { EventTrace } from './observability/event-trace.entity';
 import { InboxRecord } from './inbox/inbox-record.entity';
 import { EventBusMaintenance } from './event-bus.maintenance';
 
@@ -80,9 +81,9 @@ export class EventBusOrchestrator implements OnApplicationBootstrap, BeforeAppli
 
   private checkEntities(): void {
     const dataSource = this.db.dataSource;
-    const missing = [OutboxMessage, InboxRecord]
-      .filter((entity) => !dataSource.hasMetadata(entity))
-      .map((e) => e.name);
+    const required: Array<new () => object> = [OutboxMessage, InboxRecord];
+    if (this.options.tracing.log.enabled) required.push(EventTrace);
+    const missing = required.filter((entity) => !dataSource.hasMetadata(entity)).map((e) => e.name);
     if (missing.length > 0) throw new EventBusConfigurationError(entitiesNotRegistered(missing));
   }
 }

@@ -6,6 +6,17 @@ export { EventPublisher } from './event-bus.publisher';
 export type { PublishOptions, PublishedEvent } from './event-bus.publisher';
 export { LocalEventDispatcher } from './local/local-event.dispatcher';
 export { EventBusHealthIndicator } from './observability/event-bus.health';
+export { EventBusMetrics, EVENT_BUS_METRICS } from './observability/event-bus.metrics';
+export {
+  TracingInterceptor,
+  EVENT_BUS_TRACER,
+  MESSAGING_ATTRIBUTES,
+} from './observability/tracing.interceptor';
+export { TraceLogInterceptor } from './observability/trace-log.interceptor';
+export { EventTrace } from './observability/event-trace.entity';
+export type { EventTraceStage } from './observability/event-trace.entity';
+export { EventTraceStore } from './observability/event-trace.store';
+export type { EventTraceEntry } from './observability/event-trace.store';
 export { EVENT_BUS_ENTITIES, EVENT_BUS_MIGRATIONS } from './event-bus.entities';
 export {
   CE_HEADERS,
@@ -37,12 +48,16 @@ export type {
   InboxOptions,
   CodecOptions,
   HealthOptions,
+  TracingOptions,
+  TraceLogOptions,
+  MetricsOptions,
 } from './interfaces/event-bus-options.interface';
 export type { EventContext } from './interfaces/event-context.interface';
 export type {
   EventBusInterceptor,
   OutgoingEvent,
   SentEvent,
+  SendingEvent,
   ProcessOutcome,
   ProcessStatus,
   ProcessInvocation,

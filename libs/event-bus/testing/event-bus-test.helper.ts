@@ -89,7 +89,10 @@ export class EventBusTestHelper implements OnModuleInit, EventBusInterceptor {
 
   /** @internal interceptor hook */
   onOutcome(outcome: ProcessOutcome): void {
-    this.push(this.outcomes, { ...outcome, payload: this.handledPayloads.get(outcome.eventId) });
+    this.push(this.outcomes, {
+      ...outcome,
+      payload: outcome.eventId === null ? undefined : this.handledPayloads.get(outcome.eventId),
+    });
     this.notify();
   }
 

@@ -3,3 +3,5 @@ export type { DatabaseConfig, ServiceConfig, ServiceDefaults } from './service-c
 export { bootstrapService } from './bootstrap';
 export { ServiceHealthModule, HealthController } from './health.controller';
 export { validationPipeProvider } from './validation';
+export { ServiceObservabilityModule, EventTraceController } from './observability.module';
+export type { EventTraceResponse } from './observability.module';

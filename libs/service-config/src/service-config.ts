@@ -24,6 +24,8 @@ export interface ServiceConfig {
   relayEnabled: boolean;
   /** Largest event payload accepted, in bytes. */
   maxMessageBytes?: number;
+  /** Share of events whose hops go to the `event_trace` log (0 turns it off). */
+  traceSampleRate: number;
 }
 
 export interface ServiceDefaults {
@@ -34,7 +36,7 @@ export interface ServiceDefaults {
 
 /**
  * Reads PORT, HOST, SERVICE_ID, DATABASE_URL, KAFKA_BROKERS, EVENT_TOPIC_PREFIX,
- * OUTBOX_RELAY_ENABLED and EVENT_MAX_MESSAGE_BYTES; a bad value fails startup naming the variable.
+ * OUTBOX_RELAY_ENABLED, EVENT_MAX_MESSAGE_BYTES and EVENT_TRACE_SAMPLE_RATE; a bad value fails startup naming the variable.
  */
 export function loadServiceConfig(
   env: NodeJS.ProcessEnv,
@@ -49,6 +51,7 @@ export function loadServiceConfig(
     topicPrefix: parseTopicPrefix(env.EVENT_TOPIC_PREFIX),
     relayEnabled: parseBoolean('OUTBOX_RELAY_ENABLED', env.OUTBOX_RELAY_ENABLED, true),
     maxMessageBytes: parseOptionalInt('EVENT_MAX_MESSAGE_BYTES', env.EVENT_MAX_MESSAGE_BYTES),
+    traceSampleRate: parseRate('EVENT_TRACE_SAMPLE_RATE', env.EVENT_TRACE_SAMPLE_RATE, 1),
   };
 }
 
@@ -93,6 +96,9 @@ export function eventBusOptionsFor(
     topics: prefix ? { naming: (type: string) => `${prefix}${type}` } : undefined,
     outbox: { enabled: config.relayEnabled },
     codec: config.maxMessageBytes ? { maxMessageBytes: config.maxMessageBytes } : undefined,
+    tracing: {
+      log: { enabled: config.traceSampleRate > 0, sampleRate: config.traceSampleRate },
+    },
   };
 }
 
@@ -141,6 +147,15 @@ function parseBoolean(name: string, value: string | undefined, fallback: boolean
   if (value === 'true' || value === '1') return true;
   if (value === 'false' || value === '0') return false;
   throw new Error(`${name} must be true or false, got "${value}".`);
+}
+
+function parseRate(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined || value === '') return fallback;
+  const rate = Number(value);
+  if (!/^\d+(\.\d+)?$/.test(value) || rate > 1) {
+    throw new Error(`${name} must be a number from 0 to 1, got "${value}".`);
+  }
+  return rate;
 }
 
 function parseOptionalInt(name: string, value: string | undefined): number | undefined {

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import {
+  CE_HEADERS,
   DEAD_LETTER_SUFFIX,
   DLQ_HEADERS,
   EVENT_BUS_RESOLVED_OPTIONS,
@@ -10,8 +11,11 @@ import type { ResolvedEventBusOptions } from '../interfaces/event-bus-options.in
 import type { EventTransport, IncomingRecord } from '../transports/event-transport.interface';
 import { backoffDelay } from '../util/backoff';
 import { sleep } from '../util/sleep';
+import type { EventEnvelope } from '../envelope/event-envelope.interface';
+import { InterceptorChain } from '../interceptors/interceptor-chain';
 
 const MAX_MESSAGE_LENGTH = 1000;
+const MAX_ID_LENGTH = 255;
 
 export const deadLetterTopic = (topic: string): string => `${topic}${DEAD_LETTER_SUFFIX}`;
 
@@ -19,7 +23,11 @@ export const deadLetterTopic = (topic: string): string => `${topic}${DEAD_LETTER
 export interface DeadLetterReason {
   error: unknown;
   attempts: number;
+  /** The consumer group that gave up on the record. */
+  group: string;
   handlerId?: string;
+  /** The decoded event, when the record could be decoded. */
+  envelope?: EventEnvelope;
 }
 
 /**
@@ -34,6 +42,7 @@ export class DeadLetterPublisher {
   constructor(
     @Inject(EVENT_BUS_RESOLVED_OPTIONS) private readonly options: ResolvedEventBusOptions,
     @Inject(EVENT_TRANSPORT) private readonly transport: EventTransport,
+    private readonly interceptors: InterceptorChain,
   ) {}
 
   async send(record: IncomingRecord, reason: DeadLetterReason, signal: AbortSignal): Promise<void> {
@@ -62,6 +71,7 @@ export class DeadLetterPublisher {
           `Dead-lettered ${record.topic}[${record.partition}]@${record.offset}` +
             `${reason.handlerId ? ` for ${reason.handlerId}` : ''}: ${headers[DLQ_HEADERS.errorType]}`,
         );
+        this.report(record, reason);
         return;
       } catch (error) {
         if (signal.aborted) throw error;
@@ -72,6 +82,24 @@ export class DeadLetterPublisher {
         if (signal.aborted) throw error;
       }
     }
+  }
+
+  private report(record: IncomingRecord, reason: DeadLetterReason): void {
+    const { envelope } = reason;
+    const headerId = record.headers[CE_HEADERS.id];
+    this.interceptors.outcome({
+      handlerId: reason.handlerId ?? null,
+      // An undecodable record's id is only good for the trace log, never for a metric label.
+      eventId: envelope?.id ?? (headerId && headerId.length <= MAX_ID_LENGTH ? headerId : null),
+      type: envelope?.type ?? null,
+      eventTime: envelope?.time ?? null,
+      group: reason.group,
+      topic: record.topic,
+      status: 'dead_lettered',
+      attempt: reason.attempts,
+      durationMs: 0,
+      error: reason.error,
+    });
   }
 }
 

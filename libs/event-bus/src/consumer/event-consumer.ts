@@ -10,6 +10,7 @@ import { HandlerRegistry } from '../discovery/handler.registry';
 import { processBatchByKey } from './keyed-executor';
 import { RecordProcessor } from './record-processor';
 import { TransactionBatchProcessor } from './transaction-batch.processor';
+import { EventBusMetrics } from '../observability/event-bus.metrics';
 
 export interface ConsumerGroupInfo {
   groupId: string;
@@ -33,6 +34,7 @@ export class EventConsumer {
     private readonly handlers: HandlerRegistry,
     private readonly processor: RecordProcessor,
     private readonly batches: TransactionBatchProcessor,
+    private readonly metrics: EventBusMetrics,
   ) {}
 
   /** The groups and topics this application consumes. */
@@ -95,6 +97,21 @@ export class EventConsumer {
   }
 
   private async onBatch(groupId: string, batch: RecordBatch): Promise<void> {
+    const taken = batch.records.length;
+    this.metrics.recordsTaken(taken);
+    try {
+      await this.processBatch(groupId, batch);
+    } finally {
+      this.metrics.recordsDone(taken);
+    }
+    const last = batch.records[taken - 1];
+    if (batch.highWatermark !== undefined && last !== undefined) {
+      const behind = BigInt(batch.highWatermark) - BigInt(last.offset) - 1n;
+      this.metrics.consumerLag(groupId, batch.topic, batch.partition, Number(behind));
+    }
+  }
+
+  private async processBatch(groupId: string, batch: RecordBatch): Promise<void> {
     const signal = this.stopping.signal;
     let records = batch.records;
     if (this.batches.enabled) {

@@ -12,6 +12,7 @@ import { sleep } from '../util/sleep';
 import { DeadLetterPublisher } from './dead-letter.publisher';
 import { RecordRouter } from './record-router';
 import { buildEventContext } from './event-context.factory';
+import { EventBusMetrics } from '../observability/event-bus.metrics';
 
 /** Thrown when the consumer stops during a retry wait: the record stays uncommitted. */
 export class ProcessingStoppedError extends Error {
@@ -36,6 +37,7 @@ export class RecordProcessor {
     private readonly inbox: InboxConsumer,
     private readonly interceptors: InterceptorChain,
     private readonly deadLetters: DeadLetterPublisher,
+    private readonly metrics: EventBusMetrics,
   ) {}
 
   async process(
@@ -46,15 +48,17 @@ export class RecordProcessor {
   ): Promise<void> {
     const route = this.router.route(group, record);
     if (route.kind === 'invalid') {
-      await this.deadLetters.send(record, { error: route.error, attempts: 1 }, signal);
+      await this.deadLetters.send(record, { error: route.error, attempts: 1, group }, signal);
       return;
     }
     if (route.kind === 'skip') return;
     const { envelope, handlers } = route;
-    for (const handler of handlers) await this.runHandler(handler, envelope, record, batch, signal);
+    for (const handler of handlers)
+      await this.runHandler(group, handler, envelope, record, batch, signal);
   }
 
   private async runHandler(
+    group: string,
     handler: HandlerDefinition,
     envelope: EventEnvelope,
     record: IncomingRecord,
@@ -65,8 +69,12 @@ export class RecordProcessor {
     try {
       event = await this.codec.materialize(envelope, handler.event.target);
     } catch (error) {
-      this.report(handler, envelope, record, 'dead_lettered', 1, 0, error);
-      await this.deadLetters.send(record, { error, attempts: 1, handlerId: handler.id }, signal);
+      this.report(group, handler, envelope, record, 'failed', 1, 0, error);
+      await this.deadLetters.send(
+        record,
+        { error, attempts: 1, group, handlerId: handler.id, envelope },
+        signal,
+      );
       return;
     }
 
@@ -75,26 +83,29 @@ export class RecordProcessor {
       try {
         const result = await this.inbox.handleOnce(envelope.id, handler.id, (manager) => {
           const context = buildEventContext(envelope, record, handler, attempt, manager);
-          return this.interceptors.aroundProcess({ handlerId: handler.id, event, context }, () =>
-            handler.invoke(event, context),
+          return this.interceptors.aroundProcess(
+            { handlerId: handler.id, group, event, context },
+            () => handler.invoke(event, context),
           );
         });
         const status = result === 'duplicate' ? 'duplicate' : 'success';
-        this.report(handler, envelope, record, status, attempt, performance.now() - started);
+        this.report(group, handler, envelope, record, status, attempt, performance.now() - started);
         return;
       } catch (error) {
         const elapsed = performance.now() - started;
         if (signal.aborted) throw new ProcessingStoppedError();
         if (isNonRetriable(error) || attempt > handler.retry.maxRetries) {
-          this.report(handler, envelope, record, 'dead_lettered', attempt, elapsed, error);
+          this.report(group, handler, envelope, record, 'failed', attempt, elapsed, error);
           await this.deadLetters.send(
             record,
-            { error, attempts: attempt, handlerId: handler.id },
+            { error, attempts: attempt, group, handlerId: handler.id, envelope },
             signal,
           );
           return;
         }
-        this.report(handler, envelope, record, 'retried', attempt, elapsed, error);
+        this.report(group, handler, envelope, record, 'retried', attempt, elapsed, error);
+        // The partition waits with this record: the consumer's backpressure under failure.
+        this.metrics.partitionPaused(record.topic);
         this.logger.warn(
           `${handler.id} failed on event ${envelope.id} (attempt ${attempt} of ${handler.retry.maxRetries + 1}); retrying: ${describe(error)}`,
         );
@@ -106,6 +117,7 @@ export class RecordProcessor {
   }
 
   private report(
+    group: string,
     handler: HandlerDefinition,
     envelope: EventEnvelope,
     record: IncomingRecord,
@@ -118,6 +130,8 @@ export class RecordProcessor {
       handlerId: handler.id,
       eventId: envelope.id,
       type: envelope.type,
+      eventTime: envelope.time,
+      group,
       topic: record.topic,
       status,
       attempt,

@@ -53,7 +53,7 @@ export class TransactionBatchProcessor {
     for (let start = 0; start < prepared.length; start += size) {
       if (!batch.isActive() || signal.aborted) return [];
       const chunk = prepared.slice(start, start + size);
-      if (!(await this.runChunk(chunk, batch))) return batch.records.slice(start);
+      if (!(await this.runChunk(group, chunk, batch))) return batch.records.slice(start);
       const last = chunk[chunk.length - 1].record;
       await batch.commit(String(BigInt(last.offset) + 1n));
     }
@@ -92,7 +92,11 @@ export class TransactionBatchProcessor {
   }
 
   /** One transaction per handler for the chunk; false when one rolled back. */
-  private async runChunk(chunk: PreparedRecord[], batch: RecordBatch): Promise<boolean> {
+  private async runChunk(
+    group: string,
+    chunk: PreparedRecord[],
+    batch: RecordBatch,
+  ): Promise<boolean> {
     const handlers = new Map<string, HandlerDefinition>();
     for (const item of chunk)
       for (const { handler } of item.calls) handlers.set(handler.id, handler);
@@ -117,8 +121,9 @@ export class TransactionBatchProcessor {
             // Keeps the group membership alive through a long chunk (kafkajs throttles the calls).
             await batch.heartbeat().catch(() => undefined);
             const context = buildEventContext(item.envelope, item.record, handler, 1, manager);
-            await this.interceptors.aroundProcess({ handlerId: handler.id, event, context }, () =>
-              handler.invoke(event, context),
+            await this.interceptors.aroundProcess(
+              { handlerId: handler.id, group, event, context },
+              () => handler.invoke(event, context),
             );
           }
           return claimed;
@@ -136,6 +141,8 @@ export class TransactionBatchProcessor {
           handlerId: handler.id,
           eventId: id,
           type: item.envelope.type,
+          eventTime: item.envelope.time,
+          group,
           topic: item.record.topic,
           status: first ? 'success' : 'duplicate',
           attempt: 1,

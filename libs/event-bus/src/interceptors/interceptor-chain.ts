@@ -5,24 +5,34 @@ import type {
   OutgoingEvent,
   ProcessInvocation,
   ProcessOutcome,
+  SendingEvent,
   SentEvent,
 } from '../interfaces/event-bus-interceptor.interface';
 import type { ResolvedEventBusOptions } from '../interfaces/event-bus-options.interface';
+import { TracingInterceptor } from '../observability/tracing.interceptor';
+import { MetricsInterceptor } from '../observability/metrics.interceptor';
+import { TraceLogInterceptor } from '../observability/trace-log.interceptor';
 
 /**
- * Runs interceptors in their defined order (see `EventBusInterceptor`). Discovered interceptors
- * come first, sorted by `order`; instances from the module options follow.
+ * Runs interceptors in their defined order (see `EventBusInterceptor`). The bus's own tracing,
+ * metrics and trace log come first (when enabled), so a span covers everything the others do;
+ * then discovered interceptors, sorted by `order`; then instances from the module options.
  */
 @Injectable()
 export class InterceptorChain {
   private readonly logger = new Logger(InterceptorChain.name);
   private discovered: EventBusInterceptor[] = [];
   private readonly added: EventBusInterceptor[] = [];
+  private readonly builtIn: EventBusInterceptor[];
   private interceptors: EventBusInterceptor[] = [];
 
   constructor(
     @Inject(EVENT_BUS_RESOLVED_OPTIONS) private readonly options: ResolvedEventBusOptions,
+    tracing: TracingInterceptor,
+    metrics: MetricsInterceptor,
+    traceLog: TraceLogInterceptor,
   ) {
+    this.builtIn = [tracing, metrics, traceLog].filter((i) => i.enabled);
     this.rebuild();
   }
 
@@ -39,7 +49,12 @@ export class InterceptorChain {
   }
 
   private rebuild(): void {
-    this.interceptors = [...this.discovered, ...this.options.interceptors, ...this.added];
+    this.interceptors = [
+      ...this.builtIn,
+      ...this.discovered,
+      ...this.options.interceptors,
+      ...this.added,
+    ];
   }
 
   async beforePublish(event: OutgoingEvent): Promise<void> {
@@ -63,6 +78,15 @@ export class InterceptorChain {
       index === wrapping.length
         ? handler()
         : wrapping[index].aroundProcess!(invocation, () => call(index + 1));
+    return call(0);
+  }
+
+  aroundSend(events: readonly SendingEvent[], send: () => Promise<void>): Promise<void> {
+    const wrapping = this.interceptors.filter((i) => i.aroundSend);
+    const call = (index: number): Promise<void> =>
+      index === wrapping.length
+        ? send()
+        : wrapping[index].aroundSend!(events, () => call(index + 1));
     return call(0);
   }
 

@@ -12,6 +12,15 @@ export interface OutgoingEvent {
   headers: Record<string, string>;
 }
 
+/** An outbox row about to be handed to the transport; `headers` may still be changed. */
+export interface SendingEvent {
+  readonly id: string;
+  readonly type: string;
+  readonly topic: string;
+  readonly key: string | null;
+  headers: Record<string, string>;
+}
+
 /** Records the relay handed to the transport successfully. */
 export interface SentEvent {
   readonly id: string;
@@ -21,13 +30,24 @@ export interface SentEvent {
   readonly latencyMs: number;
 }
 
-export type ProcessStatus = 'success' | 'duplicate' | 'retried' | 'dead_lettered' | 'skipped';
+/**
+ * `success` and `duplicate` end a handler's work on an event; `retried` is a failed attempt that
+ * will be tried again; `failed` means the handler gave up (retries spent or the error can never
+ * succeed), and `dead_lettered` follows once the record is safely on the dead-letter topic.
+ */
+export type ProcessStatus = 'success' | 'duplicate' | 'retried' | 'failed' | 'dead_lettered';
 
 /** How one handler's processing of one event ended. */
 export interface ProcessOutcome {
-  readonly handlerId: string;
-  readonly eventId: string;
-  readonly type: string;
+  /** Null for a record dead-lettered before any handler saw it (it could not be decoded). */
+  readonly handlerId: string | null;
+  /** Null when the record could not be decoded. */
+  readonly eventId: string | null;
+  /** A registered event type, or null when the record could not be decoded. */
+  readonly type: string | null;
+  /** When the event was published (null when unknown). */
+  readonly eventTime: Date | null;
+  readonly group: string;
   readonly topic: string;
   readonly status: ProcessStatus;
   readonly attempt: number;
@@ -38,15 +58,18 @@ export interface ProcessOutcome {
 /** The handler invocation wrapped by `aroundProcess`. */
 export interface ProcessInvocation {
   readonly handlerId: string;
+  /** The consumer group the handler reads in. */
+  readonly group: string;
   readonly event: object;
   readonly context: EventContext;
 }
 
 /**
  * Hooks into publishing and processing. Order: `beforePublish` runs in registration order,
- * `afterPublish` in reverse; `aroundProcess` nests with the first interceptor outermost;
+ * `afterPublish` in reverse; `aroundProcess` and `aroundSend` nest with the first interceptor outermost;
  * `onSent` and `onOutcome` observe only and run in registration order. A hook that throws in
- * `beforePublish` or `aroundProcess` fails the publish or the processing attempt; the others
+ * `beforePublish`, `aroundProcess` or `aroundSend` fails the publish, the processing attempt or
+ * the send; the others
  * are observers and their errors are logged, never propagated.
  */
 export interface EventBusInterceptor {
@@ -54,6 +77,11 @@ export interface EventBusInterceptor {
   /** After the outbox rows were written, before the transaction commits. */
   afterPublish?(events: readonly OutgoingEvent[]): void | Promise<void>;
   aroundProcess?(invocation: ProcessInvocation, next: () => Promise<void>): Promise<void>;
+  /**
+   * Wraps each transport send of outbox rows (a batch, or one row when a batch is retried one by
+   * one). Header changes before `next()` travel with the records.
+   */
+  aroundSend?(events: readonly SendingEvent[], next: () => Promise<void>): Promise<void>;
   onSent?(events: readonly SentEvent[]): void;
   onOutcome?(outcome: ProcessOutcome): void;
 }

@@ -1,3 +1,4 @@
+import type { Registry } from 'prom-client';
 import type { EventTransport } from '../transports/event-transport.interface';
 import type { InMemoryBroker } from '../transports/in-memory/in-memory-broker';
 import type { EventBusInterceptor } from './event-bus-interceptor.interface';
@@ -82,6 +83,33 @@ export interface HealthOptions {
   maxPendingAgeMs: number;
 }
 
+export interface TraceLogOptions {
+  /** Write the hops of sampled events to the `event_trace` table (add EVENT_BUS_ENTITIES). */
+  enabled: boolean;
+  /**
+   * Share of events logged, 0 to 1. Decided from the event id, so every service logs the same
+   * events and their traces are complete.
+   */
+  sampleRate: number;
+  /** Trace rows are deleted after this long. */
+  retentionMs: number;
+}
+
+export interface TracingOptions {
+  /** OpenTelemetry `send`/`process` spans (no-ops until an SDK is registered). */
+  enabled: boolean;
+  /** Adds `messaging.kafka.message.key` to spans; off because keys can be personal data. */
+  recordKeys: boolean;
+  log: TraceLogOptions;
+}
+
+export interface MetricsOptions {
+  /** Prometheus metrics of the bus. */
+  enabled: boolean;
+  /** Where the metrics are registered; prom-client's default registry (served at /metrics). */
+  registry: Registry;
+}
+
 export interface CodecOptions {
   /** Largest payload accepted, in bytes, on publish and on receipt. */
   maxMessageBytes: number;
@@ -109,6 +137,8 @@ export interface EventBusModuleOptions {
   inbox?: DeepPartial<InboxOptions>;
   codec?: DeepPartial<CodecOptions>;
   health?: DeepPartial<HealthOptions>;
+  tracing?: DeepPartial<Omit<TracingOptions, 'log'>> & { log?: DeepPartial<TraceLogOptions> };
+  metrics?: { enabled?: boolean; registry?: Registry };
   /** Interceptor instances, run after those found through `@EventBusInterceptor()`. */
   interceptors?: EventBusInterceptor[];
   /** Longest wait for in-flight handlers and sends at shutdown. */
@@ -126,6 +156,8 @@ export interface ResolvedEventBusOptions {
   inbox: InboxOptions;
   codec: CodecOptions;
   health: HealthOptions;
+  tracing: TracingOptions;
+  metrics: MetricsOptions;
   interceptors: EventBusInterceptor[];
   shutdownTimeoutMs: number;
 }

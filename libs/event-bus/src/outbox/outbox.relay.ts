@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { EVENT_BUS_RESOLVED_OPTIONS, EVENT_TRANSPORT } from '../event-bus.constants';
 import type { ResolvedEventBusOptions } from '../interfaces/event-bus-options.interface';
+import type { SendingEvent } from '../interfaces/event-bus-interceptor.interface';
 import type { EventTransport, OutgoingRecord } from '../transports/event-transport.interface';
 import { CloudEventCodec } from '../envelope/cloud-event.codec';
 import { TransactionRunner } from '../database/transaction-runner';
@@ -144,10 +145,7 @@ export class OutboxRelay {
   private async send(rows: OutboxMessage[]): Promise<SendResult> {
     try {
       await this.ensureTopics(rows);
-      await this.transport.send(
-        rows.map((row) => this.encode(row)),
-        { signal: this.stopping.signal },
-      );
+      await this.sendRows(rows);
       return { sent: rows, failed: new Map() };
     } catch (error) {
       if (rows.length === 1 || !isNonRetriable(error)) {
@@ -163,7 +161,7 @@ export class OutboxRelay {
     for (const row of rows) {
       if (row.key !== null && blockedKeys.has(row.key)) continue;
       try {
-        await this.transport.send([this.encode(row)], { signal: this.stopping.signal });
+        await this.sendRows([row]);
         sent.push(row);
       } catch (error) {
         this.logger.warn(`Sending outbox row ${row.id} (${row.type}) failed: ${describe(error)}`);
@@ -187,7 +185,24 @@ export class OutboxRelay {
     for (const topic of missing) this.ensuredTopics.add(topic);
   }
 
-  private encode(row: OutboxMessage): OutgoingRecord {
+  /** One transport call for the rows, through the interceptors' `aroundSend`. */
+  private sendRows(rows: OutboxMessage[]): Promise<void> {
+    const events: SendingEvent[] = rows.map((row) => ({
+      id: row.id,
+      type: row.type,
+      topic: row.topic,
+      key: row.key,
+      headers: sjson.parse(row.headers) as Record<string, string>,
+    }));
+    return this.interceptors.aroundSend(events, () =>
+      this.transport.send(
+        rows.map((row, i) => this.encode(row, events[i].headers)),
+        { signal: this.stopping.signal },
+      ),
+    );
+  }
+
+  private encode(row: OutboxMessage, headers: Record<string, string>): OutgoingRecord {
     return this.codec.encode({
       id: row.id,
       type: row.type,
@@ -196,7 +211,7 @@ export class OutboxRelay {
       topic: row.topic,
       destination: row.destination,
       payload: row.payload,
-      headers: sjson.parse(row.headers) as Record<string, string>,
+      headers,
       createdAt: row.createdAt,
     });
   }

@@ -238,6 +238,7 @@ export class KafkaTransport implements EventTransport {
         topic: batch.topic,
         partition: batch.partition,
         records: messages.map((m) => toRecord(batch.topic, batch.partition, m)),
+        highWatermark: batch.highWatermark,
         heartbeat: beat,
         isActive: active,
         commit: async (nextOffset) => {

@@ -1,0 +1,227 @@
+import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { EVENT_BUS_RESOLVED_OPTIONS } from '../event-bus.constants';
+import type { ResolvedEventBusOptions } from '../interfaces/event-bus-options.interface';
+import { OutboxStore, type OutboxCounts } from '../outbox/outbox.store';
+
+/** Metric names; stable, because dashboards and alert rules (ops/) rely on them. */
+export const EVENT_BUS_METRICS = {
+  published: 'event_bus_events_published_total',
+  sent: 'event_bus_events_sent_total',
+  sendFailures: 'event_bus_send_failures_total',
+  processed: 'event_bus_events_processed_total',
+  processingDuration: 'event_bus_processing_duration_seconds',
+  endToEndLatency: 'event_bus_end_to_end_latency_seconds',
+  outboxPending: 'event_bus_outbox_pending',
+  outboxOldestAge: 'event_bus_outbox_oldest_pending_age_seconds',
+  outboxFailed: 'event_bus_outbox_failed',
+  consumerLag: 'event_bus_consumer_lag',
+  backpressurePauses: 'event_bus_backpressure_pauses_total',
+  inFlight: 'event_bus_consumer_records_in_flight',
+} as const;
+
+/** Scrapes within this window share one outbox count query. */
+const COUNTS_TTL_MS = 1000;
+
+type Collector = (gauge: Gauge<string>) => Promise<void>;
+/** Collectors of every application in the process sharing a registry's gauge. */
+const collectors = new WeakMap<Gauge<string>, Set<Collector>>();
+
+/**
+ * The bus's Prometheus instruments. Labels are bounded: service, event type (registered types
+ * only), handler id, outcome, consumer group, topic and partition; never ids or payload data.
+ * Several applications in one process share the instruments, told apart by `service`.
+ */
+@Injectable()
+export class EventBusMetrics implements OnModuleDestroy {
+  private readonly logger = new Logger(EventBusMetrics.name);
+  readonly enabled: boolean;
+  private readonly service: string;
+  private readonly registry: Registry;
+  private readonly own = new Map<Gauge<string>, Collector>();
+  private counts?: { at: number; value: Promise<OutboxCounts> };
+
+  private published?: Counter<string>;
+  private sent?: Counter<string>;
+  private sendFailures?: Counter<string>;
+  private processed?: Counter<string>;
+  private duration?: Histogram<string>;
+  private endToEnd?: Histogram<string>;
+  private lag?: Gauge<string>;
+  private pauses?: Counter<string>;
+  private inFlight?: Gauge<string>;
+
+  constructor(
+    @Inject(EVENT_BUS_RESOLVED_OPTIONS) options: ResolvedEventBusOptions,
+    private readonly outbox: OutboxStore,
+  ) {
+    this.enabled = options.metrics.enabled;
+    this.service = options.serviceId;
+    this.registry = options.metrics.registry;
+    if (this.enabled) this.create();
+  }
+
+  eventPublished(type: string): void {
+    this.published?.inc({ service: this.service, type });
+  }
+
+  eventSent(type: string): void {
+    this.sent?.inc({ service: this.service, type });
+  }
+
+  sendFailed(rows: number): void {
+    this.sendFailures?.inc({ service: this.service }, rows);
+  }
+
+  eventProcessed(type: string, handler: string, outcome: string): void {
+    this.processed?.inc({ service: this.service, type, handler, outcome });
+  }
+
+  processingTook(type: string, handler: string, seconds: number): void {
+    this.duration?.observe({ service: this.service, type, handler }, seconds);
+  }
+
+  handledAfter(type: string, seconds: number): void {
+    this.endToEnd?.observe({ service: this.service, type }, Math.max(0, seconds));
+  }
+
+  consumerLag(group: string, topic: string, partition: number, records: number): void {
+    this.lag?.set(
+      { service: this.service, group, topic, partition: String(partition) },
+      Math.max(0, records),
+    );
+  }
+
+  partitionPaused(topic: string): void {
+    this.pauses?.inc({ service: this.service, topic });
+  }
+
+  recordsTaken(count: number): void {
+    this.inFlight?.inc({ service: this.service }, count);
+  }
+
+  recordsDone(count: number): void {
+    this.inFlight?.dec({ service: this.service }, count);
+  }
+
+  onModuleDestroy(): void {
+    for (const [gauge, collector] of this.own) collectors.get(gauge)?.delete(collector);
+    this.own.clear();
+  }
+
+  private create(): void {
+    const names = EVENT_BUS_METRICS;
+    this.published = this.counter(names.published, 'Events written to the outbox.', ['type']);
+    this.sent = this.counter(names.sent, 'Events the relay handed to the broker.', ['type']);
+    this.sendFailures = this.counter(
+      names.sendFailures,
+      'Outbox rows whose send to the broker failed (each attempt).',
+      [],
+    );
+    this.processed = this.counter(
+      names.processed,
+      'Handler outcomes: success, duplicate, retried, failed (gave up), dead_lettered.',
+      ['type', 'handler', 'outcome'],
+    );
+    this.duration = this.histogram(
+      names.processingDuration,
+      'Duration of one handler attempt.',
+      ['type', 'handler'],
+      [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    );
+    this.endToEnd = this.histogram(
+      names.endToEndLatency,
+      'From the event time (publish) to its successful handling.',
+      ['type'],
+      [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    );
+    this.lag = this.gauge(
+      names.consumerLag,
+      'Records behind the end of the partition, after the last batch.',
+      ['group', 'topic', 'partition'],
+    );
+    this.pauses = this.counter(
+      names.backpressurePauses,
+      'Times a partition was held while a handler waited to retry.',
+      ['topic'],
+    );
+    this.inFlight = this.gauge(
+      names.inFlight,
+      'Records taken from the broker and not yet finished.',
+      [],
+    );
+    this.collected(names.outboxPending, 'Outbox rows waiting to be sent.', (c) => c.pending);
+    this.collected(
+      names.outboxOldestAge,
+      'Age of the oldest pending outbox row (0 when none).',
+      (c) => (c.oldestPendingAt ? (Date.now() - c.oldestPendingAt.getTime()) / 1000 : 0),
+    );
+    this.collected(names.outboxFailed, 'Outbox rows the relay gave up on.', (c) => c.failed);
+  }
+
+  private counter(name: string, help: string, labels: string[]): Counter<string> {
+    const existing = this.registry.getSingleMetric(name) as Counter<string> | undefined;
+    return (
+      existing ??
+      new Counter({ name, help, labelNames: ['service', ...labels], registers: [this.registry] })
+    );
+  }
+
+  private histogram(
+    name: string,
+    help: string,
+    labels: string[],
+    buckets: number[],
+  ): Histogram<string> {
+    const existing = this.registry.getSingleMetric(name) as Histogram<string> | undefined;
+    return (
+      existing ??
+      new Histogram({
+        name,
+        help,
+        labelNames: ['service', ...labels],
+        buckets,
+        registers: [this.registry],
+      })
+    );
+  }
+
+  private gauge(name: string, help: string, labels: string[]): Gauge<string> {
+    const existing = this.registry.getSingleMetric(name) as Gauge<string> | undefined;
+    if (existing) return existing;
+    const gauge: Gauge<string> = new Gauge({
+      name,
+      help,
+      labelNames: ['service', ...labels],
+      registers: [this.registry],
+      async collect() {
+        for (const collector of collectors.get(gauge) ?? []) await collector(gauge);
+      },
+    });
+    collectors.set(gauge, new Set());
+    return gauge;
+  }
+
+  /** A gauge read from the outbox table at scrape time. */
+  private collected(name: string, help: string, value: (counts: OutboxCounts) => number): void {
+    const gauge = this.gauge(name, help, []);
+    const collector: Collector = async (g) => {
+      try {
+        g.set({ service: this.service }, value(await this.outboxCounts()));
+      } catch (error) {
+        // Keeps the last value: a scrape must not fail because the database is slow or down.
+        this.logger.debug(`Outbox counts for metrics failed: ${String(error)}`);
+      }
+    };
+    collectors.get(gauge)?.add(collector);
+    this.own.set(gauge, collector);
+  }
+
+  private outboxCounts(): Promise<OutboxCounts> {
+    const now = Date.now();
+    if (!this.counts || now - this.counts.at > COUNTS_TTL_MS) {
+      this.counts = { at: now, value: this.outbox.counts() };
+    }
+    return this.counts.value;
+  }
+}

@@ -1,0 +1,151 @@
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { v7 as uuidv7 } from 'uuid';
+import { EVENT_BUS_RESOLVED_OPTIONS } from '../event-bus.constants';
+import type { ResolvedEventBusOptions } from '../interfaces/event-bus-options.interface';
+import type {
+  EventBusInterceptor,
+  ProcessOutcome,
+  SentEvent,
+} from '../interfaces/event-bus-interceptor.interface';
+import { murmur2 } from '../util/key-hash';
+import { EventTrace, type EventTraceStage } from './event-trace.entity';
+import { EventTraceStore } from './event-trace.store';
+
+const FLUSH_DELAY_MS = 500;
+const FLUSH_SIZE = 200;
+/** Rows held at most while the database is slow or down; beyond it hops are dropped, counted. */
+const MAX_BUFFERED = 10_000;
+const MAX_ERROR_LENGTH = 500;
+const SAMPLE_SCALE = 10_000;
+
+const STAGE_OF: Record<ProcessOutcome['status'], EventTraceStage> = {
+  success: 'processed',
+  duplicate: 'duplicate',
+  retried: 'failed',
+  failed: 'failed',
+  dead_lettered: 'dead_lettered',
+};
+
+/**
+ * Writes the hops of sampled events to `event_trace` (when `tracing.log.enabled`): published
+ * and sent by the relay; received, processed, duplicate, failed and dead-lettered per handler.
+ * Rows are buffered and written in batches off the event's path; a failed write is logged and
+ * its rows dropped, since the log is a diagnostic aid and must never slow or fail the bus.
+ */
+@Injectable()
+export class TraceLogInterceptor implements EventBusInterceptor, OnApplicationShutdown {
+  private readonly logger = new Logger(TraceLogInterceptor.name);
+  private buffer: EventTrace[] = [];
+  private timer?: NodeJS.Timeout;
+  private flushing: Promise<void> = Promise.resolve();
+  private dropped = 0;
+
+  constructor(
+    @Inject(EVENT_BUS_RESOLVED_OPTIONS) private readonly options: ResolvedEventBusOptions,
+    private readonly store: EventTraceStore,
+  ) {}
+
+  get enabled(): boolean {
+    return this.options.tracing.log.enabled;
+  }
+
+  /** Whether an event's hops are logged; the same answer in every service for one id. */
+  sampled(eventId: string): boolean {
+    const rate = this.options.tracing.log.sampleRate;
+    if (rate >= 1) return true;
+    if (rate <= 0) return false;
+    return murmur2(eventId) % SAMPLE_SCALE < rate * SAMPLE_SCALE;
+  }
+
+  onSent(events: readonly SentEvent[]): void {
+    const now = Date.now();
+    for (const event of events) {
+      if (!this.sampled(event.id)) continue;
+      this.add(event.id, 'published', null, null, null, new Date(now - event.latencyMs));
+      this.add(event.id, 'sent', null, event.latencyMs, null, new Date(now));
+    }
+  }
+
+  onOutcome(outcome: ProcessOutcome): void {
+    if (outcome.eventId === null || !this.sampled(outcome.eventId)) return;
+    const now = Date.now();
+    if (outcome.attempt === 1 && outcome.status !== 'dead_lettered') {
+      this.add(
+        outcome.eventId,
+        'received',
+        outcome.handlerId,
+        null,
+        null,
+        new Date(now - outcome.durationMs),
+      );
+    }
+    this.add(
+      outcome.eventId,
+      STAGE_OF[outcome.status],
+      outcome.handlerId,
+      outcome.status === 'dead_lettered' ? null : outcome.durationMs,
+      outcome.error === undefined ? null : describe(outcome.error),
+      new Date(now),
+    );
+  }
+
+  /** Writes what is buffered (tests and shutdown). */
+  async flush(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const rows = this.buffer;
+    this.buffer = [];
+    this.flushing = this.flushing.then(() => this.write(rows));
+    await this.flushing;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.flush();
+  }
+
+  private add(
+    eventId: string,
+    stage: EventTraceStage,
+    handler: string | null,
+    durationMs: number | null,
+    error: string | null,
+    at: Date,
+  ): void {
+    if (this.buffer.length >= MAX_BUFFERED) {
+      this.dropped++;
+      return;
+    }
+    const row = new EventTrace();
+    row.id = uuidv7();
+    row.eventId = eventId;
+    row.stage = stage;
+    row.service = this.options.serviceId;
+    row.handler = handler;
+    row.durationMs = durationMs === null ? null : Math.round(durationMs);
+    row.error = error;
+    row.at = at;
+    this.buffer.push(row);
+    if (this.buffer.length >= FLUSH_SIZE) setImmediate(() => void this.flush());
+    else if (!this.timer) {
+      this.timer = setTimeout(() => void this.flush(), FLUSH_DELAY_MS);
+      this.timer.unref();
+    }
+  }
+
+  private async write(rows: EventTrace[]): Promise<void> {
+    if (this.dropped > 0) {
+      this.logger.warn(`Trace log buffer full: dropped ${this.dropped} hops`);
+      this.dropped = 0;
+    }
+    try {
+      await this.store.insert(rows);
+    } catch (error) {
+      this.logger.warn(`Writing ${rows.length} trace log rows failed; dropped: ${describe(error)}`);
+    }
+  }
+}
+
+function describe(error: unknown): string {
+  const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return text.slice(0, MAX_ERROR_LENGTH);
+}
