@@ -1,3 +1,4 @@
+import { register } from 'prom-client';
 import { EventBusConfigurationError } from './errors/event-bus-configuration.error';
 import { EVENT_BUS_DEFAULTS, resolveEventBusOptions } from './event-bus.options';
 import type { EventBusModuleOptions } from './interfaces/event-bus-options.interface';
@@ -30,6 +31,8 @@ describe('resolveEventBusOptions', () => {
         topics: { partitions: 3, replicationFactor: 1 },
         inbox: EVENT_BUS_DEFAULTS.inbox,
         codec: EVENT_BUS_DEFAULTS.codec,
+        tracing: EVENT_BUS_DEFAULTS.tracing,
+        metrics: { enabled: true, registry: register },
         interceptors: [],
         shutdownTimeoutMs: EVENT_BUS_DEFAULTS.shutdownTimeoutMs,
       });
@@ -165,6 +168,14 @@ describe('resolveEventBusOptions', () => {
       ['interceptors', { serviceId: 'svc', interceptors: {} }],
       ['interceptors[1]', { serviceId: 'svc', interceptors: [{}, null] }],
       ['shutdownTimeoutMs', { serviceId: 'svc', shutdownTimeoutMs: -1 }],
+      ['tracing.enabled', { serviceId: 'svc', tracing: { enabled: 'on' } }],
+      ['tracing.recordKeys', { serviceId: 'svc', tracing: { recordKeys: 1 } }],
+      ['tracing.log.enabled', { serviceId: 'svc', tracing: { log: { enabled: 'yes' } } }],
+      ['tracing.log.sampleRate', { serviceId: 'svc', tracing: { log: { sampleRate: 1.5 } } }],
+      ['tracing.log.sampleRate', { serviceId: 'svc', tracing: { log: { sampleRate: -0.1 } } }],
+      ['tracing.log.retentionMs', { serviceId: 'svc', tracing: { log: { retentionMs: 10 } } }],
+      ['metrics.enabled', { serviceId: 'svc', metrics: { enabled: 'true' } }],
+      ['metrics.registry', { serviceId: 'svc', metrics: { registry: {} } }],
     ];
 
     it.each(cases)('rejects a bad %s with an error naming it', (path, options) => {

@@ -26,6 +26,10 @@ export interface SentEvent {
   readonly id: string;
   readonly type: string;
   readonly topic: string;
+  /** When the event was written to the outbox. */
+  readonly publishedAt: Date;
+  /** When the broker acknowledged it. */
+  readonly sentAt: Date;
   /** Time from the outbox write to the broker's acknowledgement. */
   readonly latencyMs: number;
 }

@@ -1,8 +1,24 @@
-import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnModuleDestroy,
+} from '@nestjs/common';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { EVENT_BUS_RESOLVED_OPTIONS } from '../event-bus.constants';
 import type { ResolvedEventBusOptions } from '../interfaces/event-bus-options.interface';
 import { OutboxStore, type OutboxCounts } from '../outbox/outbox.store';
+import { HandlerRegistry } from '../discovery/handler.registry';
+import type { ProcessStatus } from '../interfaces/event-bus-interceptor.interface';
+
+const OUTCOMES: readonly ProcessStatus[] = [
+  'success',
+  'duplicate',
+  'retried',
+  'failed',
+  'dead_lettered',
+];
 
 /** Metric names; stable, because dashboards and alert rules (ops/) rely on them. */
 export const EVENT_BUS_METRICS = {
@@ -33,7 +49,7 @@ const collectors = new WeakMap<Gauge<string>, Set<Collector>>();
  * Several applications in one process share the instruments, told apart by `service`.
  */
 @Injectable()
-export class EventBusMetrics implements OnModuleDestroy {
+export class EventBusMetrics implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(EventBusMetrics.name);
   readonly enabled: boolean;
   private readonly service: string;
@@ -54,6 +70,7 @@ export class EventBusMetrics implements OnModuleDestroy {
   constructor(
     @Inject(EVENT_BUS_RESOLVED_OPTIONS) options: ResolvedEventBusOptions,
     private readonly outbox: OutboxStore,
+    private readonly handlers: HandlerRegistry,
   ) {
     this.enabled = options.metrics.enabled;
     this.service = options.serviceId;
@@ -104,8 +121,26 @@ export class EventBusMetrics implements OnModuleDestroy {
     this.inFlight?.dec({ service: this.service }, count);
   }
 
+  /**
+   * Every outcome series of every handler starts at 0, so `increase()` sees the first failure
+   * too (a series born at 1 looks like no change).
+   */
+  onApplicationBootstrap(): void {
+    if (!this.processed) return;
+    const series = [
+      ...this.handlers.all().flatMap((h) => OUTCOMES.map((o) => [h.event.type, h.id, o])),
+      ['unknown', 'none', 'dead_lettered'],
+    ];
+    for (const [type, handler, outcome] of series) {
+      this.processed.inc({ service: this.service, type, handler, outcome }, 0);
+    }
+  }
+
   onModuleDestroy(): void {
-    for (const [gauge, collector] of this.own) collectors.get(gauge)?.delete(collector);
+    for (const [gauge, collector] of this.own) {
+      collectors.get(gauge)?.delete(collector);
+      gauge.remove({ service: this.service });
+    }
     this.own.clear();
   }
 

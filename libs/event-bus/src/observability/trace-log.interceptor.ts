@@ -54,15 +54,14 @@ export class TraceLogInterceptor implements EventBusInterceptor, OnApplicationSh
     const rate = this.options.tracing.log.sampleRate;
     if (rate >= 1) return true;
     if (rate <= 0) return false;
-    return murmur2(eventId) % SAMPLE_SCALE < rate * SAMPLE_SCALE;
+    return (murmur2(eventId) >>> 0) % SAMPLE_SCALE < rate * SAMPLE_SCALE;
   }
 
   onSent(events: readonly SentEvent[]): void {
-    const now = Date.now();
     for (const event of events) {
       if (!this.sampled(event.id)) continue;
-      this.add(event.id, 'published', null, null, null, new Date(now - event.latencyMs));
-      this.add(event.id, 'sent', null, event.latencyMs, null, new Date(now));
+      this.add(event.id, 'published', null, null, null, event.publishedAt);
+      this.add(event.id, 'sent', null, event.latencyMs, null, event.sentAt);
     }
   }
 

@@ -223,6 +223,8 @@ export class OutboxRelay {
         id: row.id,
         type: row.type,
         topic: row.topic,
+        publishedAt: row.createdAt,
+        sentAt: now,
         latencyMs: now.getTime() - row.createdAt.getTime(),
       })),
     );

@@ -1,0 +1,160 @@
+import { Injectable } from '@nestjs/common';
+import type { TestingModule } from '@nestjs/testing';
+import { Registry } from 'prom-client';
+import { Event } from '../decorators/event.decorator';
+import { EventSubscribe } from '../decorators/event-subscribe.decorator';
+import { EVENT_TRANSPORT } from '../event-bus.constants';
+import { EventPublisher } from '../event-bus.publisher';
+import type { EventTransport } from '../transports/event-transport.interface';
+import { InMemoryBroker } from '../transports/in-memory/in-memory-broker';
+import { compileTestApp } from '../__fixtures__/event-bus-test-app';
+import { EVENT_BUS_METRICS as M } from './event-bus.metrics';
+
+@Event({ type: 'metrics.done', key: (e: Done) => e.id })
+class Done {
+  constructor(
+    readonly id: string,
+    readonly fail = false,
+  ) {}
+}
+
+@Injectable()
+class DoneListener {
+  handled = 0;
+
+  @EventSubscribe(Done, { retry: { maxRetries: 1, initialMs: 1, maxMs: 1 } })
+  onDone(event: Done): void {
+    if (event.fail) throw new TypeError('bad state');
+    this.handled++;
+  }
+}
+
+const HANDLER = 'DoneListener.onDone';
+
+async function until(check: () => Promise<boolean>, what: string): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error(`Timed out waiting for ${what}`);
+}
+
+describe('EventBusMetrics', () => {
+  let registry: Registry;
+  const apps: TestingModule[] = [];
+
+  beforeEach(() => (registry = new Registry()));
+  afterEach(async () => {
+    for (const app of apps.splice(0)) await app.close();
+  });
+
+  const boot = async (bus: Record<string, unknown> = {}, serviceId = 'svc') => {
+    const app = await compileTestApp({
+      providers: [DoneListener],
+      bus: { serviceId, metrics: { registry }, ...bus },
+    });
+    apps.push(app);
+    await app.init();
+    return app;
+  };
+
+  /** The value of one series, or undefined when it does not exist. */
+  const value = async (name: string, labels: Record<string, string>) => {
+    const metric = registry.getSingleMetric(name);
+    if (!metric) return undefined;
+    const { values } = await metric.get();
+    return values.find(
+      (v) =>
+        !('metricName' in v && v.metricName !== name) &&
+        Object.entries(labels).every(([k, l]) => String(v.labels[k]) === l),
+    )?.value;
+  };
+  const processed = (outcome: string, labels: Record<string, string> = {}) =>
+    value(M.processed, {
+      service: 'svc',
+      type: 'metrics.done',
+      handler: HANDLER,
+      outcome,
+      ...labels,
+    });
+
+  it('counts an event published, sent and handled, with its durations and the lag', async () => {
+    const app = await boot();
+    // Every outcome series exists from the start, at 0, so alerts see the first failure.
+    expect(await processed('dead_lettered')).toBe(0);
+    await app.get(EventPublisher).publish(new Done('a'), { newTransaction: true });
+    await until(async () => (await processed('success')) === 1, 'a success');
+
+    expect(await value(M.published, { service: 'svc', type: 'metrics.done' })).toBe(1);
+    expect(await value(M.sent, { service: 'svc', type: 'metrics.done' })).toBe(1);
+    expect(await processed('failed')).toBe(0);
+    const durations = registry.getSingleMetric(M.processingDuration)!;
+    const count = (await durations.get()).values.find(
+      (v) => (v as { metricName?: string }).metricName === `${M.processingDuration}_count`,
+    );
+    expect(count?.value).toBe(1);
+    const latency = (await registry.getSingleMetric(M.endToEndLatency)!.get()).values.find(
+      (v) => (v as { metricName?: string }).metricName === `${M.endToEndLatency}_count`,
+    );
+    expect(latency?.labels).toEqual({ service: 'svc', type: 'metrics.done' });
+    expect(latency?.value).toBe(1);
+    expect(await value(M.inFlight, { service: 'svc' })).toBe(0);
+    expect(
+      await value(M.consumerLag, { service: 'svc', group: 'svc', topic: 'metrics.done' }),
+    ).toBe(0);
+    expect(await value(M.outboxPending, { service: 'svc' })).toBe(0);
+    expect(await value(M.outboxOldestAge, { service: 'svc' })).toBe(0);
+  });
+
+  it('counts retries, the handler giving up, the dead letter and the paused partition', async () => {
+    const app = await boot();
+    await app.get(EventPublisher).publish(new Done('b', true), { newTransaction: true });
+    await until(async () => (await processed('dead_lettered')) === 1, 'a dead letter');
+    expect(await processed('retried')).toBe(1);
+    expect(await processed('failed')).toBe(1);
+    expect(await processed('success')).toBe(0);
+    expect(await value(M.backpressurePauses, { service: 'svc', topic: 'metrics.done' })).toBe(1);
+  });
+
+  it('labels an undecodable record type="unknown", handler="none", never with its id', async () => {
+    const app = await boot();
+    await app.get<EventTransport>(EVENT_TRANSPORT).send([
+      {
+        topic: 'metrics.done',
+        key: null,
+        value: Buffer.from('{"not": "a cloud event"'),
+        headers: { ce_id: 'evil-id-123', ce_type: 'attacker.chosen.type' },
+      },
+    ]);
+    const undecodable = { service: 'svc', type: 'unknown', handler: 'none' };
+    await until(
+      async () => (await value(M.processed, { ...undecodable, outcome: 'dead_lettered' })) === 1,
+      'the undecodable record dead-lettered',
+    );
+    const text = await registry.metrics();
+    expect(text).not.toContain('evil-id-123');
+    expect(text).not.toContain('attacker.chosen.type');
+  });
+
+  it('reads the outbox backlog at scrape time, per service sharing one registry', async () => {
+    const broker = new InMemoryBroker();
+    const transport = { type: 'in-memory' as const, broker };
+    const publisher = await boot({ transport, outbox: { enabled: false } }, 'publisher');
+    await boot({ transport }, 'other');
+    await publisher.get(EventPublisher).publish(new Done('c'), { newTransaction: true });
+    await new Promise((resolve) => setTimeout(resolve, 1100)); // past the counts cache
+    expect(await value(M.outboxPending, { service: 'publisher' })).toBe(1);
+    expect(await value(M.outboxOldestAge, { service: 'publisher' })).toBeGreaterThan(1);
+    expect(await value(M.outboxPending, { service: 'other' })).toBe(0);
+
+    await apps.pop()!.close();
+    // A closed application's series are gone; the other application keeps reporting.
+    expect(await value(M.outboxPending, { service: 'other' })).toBeUndefined();
+    expect(await value(M.outboxPending, { service: 'publisher' })).toBe(1);
+  });
+
+  it('registers nothing with metrics.enabled false', async () => {
+    await boot({ metrics: { enabled: false, registry } });
+    expect(registry.getMetricsAsArray()).toEqual([]);
+  });
+});
