@@ -181,6 +181,26 @@ describe.each(KINDS)('transport contract: $name', (kind) => {
     expect(finished).toBe(true);
   });
 
+  it("reports a group's lag from its committed offsets, growing while it does not consume", async () => {
+    const transport = await open();
+    const topic = await newTopic(transport);
+    const groupId = uniqueName('g');
+    const total = async () => {
+      const lags = await transport.consumerLag!(groupId, [topic]);
+      expect(lags.map((l) => l.partition).sort()).toEqual([0, 1, 2]);
+      return lags.reduce((sum, l) => sum + l.lag, 0);
+    };
+    await transport.send(records(topic, ['a', 'b', 'c'], 4));
+    // A group that never committed is behind by everything retained.
+    expect(await total()).toBe(12);
+    const { received, subscription } = await collect(transport, { groupId, topics: [topic] });
+    await until(() => received.length === 12, '12 records');
+    await eventually(async () => (await total()) === 0, 'the lag to reach 0', kind.timeoutMs);
+    await subscription.close();
+    await transport.send(records(topic, ['a', 'b'], 3));
+    expect(await total()).toBe(6);
+  });
+
   if (kind.name === 'kafka') {
     it('reconnects after the broker restarts (Kafka only: the in-memory broker cannot restart)', async () => {
       const script = resolve(__dirname, '..', 'scripts', 'kafka.sh');

@@ -43,6 +43,19 @@ class BenchProjector {
 
 export type EventBusMode = 'guaranteed-postgres' | 'embedded-sqlite' | 'inprocess';
 
+/**
+ * `BENCH_OBSERVABILITY`: `on` (the library's defaults: metrics, and spans that are no-ops
+ * without an OpenTelemetry SDK), `off` (neither), or `log` (also the event trace log of every
+ * event). bench/observability-overhead.ts compares them.
+ */
+function observability(): Pick<EventBusModuleOptions, 'metrics' | 'tracing'> {
+  const mode = process.env.BENCH_OBSERVABILITY ?? 'on';
+  if (mode === 'off') return { metrics: { enabled: false }, tracing: { enabled: false } };
+  if (mode === 'log') return { tracing: { log: { enabled: true, sampleRate: 1 } } };
+  if (mode === 'on') return {};
+  throw new Error(`BENCH_OBSERVABILITY must be on, off or log, got "${mode}"`);
+}
+
 /** The event-bus scenarios: guaranteed (PostgreSQL + Kafka), embedded (SQLite + in-memory), in-process. */
 export class EventBusDriver implements ScenarioDriver {
   readonly name: string;
@@ -98,7 +111,7 @@ export class EventBusDriver implements ScenarioDriver {
     @Module({
       imports: [
         typeorm,
-        EventBusModule.forRoot(bus),
+        EventBusModule.forRoot({ ...bus, ...observability() }),
         EventBusModule.forFeature({ events: [BenchUserRegistered] }),
       ],
       providers: [{ provide: STATS, useValue: this.stats }, BenchProjector],

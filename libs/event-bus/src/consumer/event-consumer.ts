@@ -105,7 +105,7 @@ export class EventConsumer {
       this.metrics.recordsDone(taken);
     }
     const last = batch.records[taken - 1];
-    if (batch.highWatermark !== undefined && last !== undefined) {
+    if (!this.metrics.lagFromBroker && batch.highWatermark !== undefined && last !== undefined) {
       const behind = BigInt(batch.highWatermark) - BigInt(last.offset) - 1n;
       this.metrics.consumerLag(groupId, batch.topic, batch.partition, Number(behind));
     }

@@ -5,6 +5,7 @@ import { Event } from '../decorators/event.decorator';
 import { EventSubscribe } from '../decorators/event-subscribe.decorator';
 import { EVENT_TRANSPORT } from '../event-bus.constants';
 import { EventPublisher } from '../event-bus.publisher';
+import { EventConsumer } from '../consumer/event-consumer';
 import type { EventTransport } from '../transports/event-transport.interface';
 import { InMemoryBroker } from '../transports/in-memory/in-memory-broker';
 import { compileTestApp } from '../__fixtures__/event-bus-test-app';
@@ -151,6 +152,27 @@ describe('EventBusMetrics', () => {
     // A closed application's series are gone; the other application keeps reporting.
     expect(await value(M.outboxPending, { service: 'other' })).toBeUndefined();
     expect(await value(M.outboxPending, { service: 'publisher' })).toBe(1);
+  });
+
+  it('shows the lag of a stopped consumer growing, read from committed offsets', async () => {
+    const app = await boot();
+    const publisher = app.get(EventPublisher);
+    await publisher.publish(new Done('d'), { newTransaction: true });
+    await until(async () => (await processed('success')) === 1, 'a success');
+    await app.get(EventConsumer).stop();
+    await publisher.publish([new Done('e'), new Done('f'), new Done('g')], {
+      newTransaction: true,
+    });
+    await until(
+      async () => (await value(M.sent, { service: 'svc', type: 'metrics.done' })) === 4,
+      'three more sent',
+    );
+    await new Promise((resolve) => setTimeout(resolve, 1100)); // past the lag cache
+    const { values } = await registry.getSingleMetric(M.consumerLag)!.get();
+    const lag = values
+      .filter((v) => v.labels.group === 'svc' && v.labels.topic === 'metrics.done')
+      .reduce((sum, v) => sum + v.value, 0);
+    expect(lag).toBe(3);
   });
 
   it('registers nothing with metrics.enabled false', async () => {

@@ -6,7 +6,8 @@ import {
   OnModuleDestroy,
 } from '@nestjs/common';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import { EVENT_BUS_RESOLVED_OPTIONS } from '../event-bus.constants';
+import { EVENT_BUS_RESOLVED_OPTIONS, EVENT_TRANSPORT } from '../event-bus.constants';
+import type { EventTransport, PartitionLag } from '../transports/event-transport.interface';
 import type { ResolvedEventBusOptions } from '../interfaces/event-bus-options.interface';
 import { OutboxStore, type OutboxCounts } from '../outbox/outbox.store';
 import { HandlerRegistry } from '../discovery/handler.registry';
@@ -36,8 +37,10 @@ export const EVENT_BUS_METRICS = {
   inFlight: 'event_bus_consumer_records_in_flight',
 } as const;
 
-/** Scrapes within this window share one outbox count query. */
+/** Scrapes within this window share one outbox count query and one lag query. */
 const COUNTS_TTL_MS = 1000;
+/** A scrape does not wait longer for the broker's offsets; the last values stay. */
+const LAG_TIMEOUT_MS = 2000;
 
 type Collector = (gauge: Gauge<string>) => Promise<void>;
 /** Collectors of every application in the process sharing a registry's gauge. */
@@ -54,8 +57,10 @@ export class EventBusMetrics implements OnApplicationBootstrap, OnModuleDestroy 
   readonly enabled: boolean;
   private readonly service: string;
   private readonly registry: Registry;
+  private readonly consuming: boolean;
   private readonly own = new Map<Gauge<string>, Collector>();
   private counts?: { at: number; value: Promise<OutboxCounts> };
+  private lags?: { at: number; value: Promise<void> };
 
   private published?: Counter<string>;
   private sent?: Counter<string>;
@@ -71,10 +76,12 @@ export class EventBusMetrics implements OnApplicationBootstrap, OnModuleDestroy 
     @Inject(EVENT_BUS_RESOLVED_OPTIONS) options: ResolvedEventBusOptions,
     private readonly outbox: OutboxStore,
     private readonly handlers: HandlerRegistry,
+    @Inject(EVENT_TRANSPORT) private readonly transport: EventTransport,
   ) {
     this.enabled = options.metrics.enabled;
     this.service = options.serviceId;
     this.registry = options.metrics.registry;
+    this.consuming = options.consumer.enabled;
     if (this.enabled) this.create();
   }
 
@@ -100,6 +107,11 @@ export class EventBusMetrics implements OnApplicationBootstrap, OnModuleDestroy 
 
   handledAfter(type: string, seconds: number): void {
     this.endToEnd?.observe({ service: this.service, type }, Math.max(0, seconds));
+  }
+
+  /** Whether lag comes from the broker at scrape time rather than from each batch. */
+  get lagFromBroker(): boolean {
+    return typeof this.transport.consumerLag === 'function';
   }
 
   consumerLag(group: string, topic: string, partition: number, records: number): void {
@@ -172,9 +184,10 @@ export class EventBusMetrics implements OnApplicationBootstrap, OnModuleDestroy 
     );
     this.lag = this.gauge(
       names.consumerLag,
-      'Records behind the end of the partition, after the last batch.',
+      "Records between the group's committed offset and the end of the partition.",
       ['group', 'topic', 'partition'],
     );
+    if (this.lagFromBroker && this.consuming) this.collectLag(this.lag);
     this.pauses = this.counter(
       names.backpressurePauses,
       'Times a partition was held while a handler waited to retry.',
@@ -250,6 +263,40 @@ export class EventBusMetrics implements OnApplicationBootstrap, OnModuleDestroy 
     };
     collectors.get(gauge)?.add(collector);
     this.own.set(gauge, collector);
+  }
+
+  /** Lag from the broker's committed offsets, so a stopped consumer shows it growing. */
+  private collectLag(gauge: Gauge<string>): void {
+    const collector: Collector = async () => {
+      const now = Date.now();
+      if (!this.lags || now - this.lags.at > COUNTS_TTL_MS) {
+        this.lags = { at: now, value: this.readLags() };
+      }
+      await this.lags.value;
+    };
+    collectors.get(gauge)?.add(collector);
+    this.own.set(gauge, collector);
+  }
+
+  private async readLags(): Promise<void> {
+    for (const [group, handlers] of this.handlers.byGroup()) {
+      const topics = [...new Set(handlers.map((h) => h.event.topic))];
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        const lags = await Promise.race([
+          this.transport.consumerLag!(group, topics),
+          new Promise<PartitionLag[]>((_, reject) => {
+            timer = setTimeout(() => reject(new Error('no answer in time')), LAG_TIMEOUT_MS);
+          }),
+        ]);
+        for (const { topic, partition, lag } of lags)
+          this.consumerLag(group, topic, partition, lag);
+      } catch (error) {
+        this.logger.debug(`Consumer lag of ${group} unavailable: ${String(error)}`);
+      } finally {
+        clearTimeout(timer);
+      }
+    }
   }
 
   private outboxCounts(): Promise<OutboxCounts> {

@@ -68,6 +68,14 @@ export interface TransportSubscription {
   close(): Promise<void>;
 }
 
+/** How far a consumer group's committed offset is behind the end of one partition. */
+export interface PartitionLag {
+  topic: string;
+  partition: number;
+  /** Records between the committed offset (or the log start) and the end of the partition. */
+  lag: number;
+}
+
 export interface TopicSpec {
   name: string;
   partitions: number;
@@ -92,6 +100,11 @@ export interface EventTransport {
   send(records: OutgoingRecord[], options?: { signal?: AbortSignal }): Promise<void>;
   /** Throws when the broker cannot be reached (health checks). */
   checkHealth?(): Promise<void>;
+  /**
+   * A group's lag per partition from the broker's committed offsets, so a consumer that stopped
+   * shows its lag growing (metrics read it at scrape time).
+   */
+  consumerLag?(groupId: string, topics: string[]): Promise<PartitionLag[]>;
   subscribe(options: SubscribeOptions, handler: BatchHandler): Promise<TransportSubscription>;
   close(): Promise<void>;
 }

@@ -66,6 +66,11 @@ export class InMemoryBroker {
     return logs;
   }
 
+  /** The group, if any member ever joined it (unlike `group()`, never creates one). */
+  findGroup(groupId: string): InMemoryGroup | undefined {
+    return this.groups.get(groupId);
+  }
+
   group(groupId: string): InMemoryGroup {
     let group = this.groups.get(groupId);
     if (!group) {

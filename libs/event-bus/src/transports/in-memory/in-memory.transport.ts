@@ -2,6 +2,7 @@ import {
   BatchHandler,
   EventTransport,
   OutgoingRecord,
+  PartitionLag,
   SubscribeOptions,
   TopicSpec,
   TransportSubscription,
@@ -61,6 +62,20 @@ export class InMemoryTransport implements EventTransport {
 
   async checkHealth(): Promise<void> {
     if (this.closed) throw new TransportError(transportClosed());
+  }
+
+  async consumerLag(groupId: string, topics: string[]): Promise<PartitionLag[]> {
+    const group = this.broker.findGroup(groupId);
+    return topics
+      .filter((topic) => this.broker.hasTopic(topic))
+      .flatMap((topic) =>
+        this.broker.partitions(topic).map((log) => ({
+          topic,
+          partition: log.partition,
+          lag:
+            log.nextOffset - (group?.committedOffset(topic, log.partition) ?? log.logStartOffset),
+        })),
+      );
   }
 
   async close(): Promise<void> {

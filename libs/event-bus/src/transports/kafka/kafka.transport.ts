@@ -16,6 +16,7 @@ import type {
   EventTransport,
   IncomingRecord,
   OutgoingRecord,
+  PartitionLag,
   RecordHeaders,
   SubscribeOptions,
   TopicSpec,
@@ -199,6 +200,27 @@ export class KafkaTransport implements EventTransport {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  async consumerLag(groupId: string, topics: string[]): Promise<PartitionLag[]> {
+    const admin = this.requireAdmin();
+    const [committed, ends] = await Promise.all([
+      admin.fetchOffsets({ groupId, topics }),
+      Promise.all(
+        topics.map(async (topic) => ({ topic, offsets: await admin.fetchTopicOffsets(topic) })),
+      ),
+    ]);
+    const lags: PartitionLag[] = [];
+    for (const { topic, offsets } of ends) {
+      const group = committed.find((c) => c.topic === topic)?.partitions ?? [];
+      for (const { partition, high, low } of offsets) {
+        const offset = group.find((p) => p.partition === partition)?.offset ?? '-1';
+        // '-1': nothing committed yet; the group starts at the log start (fromBeginning).
+        const from = BigInt(offset) < 0n ? BigInt(low) : BigInt(offset);
+        lags.push({ topic, partition, lag: Number(BigInt(high) - from) });
+      }
+    }
+    return lags;
   }
 
   async close(): Promise<void> {
