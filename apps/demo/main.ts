@@ -51,8 +51,9 @@ async function main(): Promise<void> {
     console.log(`user-service at ${users.url}, order-service at ${orders.url}`);
     console.log(`SQLite files in ${dir}; one in-memory broker between them\n`);
 
-    await showRegistrations(users, orders);
+    const [firstEvent] = await showRegistrations(users, orders);
     await showRejections(users);
+    await showObservability(users, orders, firstEvent);
   } finally {
     for (const { app } of services.reverse()) await app.close();
     await rm(dir, { recursive: true, force: true });
@@ -66,9 +67,11 @@ async function start(module: DynamicModule): Promise<Service> {
   return { app, url: `http://127.0.0.1:${port}`, dataSource: app.get(getDataSourceToken()) };
 }
 
-async function showRegistrations(users: Service, orders: Service): Promise<void> {
+/** Registers the users and waits for their profiles; returns the events' ids. */
+async function showRegistrations(users: Service, orders: Service): Promise<string[]> {
   const started = performance.now();
   const latencies: number[] = [];
+  const events: string[] = [];
   for (const username of USERNAMES) {
     const created = await post(users.url, '/users', {
       username,
@@ -87,6 +90,7 @@ async function showRegistrations(users: Service, orders: Service): Promise<void>
     if (!inbox) throw new Error(`order-service's inbox has no row for event ${event.id}.`);
     const latency = inbox.processedAt.getTime() - event.createdAt.getTime();
     latencies.push(latency);
+    events.push(event.id);
     console.log(
       `${username.padEnd(6)} user ${userId}  event ${event.id}  published → profile ${latency} ms`,
     );
@@ -97,6 +101,32 @@ async function showRegistrations(users: Service, orders: Service): Promise<void>
     `\n${USERNAMES.length} users registered, ${USERNAMES.length} profiles projected in ${total} ms ` +
       `(published → profile: average ${average.toFixed(1)} ms, slowest ${Math.max(...latencies)} ms)`,
   );
+  return events;
+}
+
+/** One event's hops from both services' trace logs, and a line of each service's metrics. */
+async function showObservability(users: Service, orders: Service, eventId: string): Promise<void> {
+  console.log(`
+trace of event ${eventId} (GET /events/:id/trace):`);
+  for (const service of [users, orders]) {
+    // The trace log is written in batches, off the events' path: it may lag a moment behind.
+    let trace = await get(service.url, `/events/${eventId}/trace`);
+    for (let i = 0; trace.status === 404 && i < 300; i++) {
+      await new Promise((resolve) => setTimeout(resolve, POLL_INTERVAL_MS));
+      trace = await get(service.url, `/events/${eventId}/trace`);
+    }
+    expectStatus(trace, 200, `reading the trace of ${eventId}`);
+    const hops = trace.body.hops as Array<{ stage: string; at: string; service: string }>;
+    for (const hop of hops) console.log(`  ${hop.at}  ${hop.service.padEnd(13)} ${hop.stage}`);
+  }
+  const metrics = await fetch(`${orders.url}/metrics`).then((r) => r.text());
+  const handled = metrics
+    .split('\n')
+    .filter(
+      (line) => line.startsWith('event_bus_events_processed_total{') && / [1-9]\d*$/.test(line),
+    );
+  console.log(`
+GET /metrics (non-zero outcomes):\n  ${handled.join('\n  ')}`);
 }
 
 async function showRejections(users: Service): Promise<void> {

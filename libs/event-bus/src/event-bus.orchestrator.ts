@@ -18,6 +18,7 @@ import { OutboxRelay } from './outbox/outbox.relay';
 import { OutboxCommitSubscriber } from './outbox/outbox-commit.subscriber';
 import { OutboxMessage } from './outbox/outbox-message.entity';
 import { EventTrace } from './observability/event-trace.entity';
+import { TraceLogInterceptor } from './observability/trace-log.interceptor';
 import { InboxRecord } from './inbox/inbox-record.entity';
 import { EventBusMaintenance } from './event-bus.maintenance';
 
@@ -40,6 +41,7 @@ export class EventBusOrchestrator implements OnApplicationBootstrap, BeforeAppli
     private readonly relay: OutboxRelay,
     private readonly commits: OutboxCommitSubscriber,
     private readonly maintenance: EventBusMaintenance,
+    private readonly traceLog: TraceLogInterceptor,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -65,6 +67,8 @@ export class EventBusOrchestrator implements OnApplicationBootstrap, BeforeAppli
     await this.consumer.stop();
     await this.relay.stop();
     await this.maintenance.stop();
+    // Before the DataSource closes (TypeORM closes it in onApplicationShutdown).
+    await this.traceLog.flush();
     await this.transport.close();
     this.logger.log(`Event bus of "${this.options.serviceId}" stopped`);
   }

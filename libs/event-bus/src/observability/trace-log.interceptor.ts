@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { v7 as uuidv7 } from 'uuid';
 import { EVENT_BUS_RESOLVED_OPTIONS } from '../event-bus.constants';
 import type { ResolvedEventBusOptions } from '../interfaces/event-bus-options.interface';
@@ -33,7 +33,7 @@ const STAGE_OF: Record<ProcessOutcome['status'], EventTraceStage> = {
  * its rows dropped, since the log is a diagnostic aid and must never slow or fail the bus.
  */
 @Injectable()
-export class TraceLogInterceptor implements EventBusInterceptor, OnApplicationShutdown {
+export class TraceLogInterceptor implements EventBusInterceptor {
   private readonly logger = new Logger(TraceLogInterceptor.name);
   private buffer: EventTrace[] = [];
   private timer?: NodeJS.Timeout;
@@ -88,7 +88,7 @@ export class TraceLogInterceptor implements EventBusInterceptor, OnApplicationSh
     );
   }
 
-  /** Writes what is buffered (tests and shutdown). */
+  /** Writes what is buffered; the orchestrator calls it once the consumer and relay stopped. */
   async flush(): Promise<void> {
     clearTimeout(this.timer);
     this.timer = undefined;
@@ -96,10 +96,6 @@ export class TraceLogInterceptor implements EventBusInterceptor, OnApplicationSh
     this.buffer = [];
     this.flushing = this.flushing.then(() => this.write(rows));
     await this.flushing;
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.flush();
   }
 
   private add(
