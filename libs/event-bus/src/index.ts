@@ -21,6 +21,7 @@ export { EVENT_BUS_ENTITIES, EVENT_BUS_MIGRATIONS } from './event-bus.entities';
 export {
   CE_HEADERS,
   DLQ_HEADERS,
+  EVENT_METADATA,
   DEAD_LETTER_SUFFIX,
   EVENT_BUS_RESOLVED_OPTIONS,
   EVENT_TRANSPORT,
@@ -91,6 +92,7 @@ export type {
   TopicSpec,
   RecordHeaders,
   SubscriptionStatus,
+  PartitionLag,
 } from './transports/event-transport.interface';
 export { InMemoryTransport } from './transports/in-memory/in-memory.transport';
 export { KafkaTransport } from './transports/kafka/kafka.transport';
@@ -110,3 +112,27 @@ export { InvalidEventError } from './errors/invalid-event.error';
 export type { InvalidEventReason } from './errors/invalid-event.error';
 export { PublishError } from './errors/publish.error';
 export { TransportError, BackpressureError } from './errors/transport.error';
+
+export { OutboxInspector } from './operations/outbox.inspector';
+export type { OutboxStatusReport, FailedRowsPage } from './operations/outbox.inspector';
+export { DeadLetterReader, toDeadLetter, deadLetterAddress } from './operations/dead-letter.reader';
+export type { DeadLetterReadOptions, DeadLetterSink } from './operations/dead-letter.reader';
+export type { DeadLetter } from './operations/dead-letter.interface';
+export { DeadLetterReplayService, DeadLetterReplay } from './operations/dead-letter-replay.service';
+export type {
+  ReplayDecision,
+  ReplayOutcome,
+  ReplayOptions,
+  ReplayTotals,
+} from './operations/dead-letter-replay.service';
+export { REPLAY_HEADERS } from './operations/replay.constants';
+export type {
+  TopicReader,
+  PartitionRange,
+  TopicReadOptions,
+  TopicReadResult,
+  RecordSink,
+} from './operations/topic-reader.interface';
+export { KafkaTopicReader } from './transports/kafka/kafka-topic.reader';
+export type { KafkaTopicReaderOptions } from './transports/kafka/kafka-topic.reader';
+export { kafkaLogCreator } from './transports/kafka/kafka-log.bridge';

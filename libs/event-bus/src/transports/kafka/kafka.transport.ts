@@ -4,20 +4,16 @@ import {
   CompressionTypes,
   Consumer,
   EachBatchPayload,
-  IHeaders,
   Kafka,
   KafkaJSError,
-  KafkaMessage,
   Partitioners,
   Producer,
 } from 'kafkajs';
 import type {
   BatchHandler,
   EventTransport,
-  IncomingRecord,
   OutgoingRecord,
   PartitionLag,
-  RecordHeaders,
   SubscribeOptions,
   TopicSpec,
   TransportSubscription,
@@ -26,6 +22,7 @@ import { TransportError } from '../../errors/transport.error';
 import { transportClosed } from '../../event-bus.messages';
 import { KAFKA_DEFAULTS, KafkaTransportOptions } from './kafka-transport-options.interface';
 import { kafkaLogCreator } from './kafka-log.bridge';
+import { toIncomingRecord } from './kafka-record.mapper';
 
 const REBALANCE_ERRORS = new Set([
   'REBALANCE_IN_PROGRESS',
@@ -259,7 +256,7 @@ export class KafkaTransport implements EventTransport {
       await handler({
         topic: batch.topic,
         partition: batch.partition,
-        records: messages.map((m) => toRecord(batch.topic, batch.partition, m)),
+        records: messages.map((m) => toIncomingRecord(batch.topic, batch.partition, m)),
         highWatermark: batch.highWatermark,
         heartbeat: beat,
         isActive: active,
@@ -286,27 +283,6 @@ export class KafkaTransport implements EventTransport {
     if (this.closed || !this.admin) throw new TransportError(transportClosed());
     return this.admin;
   }
-}
-
-function toRecord(topic: string, partition: number, message: KafkaMessage): IncomingRecord {
-  return {
-    topic,
-    partition,
-    offset: message.offset,
-    key: message.key === null ? null : message.key.toString('utf8'),
-    value: message.value ?? Buffer.alloc(0),
-    headers: toHeaders(message.headers),
-    timestamp: Number(message.timestamp),
-  };
-}
-
-function toHeaders(headers: IHeaders | undefined): RecordHeaders {
-  const result: RecordHeaders = {};
-  for (const [name, value] of Object.entries(headers ?? {})) {
-    const last = Array.isArray(value) ? value[value.length - 1] : value;
-    if (last !== undefined) result[name] = last.toString();
-  }
-  return result;
 }
 
 /**

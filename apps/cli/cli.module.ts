@@ -1,0 +1,43 @@
+import { Module } from '@nestjs/common';
+import { CliEnvironment } from './cli.environment';
+import { CliProgram } from './cli.program';
+import { CliDatabase } from './infrastructure/cli-database';
+import { CliKafka } from './infrastructure/cli-kafka';
+import { CliOutput } from './output/cli.output';
+import { DlqCommand } from './commands/dlq.command';
+import { DlqListCommand } from './commands/dlq-list.command';
+import { DlqReplayCommand } from './commands/dlq-replay.command';
+import { DlqShowCommand } from './commands/dlq-show.command';
+import { OutboxCommand } from './commands/outbox.command';
+import { OutboxFailedCommand } from './commands/outbox-failed.command';
+import { OutboxRetryCommand } from './commands/outbox-retry.command';
+import { OutboxStatusCommand } from './commands/outbox-status.command';
+import { TopicsCommand } from './commands/topics.command';
+import { TopicsEnsureCommand } from './commands/topics-ensure.command';
+import { TraceCommand } from './commands/trace.command';
+
+/**
+ * The operator CLI. Nothing here connects at startup: each command opens the database or Kafka
+ * it needs (see CliDatabase, CliKafka) and closes it before returning.
+ */
+@Module({
+  providers: [
+    { provide: CliEnvironment, useFactory: () => new CliEnvironment(process.env) },
+    CliProgram,
+    CliDatabase,
+    CliKafka,
+    CliOutput,
+    OutboxCommand,
+    OutboxStatusCommand,
+    OutboxFailedCommand,
+    OutboxRetryCommand,
+    DlqCommand,
+    DlqListCommand,
+    DlqShowCommand,
+    DlqReplayCommand,
+    TraceCommand,
+    TopicsCommand,
+    TopicsEnsureCommand,
+  ],
+})
+export class CliModule {}

@@ -1,0 +1,176 @@
+import {
+  deadLetterAddress,
+  DeadLetterReader,
+  DeadLetterReplayService,
+  ReplayDecision,
+  ReplayTotals,
+} from '@app/event-bus';
+import { userInfo } from 'node:os';
+import { CommandRunner, Option, SubCommand } from 'nest-commander';
+import { CliError, UsageError } from '../cli.errors';
+import { CliEnvironment } from '../cli.environment';
+import { CliDatabase } from '../infrastructure/cli-database';
+import { CliKafka } from '../infrastructure/cli-kafka';
+import { CliOutput } from '../output/cli.output';
+import { collect } from './option.parsers';
+
+interface DlqReplayOptions {
+  execute?: boolean;
+  by?: string;
+  event?: string[];
+}
+
+const MAX_NAME_LENGTH = 200;
+
+@SubCommand({
+  name: 'replay',
+  arguments: '<topic>',
+  argsDescription: { topic: 'an event topic, or its .dlq topic' },
+  description:
+    'Send dead letters again as new outbox rows of DATABASE_URL (a dry run unless --execute)',
+})
+export class DlqReplayCommand extends CommandRunner {
+  constructor(
+    private readonly kafka: CliKafka,
+    private readonly database: CliDatabase,
+    private readonly environment: CliEnvironment,
+    private readonly out: CliOutput,
+  ) {
+    super();
+  }
+
+  async run([topic]: string[], options: DlqReplayOptions): Promise<void> {
+    const by = (options.by ?? operatorName()).trim();
+    if (by === '' || by.length > MAX_NAME_LENGTH) {
+      throw new UsageError(`--by must be a name of 1 to ${MAX_NAME_LENGTH} characters.`);
+    }
+    const execute = options.execute === true;
+    const wanted = options.event ? new Set(options.event) : undefined;
+
+    await this.kafka.useReader(async (reader) => {
+      const letters = new DeadLetterReader(reader);
+      const dlq = await letters.resolveTopic(topic, this.environment.topicPrefix());
+      await this.database.use(async (session) => {
+        const replay = session.get(DeadLetterReplayService).start({ by, execute });
+        const matched = new Set<string>();
+        const topics = new Set<string>();
+        const progress = this.out.progress('read');
+        const result = await letters.read(
+          dlq,
+          async (batch) => {
+            const chosen = wanted ? batch.filter((l) => l.eventId && wanted.has(l.eventId)) : batch;
+            for (const letter of chosen) if (letter.eventId) matched.add(letter.eventId);
+            for (const decision of await replay.add(chosen)) {
+              if (decision.outcome !== 'skip') topics.add(decision.letter.originalTopic);
+              this.out.line(describe(decision, execute));
+            }
+          },
+          { onProgress: (read, total) => progress.update(read, total) },
+        );
+        progress.finish(result.read, result.total);
+
+        this.summarize(replay.totals, {
+          dlq,
+          by,
+          execute,
+          filtered: wanted !== undefined,
+          location: session.location,
+          into: [...topics].sort().join(', '),
+        });
+        const missing = wanted ? [...wanted].filter((id) => !matched.has(id)) : [];
+        if (missing.length > 0) {
+          throw new CliError(`Not in ${dlq}: ${missing.join(', ')}.`);
+        }
+      });
+    });
+  }
+
+  private summarize(
+    totals: ReplayTotals,
+    run: {
+      dlq: string;
+      by: string;
+      execute: boolean;
+      filtered: boolean;
+      location: string;
+      into: string;
+    },
+  ): void {
+    const replayed = totals.replay + totals.requeue;
+    const considered = replayed + totals.skip;
+    const skipped = totals.skip > 0 ? `; ${totals.skip} skipped` : '';
+    if (considered === 0) {
+      this.out.line(
+        run.filtered
+          ? `No dead letter in ${run.dlq} has those event ids.`
+          : `No dead letters in ${run.dlq}.`,
+      );
+      return;
+    }
+    this.out.line();
+    if (replayed === 0) {
+      this.out.line(
+        `${run.execute ? 'Nothing' : 'Dry run: nothing'} to replay; all ${considered} dead letters skipped.`,
+      );
+    } else if (!run.execute) {
+      this.out.line(
+        `Dry run: would replay ${replayed} of ${considered} dead letters in ${run.dlq} to ` +
+          `${run.into}${skipped}. Nothing was written: add --execute to write them to the ` +
+          `outbox of ${run.location}.`,
+      );
+    } else {
+      this.out.line(
+        `Replayed ${replayed} of ${considered} dead letters from ${run.dlq} as "${run.by}" into ` +
+          `the outbox of ${run.location}${skipped}. The relay of the service that owns this ` +
+          `database sends them to ${run.into}.`,
+      );
+    }
+  }
+
+  @Option({ flags: '--execute', description: 'write the outbox rows (default: a dry run)' })
+  parseExecute(): boolean {
+    return true;
+  }
+
+  @Option({
+    flags: '--by <name>',
+    description: 'who replays, recorded as x-replayed-by (default: your user name)',
+  })
+  parseBy(value: string): string {
+    return value;
+  }
+
+  @Option({
+    flags: '--event <id...>',
+    description: 'replay only these event ids (repeatable; put <topic> first)',
+  })
+  parseEvent(value: string, previous?: string[]): string[] {
+    return collect(value, previous);
+  }
+}
+
+function describe(decision: ReplayDecision, execute: boolean): string {
+  const { letter, outcome, reason } = decision;
+  const verb = {
+    replay: execute ? 'replayed' : 'would replay',
+    requeue: execute ? 'requeued' : 'would requeue',
+    skip: 'skipped',
+  }[outcome];
+  const what = [
+    verb.padEnd(13),
+    deadLetterAddress(letter),
+    letter.eventId ?? '-',
+    letter.type ?? '-',
+    `key=${letter.key ?? '-'}`,
+  ];
+  return `${what.join('  ')}${reason ? `  (${reason})` : ''}`;
+}
+
+function operatorName(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    // No passwd entry for this uid (some containers).
+    return process.env.USER ?? process.env.LOGNAME ?? 'unknown';
+  }
+}

@@ -1,0 +1,56 @@
+import { DeadLetterReader } from '@app/event-bus';
+import { CommandRunner, SubCommand } from 'nest-commander';
+import { CliError } from '../cli.errors';
+import { CliEnvironment } from '../cli.environment';
+import { CliKafka } from '../infrastructure/cli-kafka';
+import { CliOutput } from '../output/cli.output';
+import { formatPayload } from '../output/format';
+import { parseNonNegative } from './option.parsers';
+
+@SubCommand({
+  name: 'show',
+  arguments: '<topic> <partition> <offset>',
+  argsDescription: {
+    topic: 'an event topic, or its .dlq topic',
+    partition: 'partition of the dead letter (see dlq list)',
+    offset: 'offset of the dead letter (see dlq list)',
+  },
+  description: 'Print one dead letter in full: headers and payload',
+})
+export class DlqShowCommand extends CommandRunner {
+  constructor(
+    private readonly kafka: CliKafka,
+    private readonly environment: CliEnvironment,
+    private readonly out: CliOutput,
+  ) {
+    super();
+  }
+
+  async run([topic, partitionText, offsetText]: string[]): Promise<void> {
+    const partition = Number(parseNonNegative('<partition>', partitionText));
+    const offset = parseNonNegative('<offset>', offsetText);
+    await this.kafka.useReader(async (reader) => {
+      const letters = new DeadLetterReader(reader);
+      const dlq = await letters.resolveTopic(topic, this.environment.topicPrefix());
+      const letter = await letters.find(dlq, partition, offset);
+      if (!letter) {
+        throw new CliError(`${dlq} has no record at partition ${partition}, offset ${offset}.`);
+      }
+      this.out.pairs([
+        ['topic', letter.topic],
+        ['partition', String(letter.partition)],
+        ['offset', letter.offset],
+        ['timestamp', letter.timestamp.toISOString()],
+        ['key', letter.key ?? '-'],
+      ]);
+      this.out.line();
+      this.out.line('headers');
+      const names = Object.keys(letter.headers).sort();
+      const width = Math.max(0, ...names.map((n) => n.length));
+      for (const name of names) this.out.line(`  ${name.padEnd(width)}  ${letter.headers[name]}`);
+      this.out.line();
+      this.out.line('payload');
+      this.out.line(formatPayload(letter.value));
+    });
+  }
+}

@@ -1,0 +1,12 @@
+import { Command } from 'nest-commander';
+import { DlqListCommand } from './dlq-list.command';
+import { DlqReplayCommand } from './dlq-replay.command';
+import { DlqShowCommand } from './dlq-show.command';
+import { ParentCommand } from './parent.command';
+
+@Command({
+  name: 'dlq',
+  description: 'Read dead-letter topics (<topic>.dlq) on Kafka and replay their events',
+  subCommands: [DlqListCommand, DlqShowCommand, DlqReplayCommand],
+})
+export class DlqCommand extends ParentCommand {}

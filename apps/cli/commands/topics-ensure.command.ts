@@ -1,0 +1,92 @@
+import { CommandRunner, Option, SubCommand } from 'nest-commander';
+import {
+  deadLetterTopic,
+  EventTypeRegistry,
+  InMemoryBroker,
+  resolveEventBusOptions,
+} from '@app/event-bus';
+import { eventBusOptionsFor } from '@app/service-config';
+import { CliEnvironment } from '../cli.environment';
+import { contractEvents } from '../infrastructure/contract-events';
+import { CliKafka } from '../infrastructure/cli-kafka';
+import { CliOutput } from '../output/cli.output';
+import { parseCount } from './option.parsers';
+
+interface TopicsEnsureOptions {
+  partitions?: string;
+  replicationFactor?: string;
+}
+
+@SubCommand({
+  name: 'ensure',
+  description:
+    'Create the topics of the event types in libs/contracts and their .dlq topics, if missing',
+})
+export class TopicsEnsureCommand extends CommandRunner {
+  constructor(
+    private readonly kafka: CliKafka,
+    private readonly environment: CliEnvironment,
+    private readonly out: CliOutput,
+  ) {
+    super();
+  }
+
+  async run(_params: string[], options: TopicsEnsureOptions): Promise<void> {
+    // The services' own options, so names (EVENT_TOPIC_PREFIX) and sizes match theirs.
+    const bus = resolveEventBusOptions({
+      ...eventBusOptionsFor(this.environment.config()),
+      transport: { type: 'in-memory', broker: new InMemoryBroker() },
+    });
+    const partitions = parseCount(
+      '--partitions',
+      options.partitions,
+      bus.topics.partitions,
+      10_000,
+    );
+    const replicationFactor = parseCount(
+      '--replication-factor',
+      options.replicationFactor,
+      bus.topics.replicationFactor,
+      100,
+    );
+    const registry = new EventTypeRegistry(bus);
+    for (const event of contractEvents()) registry.register(event);
+    const wanted = [
+      ...new Set(registry.all().flatMap((d) => [d.topic, deadLetterTopic(d.topic)])),
+    ].sort();
+
+    const existing = await this.kafka.useReader(
+      async (reader) => new Set(await reader.listTopics()),
+    );
+    const missing = wanted.filter((name) => !existing.has(name));
+    if (missing.length > 0) {
+      await this.kafka.useTransport((transport) =>
+        transport.ensureTopics(missing.map((name) => ({ name, partitions, replicationFactor }))),
+      );
+    }
+    this.out.table(
+      ['STATUS', 'TOPIC'],
+      wanted.map((name) => [existing.has(name) ? 'exists' : 'created', name]),
+    );
+    this.out.line();
+    this.out.line(
+      missing.length === 0
+        ? `All ${wanted.length} topics existed.`
+        : `${missing.length} created (${partitions} partitions, replication factor ` +
+            `${replicationFactor}), ${wanted.length - missing.length} existed.`,
+    );
+  }
+
+  @Option({ flags: '--partitions <n>', description: 'partitions of created topics (default 3)' })
+  parsePartitions(value: string): string {
+    return value;
+  }
+
+  @Option({
+    flags: '--replication-factor <n>',
+    description: 'replication factor of created topics (default 1)',
+  })
+  parseReplicationFactor(value: string): string {
+    return value;
+  }
+}

@@ -1,0 +1,10 @@
+import { Command } from 'nest-commander';
+import { ParentCommand } from './parent.command';
+import { TopicsEnsureCommand } from './topics-ensure.command';
+
+@Command({
+  name: 'topics',
+  description: 'Manage the Kafka topics of the registered event types',
+  subCommands: [TopicsEnsureCommand],
+})
+export class TopicsCommand extends ParentCommand {}

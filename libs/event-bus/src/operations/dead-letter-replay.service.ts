@@ -1,0 +1,149 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager, In } from 'typeorm';
+import { TransactionRunner } from '../database/transaction-runner';
+import { OutboxMessage } from '../outbox/outbox-message.entity';
+import { OutboxStore } from '../outbox/outbox.store';
+import type { DeadLetter } from './dead-letter.interface';
+import { deadLetterAddress } from './dead-letter.reader';
+import { OutboxInspector } from './outbox.inspector';
+import { REPLAY_CHUNK_SIZE } from './replay.constants';
+import { buildReplayRow, ReplayStamp } from './replay-row.factory';
+
+/**
+ * - `replay`: a new outbox row sends the event again.
+ * - `requeue`: the outbox already holds a sent (or failed) row with the event's id, from the
+ *   original publish or an earlier replay; it is replaced by the replay's row.
+ * - `skip`: nothing is written; `reason` says why.
+ */
+export type ReplayOutcome = 'replay' | 'requeue' | 'skip';
+
+export interface ReplayDecision {
+  letter: DeadLetter;
+  outcome: ReplayOutcome;
+  reason?: string;
+}
+
+export interface ReplayOptions {
+  /** Who replays: the `x-replayed-by` header. */
+  by: string;
+  /** Write the rows; otherwise only decide what would be written (a dry run). */
+  execute: boolean;
+  /** The replay's time (`x-replayed-at`); now by default. */
+  at?: Date;
+}
+
+export type ReplayTotals = Record<ReplayOutcome, number>;
+
+/**
+ * Sends dead letters again through the outbox: each becomes a pending row for its original
+ * topic, written in one transaction per chunk, which the relay of the service that owns the
+ * database sends like any other event.
+ *
+ * @example
+ * const replay = replays.start({ by: 'alice', execute: true });
+ * await deadLetters.read('user.registered.dlq', (letters) => replay.add(letters));
+ * replay.totals; // { replay: 3, requeue: 0, skip: 1 }
+ */
+@Injectable()
+export class DeadLetterReplayService {
+  constructor(
+    private readonly store: OutboxStore,
+    private readonly inspector: OutboxInspector,
+    private readonly db: TransactionRunner,
+  ) {}
+
+  start(options: ReplayOptions): DeadLetterReplay {
+    return new DeadLetterReplay(this.store, this.inspector, this.db, options);
+  }
+}
+
+/** One replay run: remembers the events it wrote, so one event is written once per run. */
+export class DeadLetterReplay {
+  readonly totals: ReplayTotals = { replay: 0, requeue: 0, skip: 0 };
+  /** Event id → the letter this run replays it from. */
+  private readonly written = new Map<string, string>();
+  private readonly stamp: ReplayStamp;
+
+  constructor(
+    private readonly store: OutboxStore,
+    private readonly inspector: OutboxInspector,
+    private readonly db: TransactionRunner,
+    private readonly options: ReplayOptions,
+  ) {
+    this.stamp = { by: options.by, at: options.at ?? new Date() };
+  }
+
+  /** Decides (and, when executing, writes) the letters in the order given. */
+  async add(letters: DeadLetter[]): Promise<ReplayDecision[]> {
+    const decisions: ReplayDecision[] = [];
+    for (let i = 0; i < letters.length; i += REPLAY_CHUNK_SIZE) {
+      const chunk = letters.slice(i, i + REPLAY_CHUNK_SIZE);
+      decisions.push(...(await this.addChunk(chunk)));
+    }
+    for (const decision of decisions) this.totals[decision.outcome] += 1;
+    return decisions;
+  }
+
+  private async addChunk(letters: DeadLetter[]): Promise<ReplayDecision[]> {
+    if (!this.options.execute) {
+      return (await this.decide(letters, this.db.dataSource.manager)).decisions;
+    }
+    return this.db.run(async (manager) => {
+      const { decisions, rows, replaced } = await this.decide(letters, manager);
+      if (replaced.length > 0) await manager.delete(OutboxMessage, { id: In(replaced) });
+      await this.store.insert(manager, rows);
+      return decisions;
+    });
+  }
+
+  private async decide(
+    letters: DeadLetter[],
+    manager: EntityManager,
+  ): Promise<{ decisions: ReplayDecision[]; rows: OutboxMessage[]; replaced: string[] }> {
+    const built = letters.map((letter) => ({ letter, result: buildReplayRow(letter, this.stamp) }));
+    const ids = built.flatMap(({ result }) => ('row' in result ? [result.row.id] : []));
+    const existing = await this.inspector.statuses([...new Set(ids)], manager);
+
+    const decisions: ReplayDecision[] = [];
+    const rows: OutboxMessage[] = [];
+    const replaced: string[] = [];
+    for (const { letter, result } of built) {
+      if ('skip' in result) {
+        decisions.push({ letter, outcome: 'skip', reason: result.skip });
+        continue;
+      }
+      const { row } = result;
+      const earlier = this.written.get(row.id);
+      if (earlier) {
+        decisions.push({
+          letter,
+          outcome: 'skip',
+          reason: `same event as ${earlier}, replayed by this run`,
+        });
+        continue;
+      }
+      const status = existing.get(row.id);
+      if (status === 'pending') {
+        decisions.push({
+          letter,
+          outcome: 'skip',
+          reason: 'a pending outbox row already has this event id (replayed before, not sent yet)',
+        });
+        continue;
+      }
+      if (status) {
+        replaced.push(row.id);
+        decisions.push({
+          letter,
+          outcome: 'requeue',
+          reason: `replaces the ${status} outbox row with this event id`,
+        });
+      } else {
+        decisions.push({ letter, outcome: 'replay' });
+      }
+      rows.push(row);
+      this.written.set(row.id, deadLetterAddress(letter));
+    }
+    return { decisions, rows, replaced };
+  }
+}

@@ -1,0 +1,32 @@
+import type { RecordHeaders } from '../transports/event-transport.interface';
+
+/**
+ * A record of a `<topic>.dlq` topic, with the event attributes and failure headers it carries.
+ * Every attribute is null when its header is missing: a dead letter may be any bytes at all.
+ */
+export interface DeadLetter {
+  /** The dead-letter topic, partition and offset: where this letter is. */
+  topic: string;
+  partition: number;
+  offset: string;
+  key: string | null;
+  /** When the letter was written to the dead-letter topic. */
+  timestamp: Date;
+  /** `ce_id`, `ce_type`, `ce_dataversion` (as written), `ce_source`, `ce_time`. */
+  eventId: string | null;
+  type: string | null;
+  version: string | null;
+  source: string | null;
+  time: string | null;
+  /** `x-original-topic`; the dead-letter topic's name without `.dlq` when missing. */
+  originalTopic: string;
+  originalPartition: string | null;
+  originalOffset: string | null;
+  errorType: string | null;
+  errorMessage: string | null;
+  handler: string | null;
+  attempts: string | null;
+  failedAt: string | null;
+  headers: RecordHeaders;
+  value: Buffer;
+}

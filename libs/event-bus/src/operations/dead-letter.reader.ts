@@ -1,0 +1,128 @@
+import { CE_HEADERS, DEAD_LETTER_SUFFIX, DLQ_HEADERS } from '../event-bus.constants';
+import { EventBusError } from '../errors/event-bus.error';
+import type { IncomingRecord } from '../transports/event-transport.interface';
+import type { DeadLetter } from './dead-letter.interface';
+import type { PartitionRange, TopicReader, TopicReadResult } from './topic-reader.interface';
+
+/** Dead-letter topics named in a "does not exist" error, at most. */
+const MAX_LISTED = 20;
+
+export interface DeadLetterReadOptions {
+  /** Told, after each batch, how many letters were read of the total. */
+  onProgress?: (read: number, total: number) => void;
+}
+
+/** Returning `false` ends the read early. */
+export type DeadLetterSink = (letters: DeadLetter[]) => Promise<boolean | void> | boolean | void;
+
+/**
+ * Reads dead-letter topics through a `TopicReader`: from the beginning to the end offsets taken
+ * when the read starts, in offset order per partition, without committing anything.
+ */
+export class DeadLetterReader {
+  constructor(private readonly reader: TopicReader) {}
+
+  /**
+   * The dead-letter topic meant by `name`: an event topic or its `.dlq` topic, tried as given
+   * and then with `prefix` (the services' `EVENT_TOPIC_PREFIX`) in front.
+   */
+  async resolveTopic(name: string, prefix?: string): Promise<string> {
+    const dlq = name.endsWith(DEAD_LETTER_SUFFIX) ? name : `${name}${DEAD_LETTER_SUFFIX}`;
+    const candidates = prefix && !dlq.startsWith(prefix) ? [dlq, `${prefix}${dlq}`] : [dlq];
+    const topics = await this.reader.listTopics();
+    const found = candidates.find((candidate) => topics.includes(candidate));
+    if (found) return found;
+    const known = topics.filter((t) => t.endsWith(DEAD_LETTER_SUFFIX)).sort();
+    throw new EventBusError(
+      `Dead-letter topic ${candidates.map((c) => `"${c}"`).join(' or ')} does not exist. ` +
+        (known.length === 0
+          ? 'The broker has no dead-letter topics.'
+          : `Dead-letter topics on the broker: ${known.slice(0, MAX_LISTED).join(', ')}` +
+            `${known.length > MAX_LISTED ? ` and ${known.length - MAX_LISTED} more` : ''}.`),
+    );
+  }
+
+  partitions(topic: string): Promise<PartitionRange[]> {
+    return this.reader.partitions(topic);
+  }
+
+  /** Hands the letters of `topic` to `sink`, one partition's batch at a time. */
+  read(
+    topic: string,
+    sink: DeadLetterSink,
+    options: DeadLetterReadOptions = {},
+  ): Promise<TopicReadResult> {
+    return this.reader.read(topic, (records) => sink(records.map(toDeadLetter)), {
+      onProgress: options.onProgress,
+    });
+  }
+
+  /** The letter at `partition`/`offset`, or undefined when no record has that offset. */
+  async find(topic: string, partition: number, offset: string): Promise<DeadLetter | undefined> {
+    const range = (await this.reader.partitions(topic)).find((p) => p.partition === partition);
+    if (!range) {
+      throw new EventBusError(`Topic "${topic}" has no partition ${partition}.`);
+    }
+    if (BigInt(offset) < BigInt(range.low) || BigInt(offset) >= BigInt(range.high)) {
+      throw new EventBusError(
+        range.low === range.high
+          ? `Partition ${partition} of "${topic}" holds no records.`
+          : `Partition ${partition} of "${topic}" holds offsets ${range.low} to ` +
+              `${BigInt(range.high) - 1n}; ${offset} is not among them.`,
+      );
+    }
+    let found: DeadLetter | undefined;
+    await this.reader.read(
+      topic,
+      (records) => {
+        const record = records.find((r) => BigInt(r.offset) >= BigInt(offset));
+        if (record && record.offset === offset) found = toDeadLetter(record);
+        return record === undefined;
+      },
+      { partitions: [partition], from: new Map([[partition, offset]]) },
+    );
+    return found;
+  }
+}
+
+/** Reads the event attributes and failure headers of a dead-letter record. */
+export function toDeadLetter(record: IncomingRecord): DeadLetter {
+  const h = record.headers;
+  const header = (name: string): string | null => {
+    const value = h[name];
+    return value === undefined || value === '' ? null : value;
+  };
+  return {
+    topic: record.topic,
+    partition: record.partition,
+    offset: record.offset,
+    key: record.key,
+    timestamp: new Date(record.timestamp),
+    eventId: header(CE_HEADERS.id),
+    type: header(CE_HEADERS.type),
+    version: header(CE_HEADERS.dataVersion),
+    source: header(CE_HEADERS.source),
+    time: header(CE_HEADERS.time),
+    originalTopic:
+      header(DLQ_HEADERS.originalTopic) ??
+      (record.topic.endsWith(DEAD_LETTER_SUFFIX)
+        ? record.topic.slice(0, -DEAD_LETTER_SUFFIX.length)
+        : record.topic),
+    originalPartition: header(DLQ_HEADERS.originalPartition),
+    originalOffset: header(DLQ_HEADERS.originalOffset),
+    errorType: header(DLQ_HEADERS.errorType),
+    errorMessage: header(DLQ_HEADERS.errorMessage),
+    handler: header(DLQ_HEADERS.handler),
+    attempts: header(DLQ_HEADERS.attempts),
+    failedAt: header(DLQ_HEADERS.failedAt),
+    headers: { ...h },
+    value: record.value,
+  };
+}
+
+/** `<dlq topic>/<partition>/<offset>`: how a dead letter is named in output and headers. */
+export function deadLetterAddress(
+  letter: Pick<DeadLetter, 'topic' | 'partition' | 'offset'>,
+): string {
+  return `${letter.topic}/${letter.partition}/${letter.offset}`;
+}

@@ -1,0 +1,122 @@
+import type { DeadLetter } from './dead-letter.interface';
+import { toDeadLetter } from './dead-letter.reader';
+import { buildReplayRow } from './replay-row.factory';
+
+const AT = new Date('2025-03-01T12:00:00.000Z');
+const STAMP = { by: 'alice', at: AT };
+
+function deadLetter(
+  headers: Record<string, string | undefined> = {},
+  value = '{"userId":"u1"}',
+): DeadLetter {
+  const all: Record<string, string | undefined> = {
+    ce_specversion: '1.0',
+    ce_id: '0192a3b4-0000-7000-8000-000000000001',
+    ce_type: 'user.registered',
+    ce_dataversion: '2',
+    ce_source: 'user-service',
+    ce_time: '2025-02-01T08:00:00.000Z',
+    'content-type': 'application/json',
+    traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+    ce_correlationid: 'req-7',
+    tenant: 'acme',
+    'x-error-type': 'Error',
+    'x-error-message': 'profile store down',
+    'x-attempts': '4',
+    'x-original-topic': 'staging.user.registered',
+    'x-original-partition': '1',
+    'x-original-offset': '17',
+    'x-handler': 'ProfileProjector.onUserRegistered',
+    'x-failed-at': '2025-02-01T08:00:01.000Z',
+    ...headers,
+  };
+  return toDeadLetter({
+    topic: 'staging.user.registered.dlq',
+    partition: 2,
+    offset: '9',
+    key: 'u1',
+    value: Buffer.from(value),
+    headers: Object.fromEntries(
+      Object.entries(all).filter((entry): entry is [string, string] => entry[1] !== undefined),
+    ),
+    timestamp: Date.parse('2025-02-01T08:00:01.000Z'),
+  });
+}
+
+function rowOf(letter: DeadLetter) {
+  const result = buildReplayRow(letter, STAMP);
+  if ('skip' in result) throw new Error(`skipped: ${result.skip}`);
+  return result.row;
+}
+
+describe('buildReplayRow', () => {
+  it('keeps the event: id, type, version, key, original topic and payload', () => {
+    const row = rowOf(deadLetter());
+    expect(row).toMatchObject({
+      id: '0192a3b4-0000-7000-8000-000000000001',
+      type: 'user.registered',
+      version: 2,
+      key: 'u1',
+      topic: 'staging.user.registered',
+      destination: null,
+      payload: '{"userId":"u1"}',
+      status: 'pending',
+      attempts: 0,
+      nextAttemptAt: AT,
+      lastError: null,
+      publishedAt: null,
+    });
+    // The relay sends created_at as ce_time: the replay's time; the original is a header.
+    expect(row.createdAt).toEqual(AT);
+  });
+
+  it('keeps CloudEvents, trace and user headers, drops the failure headers, adds who replayed what', () => {
+    const headers = JSON.parse(rowOf(deadLetter()).headers) as Record<string, string>;
+    expect(headers).toEqual({
+      ce_specversion: '1.0',
+      ce_id: '0192a3b4-0000-7000-8000-000000000001',
+      ce_type: 'user.registered',
+      ce_dataversion: '2',
+      ce_source: 'user-service',
+      ce_time: '2025-02-01T08:00:00.000Z',
+      'content-type': 'application/json',
+      traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+      ce_correlationid: 'req-7',
+      tenant: 'acme',
+      'x-replayed-by': 'alice',
+      'x-replayed-at': '2025-03-01T12:00:00.000Z',
+      'x-replayed-from': 'staging.user.registered.dlq/2/9',
+      'x-original-time': '2025-02-01T08:00:00.000Z',
+    });
+  });
+
+  it('replaces the replay headers of an earlier replay, keeping the first original time', () => {
+    const letter = deadLetter({
+      ce_time: '2025-02-20T00:00:00.000Z',
+      'x-replayed-by': 'bob',
+      'x-replayed-from': 'elsewhere/0/0',
+      'x-original-time': '2025-02-01T08:00:00.000Z',
+    });
+    const headers = JSON.parse(rowOf(letter).headers) as Record<string, string>;
+    expect(headers['x-replayed-by']).toBe('alice');
+    expect(headers['x-replayed-from']).toBe('staging.user.registered.dlq/2/9');
+    expect(headers['x-original-time']).toBe('2025-02-01T08:00:00.000Z');
+  });
+
+  it('keeps the destination and falls back to version 1', () => {
+    const row = rowOf(deadLetter({ ce_destination: 'order-service', ce_dataversion: undefined }));
+    expect(row.destination).toBe('order-service');
+    expect(row.version).toBe(1);
+  });
+
+  it.each([
+    [{ ce_id: undefined }, '{}', 'no ce_id header'],
+    [{ ce_type: undefined }, '{}', 'no ce_type header'],
+    [{ ce_id: 'x'.repeat(37) }, '{}', 'longer than 36 characters'],
+    [{ ce_dataversion: '0' }, '{}', 'ce_dataversion "0" is not a positive integer'],
+    [{}, '{"userId": "trunc', 'payload is not JSON'],
+  ])('skips a letter it cannot replay (%j)', (headers, value, reason) => {
+    const result = buildReplayRow(deadLetter(headers, value), STAMP);
+    expect('skip' in result && result.skip).toContain(reason);
+  });
+});
