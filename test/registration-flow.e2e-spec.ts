@@ -133,7 +133,7 @@ describe.each<DatabaseKind>(['sqlite', 'postgres'])('registration to profile on 
     expect(sample(metrics, 'event_bus_events_sent_total', user)).toBeGreaterThanOrEqual(1);
     expect(metrics).toMatch(/^event_bus_outbox_pending\{service="user-service"\} \d+$/m);
     expect(metrics).toMatch(
-      /^event_bus_end_to_end_latency_seconds_count\{service="order-service",type="user.registered"\} [1-9]/m,
+      /^event_bus_end_to_end_latency_seconds_count\{service="order-service",type="user.registered",handler="ProfileProjector.onUserRegistered"\} [1-9]/m,
     );
     expect(metrics).toMatch(
       /^event_bus_consumer_lag\{service="order-service",group="order-service",topic="user.registered",partition="\d+"\} \d+$/m,

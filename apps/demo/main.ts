@@ -36,7 +36,12 @@ async function main(): Promise<void> {
   const broker = new InMemoryBroker();
   const services: Service[] = [];
   try {
-    const env = (file: string) => ({ PORT: '0', DATABASE_URL: join(dir, file) });
+    // Every event in the trace log, so the demo can show one event's hops.
+    const env = (file: string) => ({
+      PORT: '0',
+      DATABASE_URL: join(dir, file),
+      EVENT_TRACE_SAMPLE_RATE: '1',
+    });
     const users = await start(
       UserServiceModule.forRoot({ ...loadUserServiceConfig(env('user-service.sqlite')), broker }),
     );

@@ -19,6 +19,9 @@ import { OutboxCommitSubscriber } from './outbox/outbox-commit.subscriber';
 import { OutboxMessage } from './outbox/outbox-message.entity';
 import { EventTrace } from './observability/event-trace.entity';
 import { TraceLogInterceptor } from './observability/trace-log.interceptor';
+import { InterceptorChain } from './interceptors/interceptor-chain';
+import { withTimeout } from './util/with-timeout';
+import { describeError } from './util/describe-error';
 import { InboxRecord } from './inbox/inbox-record.entity';
 import { EventBusMaintenance } from './event-bus.maintenance';
 
@@ -42,11 +45,15 @@ export class EventBusOrchestrator implements OnApplicationBootstrap, BeforeAppli
     private readonly commits: OutboxCommitSubscriber,
     private readonly maintenance: EventBusMaintenance,
     private readonly traceLog: TraceLogInterceptor,
+    private readonly interceptors: InterceptorChain,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     this.checkEntities();
-    this.commits.onCommit(() => this.relay.wake());
+    this.commits.onCommit((events) => {
+      this.relay.wake();
+      this.interceptors.committed(events);
+    });
     const subscribers = this.db.dataSource.subscribers;
     if (!subscribers.includes(this.commits)) subscribers.push(this.commits);
 
@@ -67,8 +74,15 @@ export class EventBusOrchestrator implements OnApplicationBootstrap, BeforeAppli
     await this.consumer.stop();
     await this.relay.stop();
     await this.maintenance.stop();
-    // Before the DataSource closes (TypeORM closes it in onApplicationShutdown).
-    await this.traceLog.flush();
+    // Before the DataSource closes (TypeORM closes it in onApplicationShutdown), and bounded:
+    // a database that does not answer must not hold the shutdown.
+    await withTimeout(
+      this.traceLog.flush(),
+      this.options.shutdownTimeoutMs,
+      'trace log flush took too long',
+    ).catch((error: unknown) =>
+      this.logger.warn(`Trace log rows not written at shutdown: ${describeError(error)}`),
+    );
     await this.transport.close();
     this.logger.log(`Event bus of "${this.options.serviceId}" stopped`);
   }

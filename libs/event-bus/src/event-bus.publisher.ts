@@ -88,7 +88,7 @@ export class EventPublisher {
     for (const event of events) outgoing.push(await this.prepare(event, options));
     const rows = outgoing.map((event) => this.toRow(event, now));
     await this.store.insert(manager, rows);
-    this.commits.markDirty(manager.queryRunner!);
+    this.commits.markDirty(manager.queryRunner!, outgoing);
     await this.interceptors.afterPublish(outgoing);
     return outgoing.map(({ id, type, topic, key }) => ({ id, type, topic, key }));
   }

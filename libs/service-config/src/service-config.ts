@@ -51,7 +51,8 @@ export function loadServiceConfig(
     topicPrefix: parseTopicPrefix(env.EVENT_TOPIC_PREFIX),
     relayEnabled: parseBoolean('OUTBOX_RELAY_ENABLED', env.OUTBOX_RELAY_ENABLED, true),
     maxMessageBytes: parseOptionalInt('EVENT_MAX_MESSAGE_BYTES', env.EVENT_MAX_MESSAGE_BYTES),
-    traceSampleRate: parseRate('EVENT_TRACE_SAMPLE_RATE', env.EVENT_TRACE_SAMPLE_RATE, 1),
+    // 1% by default: each logged event costs a few rows in the service's database.
+    traceSampleRate: parseRate('EVENT_TRACE_SAMPLE_RATE', env.EVENT_TRACE_SAMPLE_RATE, 0.01),
   };
 }
 

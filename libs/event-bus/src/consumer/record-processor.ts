@@ -13,6 +13,7 @@ import { DeadLetterPublisher } from './dead-letter.publisher';
 import { RecordRouter } from './record-router';
 import { buildEventContext } from './event-context.factory';
 import { EventBusMetrics } from '../observability/event-bus.metrics';
+import { describeError } from '../util/describe-error';
 
 /** Thrown when the consumer stops during a retry wait: the record stays uncommitted. */
 export class ProcessingStoppedError extends Error {
@@ -107,7 +108,7 @@ export class RecordProcessor {
         // The partition waits with this record: the consumer's backpressure under failure.
         this.metrics.partitionPaused(record.topic);
         this.logger.warn(
-          `${handler.id} failed on event ${envelope.id} (attempt ${attempt} of ${handler.retry.maxRetries + 1}); retrying: ${describe(error)}`,
+          `${handler.id} failed on event ${envelope.id} (attempt ${attempt} of ${handler.retry.maxRetries + 1}); retrying: ${describeError(error)}`,
         );
         await batch.heartbeat().catch(() => undefined);
         await sleep(backoffDelay(attempt, handler.retry), signal);
@@ -139,8 +140,4 @@ export class RecordProcessor {
       error,
     });
   }
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }

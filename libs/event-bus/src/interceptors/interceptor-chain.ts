@@ -90,6 +90,16 @@ export class InterceptorChain {
     return call(0);
   }
 
+  committed(events: readonly OutgoingEvent[]): void {
+    for (const i of this.interceptors) {
+      try {
+        i.onCommitted?.(events);
+      } catch (error) {
+        this.observerFailed('onCommitted', error);
+      }
+    }
+  }
+
   sent(events: readonly SentEvent[]): void {
     for (const i of this.interceptors) {
       try {

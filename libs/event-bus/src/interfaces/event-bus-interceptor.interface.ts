@@ -71,7 +71,7 @@ export interface ProcessInvocation {
 /**
  * Hooks into publishing and processing. Order: `beforePublish` runs in registration order,
  * `afterPublish` in reverse; `aroundProcess` and `aroundSend` nest with the first interceptor outermost;
- * `onSent` and `onOutcome` observe only and run in registration order. A hook that throws in
+ * `onCommitted`, `onSent` and `onOutcome` observe only and run in registration order. A hook that throws in
  * `beforePublish`, `aroundProcess` or `aroundSend` fails the publish, the processing attempt or
  * the send; the others
  * are observers and their errors are logged, never propagated.
@@ -80,6 +80,8 @@ export interface EventBusInterceptor {
   beforePublish?(event: OutgoingEvent): void | Promise<void>;
   /** After the outbox rows were written, before the transaction commits. */
   afterPublish?(events: readonly OutgoingEvent[]): void | Promise<void>;
+  /** Once the transaction that published the events committed (never for a rollback). */
+  onCommitted?(events: readonly OutgoingEvent[]): void;
   aroundProcess?(invocation: ProcessInvocation, next: () => Promise<void>): Promise<void>;
   /**
    * Wraps each transport send of outbox rows (a batch, or one row when a batch is retried one by

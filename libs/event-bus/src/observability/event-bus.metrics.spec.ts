@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { TestingModule } from '@nestjs/testing';
 import { Registry } from 'prom-client';
+import { DataSource } from 'typeorm';
 import { Event } from '../decorators/event.decorator';
 import { EventSubscribe } from '../decorators/event-subscribe.decorator';
 import { EVENT_TRANSPORT } from '../event-bus.constants';
@@ -97,7 +98,7 @@ describe('EventBusMetrics', () => {
     const latency = (await registry.getSingleMetric(M.endToEndLatency)!.get()).values.find(
       (v) => (v as { metricName?: string }).metricName === `${M.endToEndLatency}_count`,
     );
-    expect(latency?.labels).toEqual({ service: 'svc', type: 'metrics.done' });
+    expect(latency?.labels).toEqual({ service: 'svc', type: 'metrics.done', handler: HANDLER });
     expect(latency?.value).toBe(1);
     expect(await value(M.inFlight, { service: 'svc' })).toBe(0);
     expect(
@@ -148,9 +149,11 @@ describe('EventBusMetrics', () => {
     expect(await value(M.outboxOldestAge, { service: 'publisher' })).toBeGreaterThan(1);
     expect(await value(M.outboxPending, { service: 'other' })).toBe(0);
 
+    expect(await value(M.consumerLag, { service: 'other' })).toBeDefined();
     await apps.pop()!.close();
     // A closed application's series are gone; the other application keeps reporting.
     expect(await value(M.outboxPending, { service: 'other' })).toBeUndefined();
+    expect(await value(M.consumerLag, { service: 'other' })).toBeUndefined();
     expect(await value(M.outboxPending, { service: 'publisher' })).toBe(1);
   });
 
@@ -173,6 +176,19 @@ describe('EventBusMetrics', () => {
       .filter((v) => v.labels.group === 'svc' && v.labels.topic === 'metrics.done')
       .reduce((sum, v) => sum + v.value, 0);
     expect(lag).toBe(3);
+  });
+
+  it('counts a publish only once its transaction commits', async () => {
+    const app = await boot({ outbox: { enabled: false } });
+    const publisher = app.get(EventPublisher);
+    await expect(
+      app.get(DataSource).transaction(async (manager) => {
+        await publisher.publish(new Done('rolled back'), { manager });
+        throw new Error('roll back');
+      }),
+    ).rejects.toThrow('roll back');
+    await publisher.publish(new Done('kept'), { newTransaction: true });
+    expect(await value(M.published, { service: 'svc', type: 'metrics.done' })).toBe(1);
   });
 
   it('registers nothing with metrics.enabled false', async () => {

@@ -3,11 +3,12 @@ import {
   Injectable,
   Logger,
   OnApplicationBootstrap,
-  OnModuleDestroy,
+  OnApplicationShutdown,
 } from '@nestjs/common';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { EVENT_BUS_RESOLVED_OPTIONS, EVENT_TRANSPORT } from '../event-bus.constants';
-import type { EventTransport, PartitionLag } from '../transports/event-transport.interface';
+import type { EventTransport } from '../transports/event-transport.interface';
+import { withTimeout } from '../util/with-timeout';
 import type { ResolvedEventBusOptions } from '../interfaces/event-bus-options.interface';
 import { OutboxStore, type OutboxCounts } from '../outbox/outbox.store';
 import { HandlerRegistry } from '../discovery/handler.registry';
@@ -39,8 +40,8 @@ export const EVENT_BUS_METRICS = {
 
 /** Scrapes within this window share one outbox count query and one lag query. */
 const COUNTS_TTL_MS = 1000;
-/** A scrape does not wait longer for the broker's offsets; the last values stay. */
-const LAG_TIMEOUT_MS = 2000;
+/** A scrape waits no longer for the database or the broker; the last values stay. */
+const SCRAPE_READ_TIMEOUT_MS = 2000;
 
 type Collector = (gauge: Gauge<string>) => Promise<void>;
 /** Collectors of every application in the process sharing a registry's gauge. */
@@ -52,7 +53,7 @@ const collectors = new WeakMap<Gauge<string>, Set<Collector>>();
  * Several applications in one process share the instruments, told apart by `service`.
  */
 @Injectable()
-export class EventBusMetrics implements OnApplicationBootstrap, OnModuleDestroy {
+export class EventBusMetrics implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(EventBusMetrics.name);
   readonly enabled: boolean;
   private readonly service: string;
@@ -61,6 +62,8 @@ export class EventBusMetrics implements OnApplicationBootstrap, OnModuleDestroy 
   private readonly own = new Map<Gauge<string>, Collector>();
   private counts?: { at: number; value: Promise<OutboxCounts> };
   private lags?: { at: number; value: Promise<void> };
+  /** Lag series this application set, removed at shutdown. */
+  private readonly lagSeries = new Map<string, Record<string, string>>();
 
   private published?: Counter<string>;
   private sent?: Counter<string>;
@@ -105,8 +108,8 @@ export class EventBusMetrics implements OnApplicationBootstrap, OnModuleDestroy 
     this.duration?.observe({ service: this.service, type, handler }, seconds);
   }
 
-  handledAfter(type: string, seconds: number): void {
-    this.endToEnd?.observe({ service: this.service, type }, Math.max(0, seconds));
+  handledAfter(type: string, handler: string, seconds: number): void {
+    this.endToEnd?.observe({ service: this.service, type, handler }, Math.max(0, seconds));
   }
 
   /** Whether lag comes from the broker at scrape time rather than from each batch. */
@@ -115,10 +118,10 @@ export class EventBusMetrics implements OnApplicationBootstrap, OnModuleDestroy 
   }
 
   consumerLag(group: string, topic: string, partition: number, records: number): void {
-    this.lag?.set(
-      { service: this.service, group, topic, partition: String(partition) },
-      Math.max(0, records),
-    );
+    if (!this.lag) return;
+    const labels = { service: this.service, group, topic, partition: String(partition) };
+    this.lagSeries.set(`${group}\u0000${topic}\u0000${partition}`, labels);
+    this.lag.set(labels, Math.max(0, records));
   }
 
   partitionPaused(topic: string): void {
@@ -148,12 +151,16 @@ export class EventBusMetrics implements OnApplicationBootstrap, OnModuleDestroy 
     }
   }
 
-  onModuleDestroy(): void {
+  /** Runs after the bus stopped; a closed application's series leave the registry. */
+  onApplicationShutdown(): void {
     for (const [gauge, collector] of this.own) {
       collectors.get(gauge)?.delete(collector);
-      gauge.remove({ service: this.service });
+      if (gauge !== this.lag) gauge.remove({ service: this.service });
     }
     this.own.clear();
+    for (const labels of this.lagSeries.values()) this.lag?.remove(labels);
+    this.lagSeries.clear();
+    this.inFlight?.remove({ service: this.service });
   }
 
   private create(): void {
@@ -178,8 +185,8 @@ export class EventBusMetrics implements OnApplicationBootstrap, OnModuleDestroy 
     );
     this.endToEnd = this.histogram(
       names.endToEndLatency,
-      'From the event time (publish) to its successful handling.',
-      ['type'],
+      'From the event time (publish) to its successful handling, per handler.',
+      ['type', 'handler'],
       [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
     );
     this.lag = this.gauge(
@@ -278,32 +285,33 @@ export class EventBusMetrics implements OnApplicationBootstrap, OnModuleDestroy 
     this.own.set(gauge, collector);
   }
 
+  /** Every group at once, under one deadline, so a scrape never waits on the broker for long. */
   private async readLags(): Promise<void> {
-    for (const [group, handlers] of this.handlers.byGroup()) {
+    const reads = [...this.handlers.byGroup()].map(async ([group, handlers]) => {
       const topics = [...new Set(handlers.map((h) => h.event.topic))];
-      let timer: NodeJS.Timeout | undefined;
-      try {
-        const lags = await Promise.race([
-          this.transport.consumerLag!(group, topics),
-          new Promise<PartitionLag[]>((_, reject) => {
-            timer = setTimeout(() => reject(new Error('no answer in time')), LAG_TIMEOUT_MS);
-          }),
-        ]);
-        for (const { topic, partition, lag } of lags)
-          this.consumerLag(group, topic, partition, lag);
-      } catch (error) {
-        this.logger.debug(`Consumer lag of ${group} unavailable: ${String(error)}`);
-      } finally {
-        clearTimeout(timer);
-      }
+      const lags = await this.transport.consumerLag!(group, topics);
+      for (const { topic, partition, lag } of lags) this.consumerLag(group, topic, partition, lag);
+    });
+    try {
+      await withTimeout(Promise.all(reads), SCRAPE_READ_TIMEOUT_MS, 'no answer in time');
+    } catch (error) {
+      this.logger.debug(`Consumer lag unavailable; keeping the last values: ${String(error)}`);
     }
   }
 
+  /**
+   * One count query at a time (a slow database gets no pile of scrape queries), shared by the
+   * scrapes of the next second, and never waited on for long.
+   */
   private outboxCounts(): Promise<OutboxCounts> {
-    const now = Date.now();
-    if (!this.counts || now - this.counts.at > COUNTS_TTL_MS) {
-      this.counts = { at: now, value: this.outbox.counts() };
+    if (!this.counts || Date.now() - this.counts.at > COUNTS_TTL_MS) {
+      const running = this.outbox.counts();
+      this.counts = { at: Number.POSITIVE_INFINITY, value: running };
+      const settle = () => {
+        if (this.counts?.value === running) this.counts = { at: Date.now(), value: running };
+      };
+      running.then(settle, settle);
     }
-    return this.counts.value;
+    return withTimeout(this.counts.value, SCRAPE_READ_TIMEOUT_MS, 'outbox counts took too long');
   }
 }

@@ -3,6 +3,9 @@ import { LessThan } from 'typeorm';
 import { TransactionRunner } from '../database/transaction-runner';
 import { EventTrace } from './event-trace.entity';
 
+/** Rows per INSERT: 8 columns each stays far below both databases' bind-parameter limits. */
+const INSERT_CHUNK = 500;
+
 /** One hop of an event as the trace log answers it. */
 export type EventTraceEntry = Omit<EventTrace, 'id'>;
 
@@ -19,18 +22,25 @@ export class EventTraceStore {
     return rows.map(({ id: _id, ...entry }) => entry);
   }
 
-  /** Writes rows in their own transaction (never an event's). */
+  /** Writes rows in a transaction of their own, never an event's. */
   async insert(rows: EventTrace[]): Promise<void> {
     if (rows.length === 0) return;
-    await this.db.dataSource.transaction((manager) =>
-      manager.createQueryBuilder().insert().into(EventTrace).values(rows).execute(),
-    );
+    await this.db.run(async (manager) => {
+      for (let start = 0; start < rows.length; start += INSERT_CHUNK) {
+        await manager
+          .createQueryBuilder()
+          .insert()
+          .into(EventTrace)
+          .values(rows.slice(start, start + INSERT_CHUNK))
+          .execute();
+      }
+    });
   }
 
   async deleteBefore(cutoff: Date): Promise<number> {
-    const result = await this.db.dataSource
-      .getRepository(EventTrace)
-      .delete({ at: LessThan(cutoff) });
-    return result.affected ?? 0;
+    return this.db.run(async (manager) => {
+      const result = await manager.getRepository(EventTrace).delete({ at: LessThan(cutoff) });
+      return result.affected ?? 0;
+    });
   }
 }

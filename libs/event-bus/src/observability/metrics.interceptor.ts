@@ -3,7 +3,6 @@ import type {
   EventBusInterceptor,
   OutgoingEvent,
   ProcessOutcome,
-  SendingEvent,
   SentEvent,
 } from '../interfaces/event-bus-interceptor.interface';
 import { EventBusMetrics } from './event-bus.metrics';
@@ -17,17 +16,9 @@ export class MetricsInterceptor implements EventBusInterceptor {
     return this.metrics.enabled;
   }
 
-  afterPublish(events: readonly OutgoingEvent[]): void {
+  /** Counted at commit: a rolled-back publish never happened. */
+  onCommitted(events: readonly OutgoingEvent[]): void {
     for (const event of events) this.metrics.eventPublished(event.type);
-  }
-
-  async aroundSend(events: readonly SendingEvent[], next: () => Promise<void>): Promise<void> {
-    try {
-      await next();
-    } catch (error) {
-      this.metrics.sendFailed(events.length);
-      throw error;
-    }
   }
 
   onSent(events: readonly SentEvent[]): void {
@@ -39,10 +30,14 @@ export class MetricsInterceptor implements EventBusInterceptor {
     const type = outcome.type ?? 'unknown';
     const handler = outcome.handlerId ?? 'none';
     this.metrics.eventProcessed(type, handler, outcome.status);
-    if (outcome.status === 'dead_lettered') return;
+    // Only attempts where the handler ran: a duplicate or an event that failed to decode has no
+    // duration, and would pull the quantiles down exactly when something is wrong.
+    const ran = outcome.status !== 'dead_lettered' && outcome.status !== 'duplicate';
+    if (!ran || outcome.durationMs <= 0) return;
     this.metrics.processingTook(type, handler, outcome.durationMs / 1000);
     if (outcome.status === 'success' && outcome.eventTime) {
-      this.metrics.handledAfter(type, (Date.now() - outcome.eventTime.getTime()) / 1000);
+      const seconds = (Date.now() - outcome.eventTime.getTime()) / 1000;
+      this.metrics.handledAfter(type, handler, seconds);
     }
   }
 }

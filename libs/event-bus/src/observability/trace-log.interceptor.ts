@@ -10,13 +10,19 @@ import type {
 import { murmur2 } from '../util/key-hash';
 import { EventTrace, type EventTraceStage } from './event-trace.entity';
 import { EventTraceStore } from './event-trace.store';
+import { describeError } from '../util/describe-error';
 
 const FLUSH_DELAY_MS = 500;
 const FLUSH_SIZE = 200;
-/** Rows held at most while the database is slow or down; beyond it hops are dropped, counted. */
-const MAX_BUFFERED = 10_000;
+/**
+ * Rows held at most, waiting or being written, while the database is slow or down; beyond it
+ * hops are dropped and counted (the log is sampled diagnostics, not the events themselves).
+ */
+const MAX_HELD = 10_000;
 const MAX_ERROR_LENGTH = 500;
 const SAMPLE_SCALE = 10_000;
+/** The column is a 32-bit integer: about 24.8 days. */
+const MAX_DURATION_MS = 2_147_483_647;
 
 const STAGE_OF: Record<ProcessOutcome['status'], EventTraceStage> = {
   success: 'processed',
@@ -29,15 +35,17 @@ const STAGE_OF: Record<ProcessOutcome['status'], EventTraceStage> = {
 /**
  * Writes the hops of sampled events to `event_trace` (when `tracing.log.enabled`): published
  * and sent by the relay; received, processed, duplicate, failed and dead-lettered per handler.
- * Rows are buffered and written in batches off the event's path; a failed write is logged and
- * its rows dropped, since the log is a diagnostic aid and must never slow or fail the bus.
+ * Rows are buffered and written in batches off the event's path, one write at a time; a failed
+ * write is logged and its rows dropped, since the log is a diagnostic aid and must never slow or
+ * fail the bus.
  */
 @Injectable()
 export class TraceLogInterceptor implements EventBusInterceptor {
   private readonly logger = new Logger(TraceLogInterceptor.name);
   private buffer: EventTrace[] = [];
   private timer?: NodeJS.Timeout;
-  private flushing: Promise<void> = Promise.resolve();
+  private writing?: Promise<void>;
+  private inFlight = 0;
   private dropped = 0;
 
   constructor(
@@ -83,19 +91,27 @@ export class TraceLogInterceptor implements EventBusInterceptor {
       STAGE_OF[outcome.status],
       outcome.handlerId,
       outcome.status === 'dead_lettered' ? null : outcome.durationMs,
-      outcome.error === undefined ? null : describe(outcome.error),
+      outcome.error === undefined ? null : describeError(outcome.error).slice(0, MAX_ERROR_LENGTH),
       new Date(now),
     );
   }
 
-  /** Writes what is buffered; the orchestrator calls it once the consumer and relay stopped. */
+  /** Writes everything buffered; the orchestrator calls it once the consumer and relay stopped. */
   async flush(): Promise<void> {
     clearTimeout(this.timer);
     this.timer = undefined;
+    while (this.writing) await this.writing;
+    if (this.buffer.length === 0) return;
     const rows = this.buffer;
     this.buffer = [];
-    this.flushing = this.flushing.then(() => this.write(rows));
-    await this.flushing;
+    this.inFlight = rows.length;
+    this.writing = this.write(rows).finally(() => {
+      this.writing = undefined;
+      this.inFlight = 0;
+    });
+    await this.writing;
+    if (this.buffer.length > 0)
+      this.schedule(this.buffer.length >= FLUSH_SIZE ? 0 : FLUSH_DELAY_MS);
   }
 
   private add(
@@ -106,7 +122,7 @@ export class TraceLogInterceptor implements EventBusInterceptor {
     error: string | null,
     at: Date,
   ): void {
-    if (this.buffer.length >= MAX_BUFFERED) {
+    if (this.buffer.length + this.inFlight >= MAX_HELD) {
       this.dropped++;
       return;
     }
@@ -116,15 +132,21 @@ export class TraceLogInterceptor implements EventBusInterceptor {
     row.stage = stage;
     row.service = this.options.serviceId;
     row.handler = handler;
-    row.durationMs = durationMs === null ? null : Math.round(durationMs);
+    row.durationMs =
+      durationMs === null ? null : Math.min(MAX_DURATION_MS, Math.max(0, Math.round(durationMs)));
     row.error = error;
     row.at = at;
     this.buffer.push(row);
-    if (this.buffer.length >= FLUSH_SIZE) setImmediate(() => void this.flush());
-    else if (!this.timer) {
-      this.timer = setTimeout(() => void this.flush(), FLUSH_DELAY_MS);
-      this.timer.unref();
-    }
+    this.schedule(this.buffer.length >= FLUSH_SIZE ? 0 : FLUSH_DELAY_MS);
+  }
+
+  /** One timer at a time; a write in progress picks up the rest when it ends (see flush). */
+  private schedule(delayMs: number): void {
+    if (this.writing) return;
+    if (this.timer && delayMs > 0) return;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.flush(), delayMs);
+    this.timer.unref();
   }
 
   private async write(rows: EventTrace[]): Promise<void> {
@@ -135,12 +157,9 @@ export class TraceLogInterceptor implements EventBusInterceptor {
     try {
       await this.store.insert(rows);
     } catch (error) {
-      this.logger.warn(`Writing ${rows.length} trace log rows failed; dropped: ${describe(error)}`);
+      this.logger.warn(
+        `Writing ${rows.length} trace log rows failed; dropped: ${describeError(error)}`,
+      );
     }
   }
-}
-
-function describe(error: unknown): string {
-  const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  return text.slice(0, MAX_ERROR_LENGTH);
 }

@@ -22,6 +22,7 @@ import { EventSubscribe } from '../decorators/event-subscribe.decorator';
 import { EventPublisher } from '../event-bus.publisher';
 import type { EventContext } from '../interfaces/event-context.interface';
 import { OutboxMessage } from '../outbox/outbox-message.entity';
+import { InterceptorChain } from '../interceptors/interceptor-chain';
 import { compileTestApp } from '../__fixtures__/event-bus-test-app';
 import { MESSAGING_ATTRIBUTES } from './tracing.interceptor';
 
@@ -155,10 +156,17 @@ describe('TracingInterceptor (OpenTelemetry SDK with an in-memory exporter)', ()
 
   it('marks each failed attempt with error.type, and the send span starts a trace of its own without a request', async () => {
     const { publisher } = await boot();
+    let deadLettered = false;
+    app.get(InterceptorChain).add({
+      onOutcome: (outcome) => (deadLettered ||= outcome.status === 'dead_lettered'),
+    });
     await publisher.publish(new Ordered('c-3', true), { newTransaction: true });
-    await until(() => spans(SpanKind.CONSUMER).length === 2, 'two attempts');
+    await until(() => deadLettered, 'the dead letter');
     const [send] = spans(SpanKind.PRODUCER);
     expect(send.parentSpanContext).toBeUndefined();
+    // The batch path's attempt, then the per-record path's two (maxRetries: 1): each ran the
+    // handler, and each span says it failed.
+    expect(spans(SpanKind.CONSUMER)).toHaveLength(3);
     for (const attempt of spans(SpanKind.CONSUMER)) {
       expect(attempt.status).toEqual({ code: SpanStatusCode.ERROR, message: 'Boom' });
       expect(attempt.attributes[MESSAGING_ATTRIBUTES.errorType]).toBe('Boom');

@@ -12,7 +12,9 @@ import { Signal } from '../util/signal';
 import { sleep } from '../util/sleep';
 import { OutboxMessage } from './outbox-message.entity';
 import { OutboxStore } from './outbox.store';
+import { EventBusMetrics } from '../observability/event-bus.metrics';
 import sjson from 'secure-json-parse';
+import { describeError } from '../util/describe-error';
 
 const ERROR_PAUSE_MS = 1000;
 
@@ -44,6 +46,7 @@ export class OutboxRelay {
     private readonly codec: CloudEventCodec,
     private readonly db: TransactionRunner,
     private readonly interceptors: InterceptorChain,
+    private readonly metrics: EventBusMetrics,
   ) {}
 
   async start(): Promise<void> {
@@ -87,7 +90,7 @@ export class OutboxRelay {
       try {
         handled = await this.relayOnce();
       } catch (error) {
-        this.logger.error(`Outbox relay iteration failed: ${describe(error)}`);
+        this.logger.error(`Outbox relay iteration failed: ${describeError(error)}`);
         await sleep(ERROR_PAUSE_MS, this.stopping.signal);
       }
       if (!this.running) break;
@@ -135,6 +138,7 @@ export class OutboxRelay {
     );
     for (const [error, group] of result.failed) {
       await this.store.markAttemptFailed(manager, group, error, now);
+      this.metrics.sendFailed(group.length);
     }
   }
 
@@ -144,13 +148,12 @@ export class OutboxRelay {
    */
   private async send(rows: OutboxMessage[]): Promise<SendResult> {
     try {
-      await this.ensureTopics(rows);
       await this.sendRows(rows);
       return { sent: rows, failed: new Map() };
     } catch (error) {
       if (rows.length === 1 || !isNonRetriable(error)) {
         this.logger.warn(
-          `Sending ${rows.length} outbox rows failed; will retry: ${describe(error)}`,
+          `Sending ${rows.length} outbox rows failed; will retry: ${describeError(error)}`,
         );
         return { sent: [], failed: new Map([[error, rows]]) };
       }
@@ -164,7 +167,9 @@ export class OutboxRelay {
         await this.sendRows([row]);
         sent.push(row);
       } catch (error) {
-        this.logger.warn(`Sending outbox row ${row.id} (${row.type}) failed: ${describe(error)}`);
+        this.logger.warn(
+          `Sending outbox row ${row.id} (${row.type}) failed: ${describeError(error)}`,
+        );
         failed.set(error, [...(failed.get(error) ?? []), row]);
         if (row.key !== null) blockedKeys.add(row.key);
       }
@@ -194,12 +199,13 @@ export class OutboxRelay {
       key: row.key,
       headers: sjson.parse(row.headers) as Record<string, string>,
     }));
-    return this.interceptors.aroundSend(events, () =>
-      this.transport.send(
+    return this.interceptors.aroundSend(events, async () => {
+      await this.ensureTopics(rows);
+      await this.transport.send(
         rows.map((row, i) => this.encode(row, events[i].headers)),
         { signal: this.stopping.signal },
-      ),
-    );
+      );
+    });
   }
 
   private encode(row: OutboxMessage, headers: Record<string, string>): OutgoingRecord {
@@ -229,8 +235,4 @@ export class OutboxRelay {
       })),
     );
   }
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }

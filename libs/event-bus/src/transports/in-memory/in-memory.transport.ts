@@ -73,7 +73,8 @@ export class InMemoryTransport implements EventTransport {
           topic,
           partition: log.partition,
           lag:
-            log.nextOffset - (group?.committedOffset(topic, log.partition) ?? log.logStartOffset),
+            log.nextOffset -
+            Math.max(group?.committedOffset(topic, log.partition) ?? 0, log.logStartOffset),
         })),
       );
   }

@@ -12,6 +12,7 @@ import type {
 import { KAFKA_DEFAULTS, KafkaTransportOptions } from './kafka-transport-options.interface';
 import { kafkaLogCreator } from './kafka-log.bridge';
 import { toIncomingRecord } from './kafka-record.mapper';
+import { describeError } from '../../util/describe-error';
 
 export interface KafkaTopicReaderOptions {
   /** kafkajs logs; routed to Nest's logger by default. */
@@ -65,7 +66,7 @@ export class KafkaTopicReader implements TopicReader {
       this.connected = true;
     } catch (error) {
       throw new TransportError(
-        `Cannot connect to Kafka at ${this.options.brokers.join(', ')}: ${describe(error)}`,
+        `Cannot connect to Kafka at ${this.options.brokers.join(', ')}: ${describeError(error)}`,
         { cause: error },
       );
     }
@@ -223,8 +224,4 @@ export class KafkaTopicReader implements TopicReader {
     // The group never committed, so nothing is lost; deleting it keeps the broker's list clean.
     if (this.connected) await this.admin.deleteGroups([groupId]).catch(() => undefined);
   }
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }

@@ -23,6 +23,8 @@ import { transportClosed } from '../../event-bus.messages';
 import { KAFKA_DEFAULTS, KafkaTransportOptions } from './kafka-transport-options.interface';
 import { kafkaLogCreator } from './kafka-log.bridge';
 import { toIncomingRecord } from './kafka-record.mapper';
+import { describeError } from '../../util/describe-error';
+import { TimeoutError, withTimeout } from '../../util/with-timeout';
 
 const REBALANCE_ERRORS = new Set([
   'REBALANCE_IN_PROGRESS',
@@ -78,7 +80,7 @@ export class KafkaTransport implements EventTransport {
       await this.producer.connect();
     } catch (error) {
       throw new TransportError(
-        `Cannot connect to Kafka at ${this.options.brokers.join(', ')}: ${describe(error)}`,
+        `Cannot connect to Kafka at ${this.options.brokers.join(', ')}: ${describeError(error)}`,
         { cause: error },
       );
     }
@@ -101,7 +103,7 @@ export class KafkaTransport implements EventTransport {
       this.logger.log(`Created topics ${missing.map((t) => t.name).join(', ')}`);
     } catch (error) {
       throw new TransportError(
-        `Cannot create topics ${topics.map((t) => t.name).join(', ')} on ${this.options.brokers.join(', ')}: ${describe(error)}. ` +
+        `Cannot create topics ${topics.map((t) => t.name).join(', ')} on ${this.options.brokers.join(', ')}: ${describeError(error)}. ` +
           'Check that the brokers are reachable and that this client may create topics, or create them beforehand.',
         { cause: error, retriable: isRetriable(error) },
       );
@@ -124,7 +126,7 @@ export class KafkaTransport implements EventTransport {
         })),
       });
     } catch (error) {
-      throw new TransportError(`Kafka send failed: ${describe(error)}`, {
+      throw new TransportError(`Kafka send failed: ${describeError(error)}`, {
         cause: error,
         retriable: isRetriable(error),
       });
@@ -161,7 +163,7 @@ export class KafkaTransport implements EventTransport {
     consumer.on(consumer.events.CRASH, (event) => {
       state.joined = false;
       this.logger.error(
-        `Consumer of group "${options.groupId}" crashed; restarting: ${describe(event.payload.error)}`,
+        `Consumer of group "${options.groupId}" crashed; restarting: ${describeError(event.payload.error)}`,
       );
     });
     await consumer.connect();
@@ -188,14 +190,10 @@ export class KafkaTransport implements EventTransport {
 
   async checkHealth(): Promise<void> {
     const admin = this.requireAdmin();
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new TransportError('Kafka did not answer within 3 s')), 3000);
-    });
     try {
-      await Promise.race([admin.describeCluster(), timeout]);
-    } finally {
-      clearTimeout(timer);
+      await withTimeout(admin.describeCluster(), 3000, 'Kafka did not answer within 3 s');
+    } catch (error) {
+      throw error instanceof TimeoutError ? new TransportError(error.message) : error;
     }
   }
 
@@ -212,8 +210,9 @@ export class KafkaTransport implements EventTransport {
       const group = committed.find((c) => c.topic === topic)?.partitions ?? [];
       for (const { partition, high, low } of offsets) {
         const offset = group.find((p) => p.partition === partition)?.offset ?? '-1';
-        // '-1': nothing committed yet; the group starts at the log start (fromBeginning).
-        const from = BigInt(offset) < 0n ? BigInt(low) : BigInt(offset);
+        // '-1': nothing committed yet (counted from the log start); and records retention
+        // already deleted are not lag.
+        const from = BigInt(offset) < BigInt(low) ? BigInt(low) : BigInt(offset);
         lags.push({ topic, partition, lag: Number(BigInt(high) - from) });
       }
     }
@@ -293,8 +292,4 @@ function isRetriable(error: unknown): boolean {
   if (!(error instanceof KafkaJSError)) return true;
   if (error.name === 'KafkaJSNumberOfRetriesExceeded') return true;
   return error.retriable;
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }

@@ -1,8 +1,8 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /** Creates the optional `event_trace` log (see `tracing.log`) on PostgreSQL or SQLite. */
-export class CreateEventTraceTable1764300000000 implements MigrationInterface {
-  name = 'CreateEventTraceTable1764300000000';
+export class CreateEventTraceTable1764250000000 implements MigrationInterface {
+  name = 'CreateEventTraceTable1764250000000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
     const timestamp = queryRunner.connection.options.type === 'postgres' ? 'TIMESTAMP' : 'datetime';

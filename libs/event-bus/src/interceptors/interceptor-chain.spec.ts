@@ -1,0 +1,136 @@
+import { Injectable } from '@nestjs/common';
+import type { TestingModule } from '@nestjs/testing';
+import { DataSource } from 'typeorm';
+import { Event } from '../decorators/event.decorator';
+import { EventInterceptor } from '../decorators/event-interceptor.decorator';
+import { EventSubscribe } from '../decorators/event-subscribe.decorator';
+import { EventPublisher } from '../event-bus.publisher';
+import type {
+  EventBusInterceptor,
+  OutgoingEvent,
+  SendingEvent,
+} from '../interfaces/event-bus-interceptor.interface';
+import type { EventContext } from '../interfaces/event-context.interface';
+import { compileTestApp } from '../__fixtures__/event-bus-test-app';
+import { InterceptorChain } from './interceptor-chain';
+
+@Event({ type: 'chain.pinged' })
+class Pinged {}
+
+@Injectable()
+class PingListener {
+  readonly headers: Array<Readonly<Record<string, string>>> = [];
+
+  @EventSubscribe(Pinged)
+  onPinged(_event: Pinged, ctx: EventContext): void {
+    this.headers.push(ctx.headers);
+  }
+}
+
+/** Every hook call, in order, as `<name>.<hook>`. */
+const calls: string[] = [];
+
+function recorder(name: string): EventBusInterceptor {
+  return {
+    beforePublish: () => void calls.push(`${name}.beforePublish`),
+    afterPublish: () => void calls.push(`${name}.afterPublish`),
+    onCommitted: () => void calls.push(`${name}.onCommitted`),
+    aroundSend: async (events: readonly SendingEvent[], next: () => Promise<void>) => {
+      calls.push(`${name}.aroundSend:in`);
+      events[0].headers[`x-${name}`] = 'seen';
+      await next();
+      calls.push(`${name}.aroundSend:out`);
+    },
+    onSent: () => void calls.push(`${name}.onSent`),
+  };
+}
+
+@EventInterceptor({ order: 2 })
+class Second {
+  constructor() {
+    Object.assign(this, recorder('second'));
+  }
+}
+
+@EventInterceptor({ order: 1 })
+class First {
+  constructor() {
+    Object.assign(this, recorder('first'));
+  }
+}
+
+async function until(check: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    if (check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error(`Timed out waiting for ${what}`);
+}
+
+describe('InterceptorChain', () => {
+  let app: TestingModule;
+
+  beforeEach(async () => {
+    calls.length = 0;
+    app = await compileTestApp({
+      providers: [PingListener, Second, First],
+      bus: { interceptors: [recorder('option')] },
+    });
+    await app.init();
+    app.get(InterceptorChain).add(recorder('added'));
+  });
+  afterEach(() => app.close());
+
+  const of = (hook: string) => calls.filter((c) => c.endsWith(hook)).map((c) => c.split('.')[0]);
+
+  it('runs discovered (by order), then option, then added interceptors; afterPublish in reverse', async () => {
+    await app.get(EventPublisher).publish(new Pinged(), { newTransaction: true });
+    await until(() => of('onSent').length === 4, 'the send');
+    const order = ['first', 'second', 'option', 'added'];
+    expect(of('beforePublish')).toEqual(order);
+    expect(of('afterPublish')).toEqual([...order].reverse());
+    expect(of('onCommitted')).toEqual(order);
+    expect(of('aroundSend:in')).toEqual(order);
+    expect(of('aroundSend:out')).toEqual([...order].reverse());
+    expect(of('onSent')).toEqual(order);
+  });
+
+  it('reports onCommitted after the commit only, never for a rolled-back publish', async () => {
+    const publisher = app.get(EventPublisher);
+    await expect(
+      app.get(DataSource).transaction(async (manager) => {
+        await publisher.publish(new Pinged(), { manager });
+        expect(of('afterPublish')).toHaveLength(4);
+        expect(of('onCommitted')).toEqual([]);
+        throw new Error('roll back');
+      }),
+    ).rejects.toThrow('roll back');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(of('onCommitted')).toEqual([]);
+  });
+
+  it('sends the headers aroundSend sets, and they reach the handler', async () => {
+    await app.get(EventPublisher).publish(new Pinged(), { newTransaction: true });
+    const listener = app.get(PingListener);
+    await until(() => listener.headers.length === 1, 'the handler');
+    expect(listener.headers[0]).toMatchObject({
+      'x-first': 'seen',
+      'x-second': 'seen',
+      'x-option': 'seen',
+      'x-added': 'seen',
+    });
+  });
+
+  it('keeps going when an observer throws', async () => {
+    const seen: OutgoingEvent[] = [];
+    const chain = app.get(InterceptorChain);
+    chain.add({
+      onCommitted: () => {
+        throw new Error('observer bug');
+      },
+    });
+    chain.add({ onCommitted: (events) => void seen.push(...events) });
+    await app.get(EventPublisher).publish(new Pinged(), { newTransaction: true });
+    await until(() => seen.length === 1, 'the observer after the failing one');
+  });
+});
