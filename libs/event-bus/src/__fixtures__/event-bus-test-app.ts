@@ -5,6 +5,7 @@ import { EVENT_BUS_ENTITIES } from '../event-bus.entities';
 import { EventBusModule } from '../event-bus.module';
 import type { EventBusModuleOptions } from '../interfaces/event-bus-options.interface';
 import { InMemoryBroker } from '../transports/in-memory/in-memory-broker';
+import { OutboxMessage } from '../outbox/outbox-message.entity';
 
 /** Collects log lines so a spec can assert on warnings; prints nothing. */
 export class RecordingLogger implements LoggerService {
@@ -73,4 +74,38 @@ export async function bootTestApp(options: TestAppOptions = {}): Promise<Testing
   const app = await compileTestApp(options);
   await app.init();
   return app;
+}
+
+/** An outbox row with plain defaults (pending, created an hour ago); `overrides` wins. */
+export function outboxRow(id: string, overrides: Partial<OutboxMessage> = {}): OutboxMessage {
+  const hourAgo = new Date(Date.now() - 60 * 60 * 1000);
+  return Object.assign(new OutboxMessage(), {
+    id,
+    type: 'item.created',
+    version: 1,
+    key: null,
+    topic: 'item.created',
+    destination: null,
+    payload: '{}',
+    headers: '{}',
+    status: 'pending',
+    attempts: 0,
+    nextAttemptAt: new Date(Date.now() - 60 * 1000),
+    lastError: null,
+    createdAt: hourAgo,
+    publishedAt: null,
+    ...overrides,
+  });
+}
+
+/** Polls `check` every 10 ms for up to 3 s; rejects naming `what` when it never holds. */
+export async function waitUntil(
+  check: () => boolean | Promise<boolean>,
+  what: string,
+): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error(`Timed out waiting for ${what}`);
 }

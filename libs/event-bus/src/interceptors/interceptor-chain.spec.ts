@@ -11,7 +11,7 @@ import type {
   SendingEvent,
 } from '../interfaces/event-bus-interceptor.interface';
 import type { EventContext } from '../interfaces/event-context.interface';
-import { compileTestApp } from '../__fixtures__/event-bus-test-app';
+import { compileTestApp, waitUntil } from '../__fixtures__/event-bus-test-app';
 import { InterceptorChain } from './interceptor-chain';
 
 @Event({ type: 'chain.pinged' })
@@ -59,14 +59,6 @@ class First {
   }
 }
 
-async function until(check: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    if (check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  throw new Error(`Timed out waiting for ${what}`);
-}
-
 describe('InterceptorChain', () => {
   let app: TestingModule;
 
@@ -85,7 +77,7 @@ describe('InterceptorChain', () => {
 
   it('runs discovered (by order), then option, then added interceptors; afterPublish in reverse', async () => {
     await app.get(EventPublisher).publish(new Pinged(), { newTransaction: true });
-    await until(() => of('onSent').length === 4, 'the send');
+    await waitUntil(() => of('onSent').length === 4, 'the send');
     const order = ['first', 'second', 'option', 'added'];
     expect(of('beforePublish')).toEqual(order);
     expect(of('afterPublish')).toEqual([...order].reverse());
@@ -112,7 +104,7 @@ describe('InterceptorChain', () => {
   it('sends the headers aroundSend sets, and they reach the handler', async () => {
     await app.get(EventPublisher).publish(new Pinged(), { newTransaction: true });
     const listener = app.get(PingListener);
-    await until(() => listener.headers.length === 1, 'the handler');
+    await waitUntil(() => listener.headers.length === 1, 'the handler');
     expect(listener.headers[0]).toMatchObject({
       'x-first': 'seen',
       'x-second': 'seen',
@@ -131,6 +123,6 @@ describe('InterceptorChain', () => {
     });
     chain.add({ onCommitted: (events) => void seen.push(...events) });
     await app.get(EventPublisher).publish(new Pinged(), { newTransaction: true });
-    await until(() => seen.length === 1, 'the observer after the failing one');
+    await waitUntil(() => seen.length === 1, 'the observer after the failing one');
   });
 });

@@ -9,7 +9,7 @@ import { EventPublisher } from '../event-bus.publisher';
 import { EventConsumer } from '../consumer/event-consumer';
 import type { EventTransport } from '../transports/event-transport.interface';
 import { InMemoryBroker } from '../transports/in-memory/in-memory-broker';
-import { compileTestApp } from '../__fixtures__/event-bus-test-app';
+import { compileTestApp, waitUntil } from '../__fixtures__/event-bus-test-app';
 import { EVENT_BUS_METRICS as M } from './event-bus.metrics';
 
 @Event({ type: 'metrics.done', key: (e: Done) => e.id })
@@ -32,14 +32,6 @@ class DoneListener {
 }
 
 const HANDLER = 'DoneListener.onDone';
-
-async function until(check: () => Promise<boolean>, what: string): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  throw new Error(`Timed out waiting for ${what}`);
-}
 
 describe('EventBusMetrics', () => {
   let registry: Registry;
@@ -85,7 +77,7 @@ describe('EventBusMetrics', () => {
     // Every outcome series exists from the start, at 0, so alerts see the first failure.
     expect(await processed('dead_lettered')).toBe(0);
     await app.get(EventPublisher).publish(new Done('a'), { newTransaction: true });
-    await until(async () => (await processed('success')) === 1, 'a success');
+    await waitUntil(async () => (await processed('success')) === 1, 'a success');
 
     expect(await value(M.published, { service: 'svc', type: 'metrics.done' })).toBe(1);
     expect(await value(M.sent, { service: 'svc', type: 'metrics.done' })).toBe(1);
@@ -111,7 +103,7 @@ describe('EventBusMetrics', () => {
   it('counts retries, the handler giving up, the dead letter and the paused partition', async () => {
     const app = await boot();
     await app.get(EventPublisher).publish(new Done('b', true), { newTransaction: true });
-    await until(async () => (await processed('dead_lettered')) === 1, 'a dead letter');
+    await waitUntil(async () => (await processed('dead_lettered')) === 1, 'a dead letter');
     expect(await processed('retried')).toBe(1);
     expect(await processed('failed')).toBe(1);
     expect(await processed('success')).toBe(0);
@@ -129,7 +121,7 @@ describe('EventBusMetrics', () => {
       },
     ]);
     const undecodable = { service: 'svc', type: 'unknown', handler: 'none' };
-    await until(
+    await waitUntil(
       async () => (await value(M.processed, { ...undecodable, outcome: 'dead_lettered' })) === 1,
       'the undecodable record dead-lettered',
     );
@@ -161,12 +153,12 @@ describe('EventBusMetrics', () => {
     const app = await boot();
     const publisher = app.get(EventPublisher);
     await publisher.publish(new Done('d'), { newTransaction: true });
-    await until(async () => (await processed('success')) === 1, 'a success');
+    await waitUntil(async () => (await processed('success')) === 1, 'a success');
     await app.get(EventConsumer).stop();
     await publisher.publish([new Done('e'), new Done('f'), new Done('g')], {
       newTransaction: true,
     });
-    await until(
+    await waitUntil(
       async () => (await value(M.sent, { service: 'svc', type: 'metrics.done' })) === 4,
       'three more sent',
     );

@@ -23,7 +23,7 @@ import { EventPublisher } from '../event-bus.publisher';
 import type { EventContext } from '../interfaces/event-context.interface';
 import { OutboxMessage } from '../outbox/outbox-message.entity';
 import { InterceptorChain } from '../interceptors/interceptor-chain';
-import { compileTestApp } from '../__fixtures__/event-bus-test-app';
+import { compileTestApp, waitUntil } from '../__fixtures__/event-bus-test-app';
 import { MESSAGING_ATTRIBUTES } from './tracing.interceptor';
 
 @Event({ type: 'trace.ordered', key: (e: Ordered) => e.customer })
@@ -67,14 +67,6 @@ afterAll(async () => {
   context.disable();
 });
 
-async function until(check: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if (check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  throw new Error(`Timed out waiting for ${what}`);
-}
-
 describe('TracingInterceptor (OpenTelemetry SDK with an in-memory exporter)', () => {
   let app: TestingModule;
 
@@ -103,7 +95,7 @@ describe('TracingInterceptor (OpenTelemetry SDK with an in-memory exporter)', ()
         }
       },
     );
-    await until(() => spans(SpanKind.CONSUMER).length === 1, 'the process span');
+    await waitUntil(() => spans(SpanKind.CONSUMER).length === 1, 'the process span');
 
     const [request] = spans(SpanKind.SERVER);
     const [send] = spans(SpanKind.PRODUCER);
@@ -149,7 +141,7 @@ describe('TracingInterceptor (OpenTelemetry SDK with an in-memory exporter)', ()
   it('records the message key only when tracing.recordKeys is on', async () => {
     const { publisher } = await boot({ recordKeys: true });
     await publisher.publish(new Ordered('c-2'), { newTransaction: true });
-    await until(() => spans(SpanKind.CONSUMER).length === 1, 'the process span');
+    await waitUntil(() => spans(SpanKind.CONSUMER).length === 1, 'the process span');
     expect(spans(SpanKind.PRODUCER)[0].attributes[MESSAGING_ATTRIBUTES.key]).toBe('c-2');
     expect(spans(SpanKind.CONSUMER)[0].attributes[MESSAGING_ATTRIBUTES.key]).toBe('c-2');
   });
@@ -161,7 +153,7 @@ describe('TracingInterceptor (OpenTelemetry SDK with an in-memory exporter)', ()
       onOutcome: (outcome) => (deadLettered ||= outcome.status === 'dead_lettered'),
     });
     await publisher.publish(new Ordered('c-3', true), { newTransaction: true });
-    await until(() => deadLettered, 'the dead letter');
+    await waitUntil(() => deadLettered, 'the dead letter');
     const [send] = spans(SpanKind.PRODUCER);
     expect(send.parentSpanContext).toBeUndefined();
     // The batch path's attempt, then the per-record path's two (maxRetries: 1): each ran the
@@ -185,7 +177,7 @@ describe('TracingInterceptor (OpenTelemetry SDK with an in-memory exporter)', ()
           request.end();
         }
       });
-    await until(() => listener.seen.has(published.id), 'the handler');
+    await waitUntil(() => listener.seen.has(published.id), 'the handler');
     expect(exporter.getFinishedSpans().map((s) => s.name)).toEqual(['request']);
   });
 });

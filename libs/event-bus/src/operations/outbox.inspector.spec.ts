@@ -1,19 +1,11 @@
 import type { TestingModule } from '@nestjs/testing';
 import { DataSource, Repository } from 'typeorm';
-import { bootTestApp } from '../__fixtures__/event-bus-test-app';
+import { bootTestApp, outboxRow } from '../__fixtures__/event-bus-test-app';
 import { OutboxMessage, OutboxStatus } from '../outbox/outbox-message.entity';
 import { OutboxInspector } from './outbox.inspector';
 
 function row(id: string, status: OutboxStatus, createdAt: Date): OutboxMessage {
-  return Object.assign(new OutboxMessage(), {
-    id,
-    type: 'item.created',
-    version: 1,
-    key: null,
-    topic: 'item.created',
-    destination: null,
-    payload: '{}',
-    headers: '{}',
+  return outboxRow(id, {
     status,
     attempts: status === 'failed' ? 10 : 0,
     nextAttemptAt: createdAt,

@@ -1,7 +1,7 @@
 import { TransportError } from '../errors/transport.error';
 import type { TestingModule } from '@nestjs/testing';
 import { DataSource, Repository } from 'typeorm';
-import { bootTestApp } from '../__fixtures__/event-bus-test-app';
+import { bootTestApp, outboxRow } from '../__fixtures__/event-bus-test-app';
 import type { EventBusModuleOptions } from '../interfaces/event-bus-options.interface';
 import { OutboxMessage } from './outbox-message.entity';
 import { OutboxStore } from './outbox.store';
@@ -13,25 +13,7 @@ function ago(ms: number): Date {
   return new Date(Date.now() - ms);
 }
 
-function row(id: string, overrides: Partial<OutboxMessage> = {}): OutboxMessage {
-  return Object.assign(new OutboxMessage(), {
-    id,
-    type: 'item.created',
-    version: 1,
-    key: null,
-    topic: 'item.created',
-    destination: null,
-    payload: '{}',
-    headers: '{}',
-    status: 'pending',
-    attempts: 0,
-    nextAttemptAt: ago(MINUTE),
-    lastError: null,
-    createdAt: ago(HOUR),
-    publishedAt: null,
-    ...overrides,
-  });
-}
+const row = outboxRow;
 
 describe('OutboxStore', () => {
   let app: TestingModule;
