@@ -62,6 +62,11 @@ export class EventBusMetrics implements OnApplicationBootstrap, OnApplicationShu
   private readonly own = new Map<Gauge<string>, Collector>();
   private counts?: { at: number; value: Promise<OutboxCounts> };
   private lags?: { at: number; value: Promise<void> };
+  /**
+   * Labelled children of the per-event instruments, by metric and label values: resolving the
+   * labels of every call (hashing them) cost more than the increment itself.
+   */
+  private readonly children = new Map<string, Map<string, unknown>>();
   /** Lag series this application set, removed at shutdown. */
   private readonly lagSeries = new Map<string, Record<string, string>>();
 
@@ -89,11 +94,11 @@ export class EventBusMetrics implements OnApplicationBootstrap, OnApplicationShu
   }
 
   eventPublished(type: string): void {
-    this.published?.inc({ service: this.service, type });
+    if (this.published) this.child(this.published, { type }).inc();
   }
 
   eventSent(type: string): void {
-    this.sent?.inc({ service: this.service, type });
+    if (this.sent) this.child(this.sent, { type }).inc();
   }
 
   sendFailed(rows: number): void {
@@ -101,15 +106,15 @@ export class EventBusMetrics implements OnApplicationBootstrap, OnApplicationShu
   }
 
   eventProcessed(type: string, handler: string, outcome: string): void {
-    this.processed?.inc({ service: this.service, type, handler, outcome });
+    if (this.processed) this.child(this.processed, { type, handler, outcome }).inc();
   }
 
   processingTook(type: string, handler: string, seconds: number): void {
-    this.duration?.observe({ service: this.service, type, handler }, seconds);
+    if (this.duration) this.child(this.duration, { type, handler }).observe(seconds);
   }
 
   handledAfter(type: string, handler: string, seconds: number): void {
-    this.endToEnd?.observe({ service: this.service, type, handler }, Math.max(0, seconds));
+    if (this.endToEnd) this.child(this.endToEnd, { type, handler }).observe(Math.max(0, seconds));
   }
 
   /** Whether lag comes from the broker at scrape time rather than from each batch. */
@@ -149,6 +154,22 @@ export class EventBusMetrics implements OnApplicationBootstrap, OnApplicationShu
     for (const [type, handler, outcome] of series) {
       this.processed.inc({ service: this.service, type, handler, outcome }, 0);
     }
+  }
+
+  private child<T extends Counter<string> | Histogram<string>>(
+    metric: T,
+    labels: Record<string, string>,
+  ): ReturnType<T['labels']> {
+    const name = (metric as unknown as { name: string }).name;
+    let byLabels = this.children.get(name);
+    if (!byLabels) this.children.set(name, (byLabels = new Map()));
+    const key = Object.values(labels).join('\u0000');
+    let child = byLabels.get(key);
+    if (!child) {
+      child = metric.labels({ service: this.service, ...labels });
+      byLabels.set(key, child);
+    }
+    return child as ReturnType<T['labels']>;
   }
 
   /** Runs after the bus stopped; a closed application's series leave the registry. */
