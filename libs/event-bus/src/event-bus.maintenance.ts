@@ -4,6 +4,7 @@ import type { ResolvedEventBusOptions } from './interfaces/event-bus-options.int
 import { OutboxStore } from './outbox/outbox.store';
 import { InboxConsumer } from './inbox/inbox.consumer';
 import { EventTraceStore } from './observability/event-trace.store';
+import { describeError } from './util/describe-error';
 
 const INTERVAL_MS = 10 * 60 * 1000;
 
@@ -16,6 +17,7 @@ const INTERVAL_MS = 10 * 60 * 1000;
 export class EventBusMaintenance {
   private readonly logger = new Logger(EventBusMaintenance.name);
   private timer?: NodeJS.Timeout;
+  private retryTimer?: NodeJS.Timeout;
   private running?: Promise<void>;
 
   constructor(
@@ -28,16 +30,37 @@ export class EventBusMaintenance {
   start(): void {
     this.timer = setInterval(() => void this.runOnce(), INTERVAL_MS);
     this.timer.unref();
+    const every = this.options.outbox.retryFailedEveryMs;
+    if (every > 0) {
+      this.retryTimer = setInterval(() => void this.retryFailed(), every);
+      this.retryTimer.unref();
+    }
   }
 
   async stop(): Promise<void> {
     clearInterval(this.timer);
+    clearInterval(this.retryTimer);
     await this.running;
   }
 
   runOnce(): Promise<void> {
     this.running ??= this.cleanUp().finally(() => (this.running = undefined));
     return this.running;
+  }
+
+  /** `outbox.retryFailedEveryMs`: failed rows get a fresh attempt budget. */
+  async retryFailed(): Promise<number> {
+    try {
+      const retried = await this.outbox.retryFailed();
+      if (retried > 0)
+        this.logger.warn(
+          `Put ${retried} failed outbox rows back in line (outbox.retryFailedEveryMs)`,
+        );
+      return retried;
+    } catch (error) {
+      this.logger.error(`Retrying failed outbox rows failed: ${describeError(error)}`);
+      return 0;
+    }
   }
 
   private async cleanUp(): Promise<void> {

@@ -121,6 +121,8 @@ describe('resolveEventBusOptions', () => {
       ['outbox.pollIntervalMs', { serviceId: 'svc', outbox: { pollIntervalMs: 5 } }],
       ['outbox.maxAttempts', { serviceId: 'svc', outbox: { maxAttempts: 0 } }],
       ['outbox.retentionMs', { serviceId: 'svc', outbox: { retentionMs: -1 } }],
+      ['outbox.retryFailedEveryMs', { serviceId: 'svc', outbox: { retryFailedEveryMs: 500 } }],
+      ['outbox.retryFailedEveryMs', { serviceId: 'svc', outbox: { retryFailedEveryMs: -1 } }],
       ['outbox.redeliverOnStartupMs', { serviceId: 'svc', outbox: { redeliverOnStartupMs: NaN } }],
       ['outbox.backoff.initialMs', { serviceId: 'svc', outbox: { backoff: { initialMs: -1 } } }],
       [

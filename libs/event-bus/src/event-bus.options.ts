@@ -22,6 +22,7 @@ export const EVENT_BUS_DEFAULTS = {
     maxAttempts: 10,
     backoff: { initialMs: 500, maxMs: 60 * SECOND, multiplier: 2, jitter: 0.5 },
     retentionMs: 7 * DAY,
+    retryFailedEveryMs: 0,
     redeliverOnStartupMs: 10 * 60 * SECOND,
   },
   consumer: {
@@ -86,6 +87,12 @@ export function resolveEventBusOptions(options: EventBusModuleOptions): Resolved
         outbox.retentionMs ?? d.outbox.retentionMs,
         0,
         365 * DAY,
+      ),
+      retryFailedEveryMs: check.intervalOrOff(
+        'outbox.retryFailedEveryMs',
+        outbox.retryFailedEveryMs ?? d.outbox.retryFailedEveryMs,
+        SECOND,
+        30 * DAY,
       ),
       redeliverOnStartupMs: check.int(
         'outbox.redeliverOnStartupMs',
@@ -239,6 +246,15 @@ class OptionChecker {
   int(path: string, value: unknown, min: number, max: number): number {
     if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
       throw this.error(path, `an integer from ${min} to ${max}`, value);
+    }
+    return value;
+  }
+
+  /** 0 (off) or an interval from `min` to `max`. */
+  intervalOrOff(path: string, value: unknown, min: number, max: number): number {
+    if (value === 0) return 0;
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+      throw this.error(path, `0 (off) or an integer from ${min} to ${max}`, value);
     }
     return value;
   }

@@ -37,6 +37,11 @@ export interface OutboxOptions {
   /** Published rows are deleted after this long. */
   retentionMs: number;
   /**
+   * Puts `failed` rows back in line this often (0: never; the CLI's `outbox retry` does it on
+   * demand). For refusals that an operator may fix meanwhile, such as a topic's permissions.
+   */
+  retryFailedEveryMs: number;
+  /**
    * With a transport that keeps nothing across restarts (in-memory), rows published within
    * this window are sent again at startup; the consumers' inbox absorbs the duplicates.
    */

@@ -169,14 +169,16 @@ export class OutboxStore {
 
   /** Puts `failed` rows (all, or the given ids) back in line with a fresh attempt budget. */
   async retryFailed(ids?: string[]): Promise<number> {
-    const result = await this.db.dataSource
-      .createQueryBuilder()
-      .update(OutboxMessage)
-      .set({ status: 'pending', attempts: 0, nextAttemptAt: new Date() })
-      .where('status = :failed', { failed: 'failed' })
-      .andWhere(ids ? { id: In(ids) } : '1 = 1')
-      .execute();
-    return result.affected ?? 0;
+    return this.db.run(async (manager) => {
+      const result = await manager
+        .createQueryBuilder()
+        .update(OutboxMessage)
+        .set({ status: 'pending', attempts: 0, nextAttemptAt: new Date() })
+        .where('status = :failed', { failed: 'failed' })
+        .andWhere(ids ? { id: In(ids) } : '1 = 1')
+        .execute();
+      return result.affected ?? 0;
+    });
   }
 
   /** Sends again what was published since `since` (for transports that forget on restart). */
