@@ -5,10 +5,12 @@ import {
   OnApplicationBootstrap,
   OnApplicationShutdown,
 } from '@nestjs/common';
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { Counter, Gauge, Histogram } from 'prom-client';
 import { EVENT_BUS_RESOLVED_OPTIONS, EVENT_TRANSPORT } from '../event-bus.constants';
 import type { EventTransport } from '../transports/event-transport.interface';
-import { withTimeout } from '../util/with-timeout';
+import { MetricFactory } from './metric-factory';
+import { ScrapeCache } from './scrape-cache';
+import { describeError } from '../util/describe-error';
 import type { ResolvedEventBusOptions } from '../interfaces/event-bus-options.interface';
 import { OutboxStore, type OutboxCounts } from '../outbox/outbox.store';
 import { HandlerRegistry } from '../discovery/handler.registry';
@@ -39,13 +41,9 @@ export const EVENT_BUS_METRICS = {
 } as const;
 
 /** Scrapes within this window share one outbox count query and one lag query. */
-const COUNTS_TTL_MS = 1000;
+const SCRAPE_CACHE_MS = 1000;
 /** A scrape waits no longer for the database or the broker; the last values stay. */
 const SCRAPE_READ_TIMEOUT_MS = 2000;
-
-type Collector = (gauge: Gauge<string>) => Promise<void>;
-/** Collectors of every application in the process sharing a registry's gauge. */
-const collectors = new WeakMap<Gauge<string>, Set<Collector>>();
 
 /**
  * The bus's Prometheus instruments. Labels are bounded: service, event type (registered types
@@ -57,11 +55,11 @@ export class EventBusMetrics implements OnApplicationBootstrap, OnApplicationShu
   private readonly logger = new Logger(EventBusMetrics.name);
   readonly enabled: boolean;
   private readonly service: string;
-  private readonly registry: Registry;
   private readonly consuming: boolean;
-  private readonly own = new Map<Gauge<string>, Collector>();
-  private counts?: { at: number; value: Promise<OutboxCounts> };
-  private lags?: { at: number; value: Promise<void> };
+  private readonly outboxCounts: ScrapeCache<OutboxCounts>;
+  private readonly lags: ScrapeCache<void>;
+  /** What removes this application's scrape-time collectors, with the gauge each feeds. */
+  private readonly collecting: Array<{ gauge: Gauge<string>; stop: () => void }> = [];
   /**
    * Labelled children of the per-event instruments, by metric and label values: resolving the
    * labels of every call (hashing them) cost more than the increment itself.
@@ -82,15 +80,20 @@ export class EventBusMetrics implements OnApplicationBootstrap, OnApplicationShu
 
   constructor(
     @Inject(EVENT_BUS_RESOLVED_OPTIONS) options: ResolvedEventBusOptions,
-    private readonly outbox: OutboxStore,
+    outbox: OutboxStore,
     private readonly handlers: HandlerRegistry,
     @Inject(EVENT_TRANSPORT) private readonly transport: EventTransport,
   ) {
     this.enabled = options.metrics.enabled;
     this.service = options.serviceId;
-    this.registry = options.metrics.registry;
     this.consuming = options.consumer.enabled;
-    if (this.enabled) this.create();
+    this.outboxCounts = new ScrapeCache(
+      () => outbox.counts(),
+      SCRAPE_CACHE_MS,
+      SCRAPE_READ_TIMEOUT_MS,
+    );
+    this.lags = new ScrapeCache(() => this.readLags(), SCRAPE_CACHE_MS, SCRAPE_READ_TIMEOUT_MS);
+    if (this.enabled) this.create(new MetricFactory(options.metrics.registry));
   }
 
   eventPublished(type: string): void {
@@ -174,165 +177,102 @@ export class EventBusMetrics implements OnApplicationBootstrap, OnApplicationShu
 
   /** Runs after the bus stopped; a closed application's series leave the registry. */
   onApplicationShutdown(): void {
-    for (const [gauge, collector] of this.own) {
-      collectors.get(gauge)?.delete(collector);
+    for (const { gauge, stop } of this.collecting.splice(0)) {
+      stop();
       if (gauge !== this.lag) gauge.remove({ service: this.service });
     }
-    this.own.clear();
     for (const labels of this.lagSeries.values()) this.lag?.remove(labels);
     this.lagSeries.clear();
     this.inFlight?.remove({ service: this.service });
   }
 
-  private create(): void {
+  private create(factory: MetricFactory): void {
     const names = EVENT_BUS_METRICS;
-    this.published = this.counter(names.published, 'Events written to the outbox.', ['type']);
-    this.sent = this.counter(names.sent, 'Events the relay handed to the broker.', ['type']);
-    this.sendFailures = this.counter(
+    this.published = factory.counter(names.published, 'Events written to the outbox.', ['type']);
+    this.sent = factory.counter(names.sent, 'Events the relay handed to the broker.', ['type']);
+    this.sendFailures = factory.counter(
       names.sendFailures,
       'Outbox rows whose send to the broker failed (each attempt).',
       [],
     );
-    this.processed = this.counter(
+    this.processed = factory.counter(
       names.processed,
       'Handler outcomes: success, duplicate, retried, failed (gave up), dead_lettered.',
       ['type', 'handler', 'outcome'],
     );
-    this.duration = this.histogram(
+    this.duration = factory.histogram(
       names.processingDuration,
       'Duration of one handler attempt.',
       ['type', 'handler'],
       [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     );
-    this.endToEnd = this.histogram(
+    this.endToEnd = factory.histogram(
       names.endToEndLatency,
       'From the event time (publish) to its successful handling, per handler.',
       ['type', 'handler'],
       [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
     );
-    this.lag = this.gauge(
-      names.consumerLag,
-      "Records between the group's committed offset and the end of the partition.",
-      ['group', 'topic', 'partition'],
-    );
-    if (this.lagFromBroker && this.consuming) this.collectLag(this.lag);
-    this.pauses = this.counter(
+    this.pauses = factory.counter(
       names.backpressurePauses,
       'Times a partition was held while a handler waited to retry.',
       ['topic'],
     );
-    this.inFlight = this.gauge(
+    this.inFlight = factory.gauge(
       names.inFlight,
       'Records taken from the broker and not yet finished.',
       [],
     );
-    this.collected(names.outboxPending, 'Outbox rows waiting to be sent.', (c) => c.pending);
-    this.collected(
+    this.lag = factory.gauge(
+      names.consumerLag,
+      "Records between the group's committed offset and the end of the partition.",
+      ['group', 'topic', 'partition'],
+    );
+    if (this.lagFromBroker && this.consuming) {
+      // Read from the broker's committed offsets, so a stopped consumer shows its lag growing.
+      this.collectInto(factory, this.lag, () => this.lags.get());
+    }
+    const outboxGauge = (name: string, help: string, value: (c: OutboxCounts) => number) => {
+      const gauge = factory.gauge(name, help, []);
+      this.collectInto(factory, gauge, async () => {
+        gauge.set({ service: this.service }, value(await this.outboxCounts.get()));
+      });
+    };
+    outboxGauge(names.outboxPending, 'Outbox rows waiting to be sent.', (c) => c.pending);
+    outboxGauge(
       names.outboxOldestAge,
       'Age of the oldest pending outbox row (0 when none).',
       (c) => (c.oldestPendingAt ? (Date.now() - c.oldestPendingAt.getTime()) / 1000 : 0),
     );
-    this.collected(names.outboxFailed, 'Outbox rows the relay gave up on.', (c) => c.failed);
+    outboxGauge(names.outboxFailed, 'Outbox rows the relay gave up on.', (c) => c.failed);
   }
 
-  private counter(name: string, help: string, labels: string[]): Counter<string> {
-    const existing = this.registry.getSingleMetric(name) as Counter<string> | undefined;
-    return (
-      existing ??
-      new Counter({ name, help, labelNames: ['service', ...labels], registers: [this.registry] })
-    );
-  }
-
-  private histogram(
-    name: string,
-    help: string,
-    labels: string[],
-    buckets: number[],
-  ): Histogram<string> {
-    const existing = this.registry.getSingleMetric(name) as Histogram<string> | undefined;
-    return (
-      existing ??
-      new Histogram({
-        name,
-        help,
-        labelNames: ['service', ...labels],
-        buckets,
-        registers: [this.registry],
-      })
-    );
-  }
-
-  private gauge(name: string, help: string, labels: string[]): Gauge<string> {
-    const existing = this.registry.getSingleMetric(name) as Gauge<string> | undefined;
-    if (existing) return existing;
-    const gauge: Gauge<string> = new Gauge({
-      name,
-      help,
-      labelNames: ['service', ...labels],
-      registers: [this.registry],
-      async collect() {
-        for (const collector of collectors.get(gauge) ?? []) await collector(gauge);
-      },
-    });
-    collectors.set(gauge, new Set());
-    return gauge;
-  }
-
-  /** A gauge read from the outbox table at scrape time. */
-  private collected(name: string, help: string, value: (counts: OutboxCounts) => number): void {
-    const gauge = this.gauge(name, help, []);
-    const collector: Collector = async (g) => {
+  /** A scrape-time reading; when it fails the gauge keeps its last value and the scrape goes on. */
+  private collectInto(
+    factory: MetricFactory,
+    gauge: Gauge<string>,
+    read: () => Promise<unknown>,
+  ): void {
+    const stop = factory.collect(gauge, async () => {
       try {
-        g.set({ service: this.service }, value(await this.outboxCounts()));
+        await read();
       } catch (error) {
-        // Keeps the last value: a scrape must not fail because the database is slow or down.
-        this.logger.debug(`Outbox counts for metrics failed: ${String(error)}`);
+        this.logger.debug(
+          `A scrape-time reading failed (${describeError(error)}); keeping the last value`,
+        );
       }
-    };
-    collectors.get(gauge)?.add(collector);
-    this.own.set(gauge, collector);
-  }
-
-  /** Lag from the broker's committed offsets, so a stopped consumer shows it growing. */
-  private collectLag(gauge: Gauge<string>): void {
-    const collector: Collector = async () => {
-      const now = Date.now();
-      if (!this.lags || now - this.lags.at > COUNTS_TTL_MS) {
-        this.lags = { at: now, value: this.readLags() };
-      }
-      await this.lags.value;
-    };
-    collectors.get(gauge)?.add(collector);
-    this.own.set(gauge, collector);
-  }
-
-  /** Every group at once, under one deadline, so a scrape never waits on the broker for long. */
-  private async readLags(): Promise<void> {
-    const reads = [...this.handlers.byGroup()].map(async ([group, handlers]) => {
-      const topics = [...new Set(handlers.map((h) => h.event.topic))];
-      const lags = await this.transport.consumerLag!(group, topics);
-      for (const { topic, partition, lag } of lags) this.consumerLag(group, topic, partition, lag);
     });
-    try {
-      await withTimeout(Promise.all(reads), SCRAPE_READ_TIMEOUT_MS, 'no answer in time');
-    } catch (error) {
-      this.logger.debug(`Consumer lag unavailable; keeping the last values: ${String(error)}`);
-    }
+    this.collecting.push({ gauge, stop });
   }
 
-  /**
-   * One count query at a time (a slow database gets no pile of scrape queries), shared by the
-   * scrapes of the next second, and never waited on for long.
-   */
-  private outboxCounts(): Promise<OutboxCounts> {
-    if (!this.counts || Date.now() - this.counts.at > COUNTS_TTL_MS) {
-      const running = this.outbox.counts();
-      this.counts = { at: Number.POSITIVE_INFINITY, value: running };
-      const settle = () => {
-        if (this.counts?.value === running) this.counts = { at: Date.now(), value: running };
-      };
-      running.then(settle, settle);
-    }
-    return withTimeout(this.counts.value, SCRAPE_READ_TIMEOUT_MS, 'outbox counts took too long');
+  /** Every group at once; ScrapeCache bounds the wait. */
+  private async readLags(): Promise<void> {
+    await Promise.all(
+      [...this.handlers.byGroup()].map(async ([group, handlers]) => {
+        const topics = [...new Set(handlers.map((h) => h.event.topic))];
+        const lags = await this.transport.consumerLag!(group, topics);
+        for (const { topic, partition, lag } of lags)
+          this.consumerLag(group, topic, partition, lag);
+      }),
+    );
   }
 }

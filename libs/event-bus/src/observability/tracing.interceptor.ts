@@ -53,7 +53,8 @@ export class TracingInterceptor implements EventBusInterceptor {
     @Inject(EVENT_BUS_RESOLVED_OPTIONS) private readonly options: ResolvedEventBusOptions,
     @Inject(EVENT_TRANSPORT) transport: EventTransport,
   ) {
-    this.system = transport.name === 'kafka' ? 'kafka' : transport.name;
+    // 'kafka' is the convention's value; other transports report their own name.
+    this.system = transport.name;
   }
 
   get enabled(): boolean {
