@@ -73,49 +73,44 @@ export class InterceptorChain {
   }
 
   aroundProcess(invocation: ProcessInvocation, handler: () => Promise<void>): Promise<void> {
-    const wrapping = this.interceptors.filter((i) => i.aroundProcess);
-    const call = (index: number): Promise<void> =>
-      index === wrapping.length
-        ? handler()
-        : wrapping[index].aroundProcess!(invocation, () => call(index + 1));
-    return call(0);
+    return this.nest('aroundProcess', (i, next) => i.aroundProcess!(invocation, next), handler);
   }
 
   aroundSend(events: readonly SendingEvent[], send: () => Promise<void>): Promise<void> {
-    const wrapping = this.interceptors.filter((i) => i.aroundSend);
-    const call = (index: number): Promise<void> =>
-      index === wrapping.length
-        ? send()
-        : wrapping[index].aroundSend!(events, () => call(index + 1));
-    return call(0);
+    return this.nest('aroundSend', (i, next) => i.aroundSend!(events, next), send);
   }
 
   committed(events: readonly OutgoingEvent[]): void {
-    for (const i of this.interceptors) {
-      try {
-        i.onCommitted?.(events);
-      } catch (error) {
-        this.observerFailed('onCommitted', error);
-      }
-    }
+    this.notify('onCommitted', (i) => i.onCommitted?.(events));
   }
 
   sent(events: readonly SentEvent[]): void {
-    for (const i of this.interceptors) {
-      try {
-        i.onSent?.(events);
-      } catch (error) {
-        this.observerFailed('onSent', error);
-      }
-    }
+    this.notify('onSent', (i) => i.onSent?.(events));
   }
 
   outcome(outcome: ProcessOutcome): void {
-    for (const i of this.interceptors) {
+    this.notify('onOutcome', (i) => i.onOutcome?.(outcome));
+  }
+
+  /** Runs `work` inside every interceptor that has `hook`, the first one outermost. */
+  private nest(
+    hook: 'aroundProcess' | 'aroundSend',
+    wrap: (interceptor: EventBusInterceptor, next: () => Promise<void>) => Promise<void>,
+    work: () => Promise<void>,
+  ): Promise<void> {
+    const wrapping = this.interceptors.filter((i) => i[hook]);
+    const call = (index: number): Promise<void> =>
+      index === wrapping.length ? work() : wrap(wrapping[index], () => call(index + 1));
+    return call(0);
+  }
+
+  /** Observer hooks: in order, and one that throws is logged, never propagated. */
+  private notify(hook: string, call: (interceptor: EventBusInterceptor) => void): void {
+    for (const interceptor of this.interceptors) {
       try {
-        i.onOutcome?.(outcome);
+        call(interceptor);
       } catch (error) {
-        this.observerFailed('onOutcome', error);
+        this.observerFailed(hook, error);
       }
     }
   }
