@@ -1,13 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
-import { EventBusModule, InMemoryBroker } from '@app/event-bus';
-import {
-  eventBusOptionsFor,
-  ServiceHealthModule,
-  ServiceObservabilityModule,
-  typeOrmOptionsFor,
-  validationPipeProvider,
-} from '@app/service-config';
+import { InMemoryBroker } from '@app/event-bus';
+import { serviceModules, validationPipeProvider } from '@app/service-config';
 import { OrderServiceConfig } from './config';
 import { UserProfile } from './profiles/user-profile.entity';
 import { ProfilesModule } from './profiles/profiles.module';
@@ -24,19 +17,16 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        // forRootAsync: forRoot's process-wide name check warns about the other app's data source
-        // when the demo or a test runs both services in one process.
-        TypeOrmModule.forRootAsync({
-          useFactory: () =>
-            typeOrmOptionsFor(options.database, [UserProfile], [CreateUserProfiles1764300000000]),
+        ...serviceModules({
+          config: options,
+          broker: options.broker,
+          entities: [UserProfile],
+          migrations: [CreateUserProfiles1764300000000],
         }),
         // No ClsModule / @Transactional() here: the projector writes through ctx.manager. Adding
         // the transactional plugin to a second app of one process hijacks the first's
         // @Transactional() (its TransactionHost lookup is process-wide).
-        EventBusModule.forRoot(eventBusOptionsFor(options, options.broker)),
         ProfilesModule,
-        ServiceHealthModule,
-        ServiceObservabilityModule,
       ],
       providers: [validationPipeProvider()],
     };

@@ -3,14 +3,8 @@ import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
 import { ClsModule } from 'nestjs-cls';
 import { ClsPluginTransactional } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
-import { EventBusModule, InMemoryBroker } from '@app/event-bus';
-import {
-  eventBusOptionsFor,
-  ServiceHealthModule,
-  ServiceObservabilityModule,
-  typeOrmOptionsFor,
-  validationPipeProvider,
-} from '@app/service-config';
+import { InMemoryBroker } from '@app/event-bus';
+import { serviceModules, validationPipeProvider } from '@app/service-config';
 import { UserServiceConfig } from './config';
 import { User } from './users/user.entity';
 import { UsersModule } from './users/users.module';
@@ -27,10 +21,11 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        // forRootAsync: forRoot's process-wide name check warns about the other app's data source
-        // when the demo or a test runs both services in one process.
-        TypeOrmModule.forRootAsync({
-          useFactory: () => typeOrmOptionsFor(options.database, [User], [CreateUsers1764300000000]),
+        ...serviceModules({
+          config: options,
+          broker: options.broker,
+          entities: [User],
+          migrations: [CreateUsers1764300000000],
         }),
         ClsModule.forRoot({
           global: true,
@@ -42,10 +37,7 @@ export class AppModule {
             }),
           ],
         }),
-        EventBusModule.forRoot(eventBusOptionsFor(options, options.broker)),
         UsersModule.register({ scryptCost: options.scryptCost }),
-        ServiceHealthModule,
-        ServiceObservabilityModule,
       ],
       providers: [validationPipeProvider()],
     };

@@ -21,6 +21,9 @@ export const requestScopedHandler = (className: string): string =>
 export const entitiesNotRegistered = (missing: string[]): string =>
   `The event-bus entities ${missing.join(', ')} are not registered in the TypeORM DataSource. Add EVENT_BUS_ENTITIES to its "entities" (and EVENT_BUS_MIGRATIONS to its "migrations" when synchronize is off).`;
 
+export const interceptorSkippedWork = (hook: string): string =>
+  `An ${hook} interceptor returned without calling next(): the bus will not treat work that never ran as done.`;
+
 export const noTransaction = (): string =>
   'EventPublisher.publish() needs a transaction so the event commits with your business data: call it inside @Transactional(), pass { manager } from your transaction, or pass { newTransaction: true } to publish on its own.';
 

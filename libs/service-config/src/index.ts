@@ -5,3 +5,5 @@ export { ServiceHealthModule, HealthController } from './health.controller';
 export { validationPipeProvider } from './validation';
 export { ServiceObservabilityModule, EventTraceController } from './observability.module';
 export type { EventTraceResponse } from './observability.module';
+export { serviceModules } from './service-modules';
+export type { ServiceModulesOptions } from './service-modules';

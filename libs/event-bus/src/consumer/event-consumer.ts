@@ -104,11 +104,6 @@ export class EventConsumer {
     } finally {
       this.metrics.recordsDone(taken);
     }
-    const last = batch.records[taken - 1];
-    if (!this.metrics.lagFromBroker && batch.highWatermark !== undefined && last !== undefined) {
-      const behind = BigInt(batch.highWatermark) - BigInt(last.offset) - 1n;
-      this.metrics.consumerLag(groupId, batch.topic, batch.partition, Number(behind));
-    }
   }
 
   private async processBatch(groupId: string, batch: RecordBatch): Promise<void> {

@@ -1,3 +1,4 @@
+import type { EventEnvelope } from '../envelope/event-envelope.interface';
 import 'reflect-metadata';
 import { Global, Inject, Injectable, Module, Scope } from '@nestjs/common';
 import type { TestingModule } from '@nestjs/testing';
@@ -153,6 +154,24 @@ const outgoing: OutgoingEvent = {
   payload: {},
   headers: {},
 };
+
+/** A version-1 `user.registered` envelope, as the codec hands it to upcasters. */
+function userRegisteredV1(): EventEnvelope {
+  return {
+    id: 'e-1',
+    type: 'user.registered',
+    version: 1,
+    source: 'other',
+    time: new Date(),
+    key: null,
+    destination: undefined,
+    correlationId: undefined,
+    traceparent: undefined,
+    tracestate: undefined,
+    headers: {},
+    data: { userId: 'u-1' },
+  };
+}
 
 describe('EventBusExplorer', () => {
   let app: TestingModule | undefined;
@@ -317,23 +336,7 @@ describe('EventBusExplorer', () => {
     });
     const codec = module.get(CloudEventCodec, { strict: false });
 
-    const event = await codec.materialize(
-      {
-        id: 'e-1',
-        type: 'user.registered',
-        version: 1,
-        source: 'other',
-        time: new Date(),
-        key: null,
-        destination: undefined,
-        correlationId: undefined,
-        traceparent: undefined,
-        tracestate: undefined,
-        headers: {},
-        data: { userId: 'u-1' },
-      },
-      UserRegistered,
-    );
+    const event = await codec.materialize(userRegisteredV1(), UserRegistered);
 
     expect(event).toEqual(Object.assign(new UserRegistered(), { userId: 'u-1', locale: 'en' }));
   });
@@ -345,23 +348,7 @@ describe('EventBusExplorer', () => {
     });
     const codec = module.get(CloudEventCodec, { strict: false });
 
-    const event = await codec.materialize(
-      {
-        id: 'e-1',
-        type: 'user.registered',
-        version: 1,
-        source: 'other',
-        time: new Date(),
-        key: null,
-        destination: undefined,
-        correlationId: undefined,
-        traceparent: undefined,
-        tracestate: undefined,
-        headers: {},
-        data: { userId: 'u-1' },
-      },
-      UserRegistered,
-    );
+    const event = await codec.materialize(userRegisteredV1(), UserRegistered);
 
     expect(event.locale).toBe('en');
   });

@@ -13,6 +13,7 @@ import type {
 import type { EventContext } from '../interfaces/event-context.interface';
 import { compileTestApp, waitUntil } from '../__fixtures__/event-bus-test-app';
 import { InterceptorChain } from './interceptor-chain';
+import { OutboxMessage } from '../outbox/outbox-message.entity';
 
 @Event({ type: 'chain.pinged' })
 class Pinged {}
@@ -20,9 +21,11 @@ class Pinged {}
 @Injectable()
 class PingListener {
   readonly headers: Array<Readonly<Record<string, string>>> = [];
+  failing = false;
 
-  @EventSubscribe(Pinged)
+  @EventSubscribe(Pinged, { retry: { maxRetries: 1, initialMs: 1, maxMs: 1 } })
   onPinged(_event: Pinged, ctx: EventContext): void {
+    if (this.failing) throw new Error('handler failed');
     this.headers.push(ctx.headers);
   }
 }
@@ -101,6 +104,30 @@ describe('InterceptorChain', () => {
     expect(of('onCommitted')).toEqual([]);
   });
 
+  it('reports only the events of committed savepoints at the outer commit', async () => {
+    const committed: string[] = [];
+    app.get(InterceptorChain).add({
+      onCommitted: (events) => void committed.push(...events.map((e) => e.id)),
+    });
+    const publisher = app.get(EventPublisher);
+    const kept: string[] = [];
+    await app.get(DataSource).transaction(async (manager) => {
+      kept.push(...(await publisher.publish(new Pinged(), { manager })).map((e) => e.id));
+      await expect(
+        manager.transaction(async (inner) => {
+          await publisher.publish(new Pinged(), { manager: inner });
+          throw new Error('roll back the savepoint');
+        }),
+      ).rejects.toThrow('roll back the savepoint');
+      await manager.transaction(async (inner) => {
+        kept.push(...(await publisher.publish(new Pinged(), { manager: inner })).map((e) => e.id));
+      });
+      expect(committed).toEqual([]);
+    });
+    expect(committed).toEqual(kept);
+    expect(kept).toHaveLength(2);
+  });
+
   it('sends the headers aroundSend sets, and they reach the handler', async () => {
     await app.get(EventPublisher).publish(new Pinged(), { newTransaction: true });
     const listener = app.get(PingListener);
@@ -111,6 +138,31 @@ describe('InterceptorChain', () => {
       'x-option': 'seen',
       'x-added': 'seen',
     });
+  });
+
+  it('does not take a send an interceptor skipped for a sent one', async () => {
+    app.get(InterceptorChain).add({ aroundSend: async () => undefined });
+    const [event] = await app.get(EventPublisher).publish(new Pinged(), { newTransaction: true });
+    const rows = app.get(DataSource).getRepository(OutboxMessage);
+    await waitUntil(
+      async () => ((await rows.findOneByOrFail({ id: event.id })).lastError ?? '') !== '',
+      'the failed attempt',
+    );
+    const row = await rows.findOneByOrFail({ id: event.id });
+    expect(row.status).not.toBe('published');
+    expect(row.lastError).toMatch(/without calling next\(\)/);
+    expect(app.get(PingListener).headers).toEqual([]);
+  });
+
+  it('does not let an interceptor that swallows a handler error commit the event as handled', async () => {
+    const statuses: string[] = [];
+    const chain = app.get(InterceptorChain);
+    chain.add({ aroundProcess: (_invocation, next) => next().catch(() => undefined) });
+    chain.add({ onOutcome: (outcome) => void statuses.push(outcome.status) });
+    app.get(PingListener).failing = true;
+    await app.get(EventPublisher).publish(new Pinged(), { newTransaction: true });
+    await waitUntil(() => statuses.includes('dead_lettered'), 'the dead letter');
+    expect(statuses).not.toContain('success');
   });
 
   it('keeps going when an observer throws', async () => {

@@ -12,6 +12,10 @@ import type { ResolvedEventBusOptions } from '../interfaces/event-bus-options.in
 import { TracingInterceptor } from '../observability/tracing.interceptor';
 import { MetricsInterceptor } from '../observability/metrics.interceptor';
 import { TraceLogInterceptor } from '../observability/trace-log.interceptor';
+import { EventBusError } from '../errors/event-bus.error';
+import { interceptorSkippedWork } from '../event-bus.messages';
+
+type AroundHook = 'aroundProcess' | 'aroundSend';
 
 /**
  * Runs interceptors in their defined order (see `EventBusInterceptor`). The bus's own tracing,
@@ -25,6 +29,8 @@ export class InterceptorChain {
   private readonly added: EventBusInterceptor[] = [];
   private readonly builtIn: EventBusInterceptor[];
   private interceptors: EventBusInterceptor[] = [];
+  /** The interceptors of each around-hook, kept with the list rather than filtered per call. */
+  private around: Record<AroundHook, EventBusInterceptor[]> = { aroundProcess: [], aroundSend: [] };
 
   constructor(
     @Inject(EVENT_BUS_RESOLVED_OPTIONS) private readonly options: ResolvedEventBusOptions,
@@ -55,6 +61,10 @@ export class InterceptorChain {
       ...this.options.interceptors,
       ...this.added,
     ];
+    this.around = {
+      aroundProcess: this.interceptors.filter((i) => i.aroundProcess),
+      aroundSend: this.interceptors.filter((i) => i.aroundSend),
+    };
   }
 
   async beforePublish(event: OutgoingEvent): Promise<void> {
@@ -93,15 +103,34 @@ export class InterceptorChain {
   }
 
   /** Runs `work` inside every interceptor that has `hook`, the first one outermost. */
-  private nest(
-    hook: 'aroundProcess' | 'aroundSend',
+  /**
+   * Runs `work` inside every interceptor that has `hook`, the first one outermost. An interceptor
+   * cannot make work that failed or never ran look done: the rows would be marked sent, or the
+   * inbox row committed, for nothing (DESIGN: nothing is dropped silently).
+   */
+  private async nest(
+    hook: AroundHook,
     wrap: (interceptor: EventBusInterceptor, next: () => Promise<void>) => Promise<void>,
     work: () => Promise<void>,
   ): Promise<void> {
-    const wrapping = this.interceptors.filter((i) => i[hook]);
+    const wrapping = this.around[hook];
+    if (wrapping.length === 0) return work();
+    let done = false;
+    let failure: { error: unknown } | undefined;
+    const innermost = async (): Promise<void> => {
+      try {
+        await work();
+        done = true;
+      } catch (error) {
+        failure = { error };
+        throw error;
+      }
+    };
     const call = (index: number): Promise<void> =>
-      index === wrapping.length ? work() : wrap(wrapping[index], () => call(index + 1));
-    return call(0);
+      index === wrapping.length ? innermost() : wrap(wrapping[index], () => call(index + 1));
+    await call(0);
+    if (failure) throw failure.error;
+    if (!done) throw new EventBusError(interceptorSkippedWork(hook));
   }
 
   /** Observer hooks: in order, and one that throws is logged, never propagated. */

@@ -73,7 +73,8 @@ export interface ProcessInvocation {
  * `afterPublish` in reverse; `aroundProcess` and `aroundSend` nest with the first interceptor outermost;
  * `onCommitted`, `onSent` and `onOutcome` observe only and run in registration order. A hook that throws in
  * `beforePublish`, `aroundProcess` or `aroundSend` fails the publish, the processing attempt or
- * the send; the others
+ * the send. An around-hook must call `next()` and may not hide its failure: the bus fails the
+ * attempt when one returns without the work having run or succeeded; the others
  * are observers and their errors are logged, never propagated.
  */
 export interface EventBusInterceptor {

@@ -9,7 +9,9 @@ import { EventPublisher } from '../event-bus.publisher';
 import { EventConsumer } from '../consumer/event-consumer';
 import type { EventTransport } from '../transports/event-transport.interface';
 import { InMemoryBroker } from '../transports/in-memory/in-memory-broker';
-import { compileTestApp, waitUntil } from '../__fixtures__/event-bus-test-app';
+import { compileTestApp, outboxRow, waitUntil } from '../__fixtures__/event-bus-test-app';
+import { OutboxMessage } from '../outbox/outbox-message.entity';
+import { OutboxRelay } from '../outbox/outbox.relay';
 import { EVENT_BUS_METRICS as M } from './event-bus.metrics';
 
 @Event({ type: 'metrics.done', key: (e: Done) => e.id })
@@ -168,6 +170,26 @@ describe('EventBusMetrics', () => {
       .filter((v) => v.labels.group === 'svc' && v.labels.topic === 'metrics.done')
       .reduce((sum, v) => sum + v.value, 0);
     expect(lag).toBe(3);
+  });
+
+  it('labels a sent row of a type not registered here type="unknown"', async () => {
+    const app = await boot();
+    await app
+      .get(DataSource)
+      .getRepository(OutboxMessage)
+      .insert(
+        outboxRow('0192a3b4-0000-7000-8000-0000000000aa', {
+          type: 'replayed.attacker-chosen',
+          topic: 'metrics.done',
+          createdAt: new Date(),
+        }),
+      );
+    app.get(OutboxRelay).wake();
+    await waitUntil(
+      async () => (await value(M.sent, { service: 'svc', type: 'unknown' })) === 1,
+      'the row sent',
+    );
+    expect(await registry.metrics()).not.toContain('attacker-chosen');
   });
 
   it('counts a publish only once its transaction commits', async () => {

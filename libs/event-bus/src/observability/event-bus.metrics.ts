@@ -58,15 +58,15 @@ export class EventBusMetrics implements OnApplicationBootstrap, OnApplicationShu
   private readonly consuming: boolean;
   private readonly outboxCounts: ScrapeCache<OutboxCounts>;
   private readonly lags: ScrapeCache<void>;
-  /** What removes this application's scrape-time collectors, with the gauge each feeds. */
-  private readonly collecting: Array<{ gauge: Gauge<string>; stop: () => void }> = [];
+  /** What removes this application's scrape-time collectors. */
+  private readonly collecting: Array<() => void> = [];
   /**
    * Labelled children of the per-event instruments, by metric and label values: resolving the
    * labels of every call (hashing them) cost more than the increment itself.
    */
   private readonly children = new Map<string, Map<string, unknown>>();
-  /** Lag series this application set, removed at shutdown. */
-  private readonly lagSeries = new Map<string, Record<string, string>>();
+  /** Gauge series this application set, by gauge and label values; removed at shutdown. */
+  private readonly gaugeSeries = new Map<Gauge<string>, Map<string, Record<string, string>>>();
 
   private published?: Counter<string>;
   private sent?: Counter<string>;
@@ -120,16 +120,8 @@ export class EventBusMetrics implements OnApplicationBootstrap, OnApplicationShu
     if (this.endToEnd) this.child(this.endToEnd, { type, handler }).observe(Math.max(0, seconds));
   }
 
-  /** Whether lag comes from the broker at scrape time rather than from each batch. */
-  get lagFromBroker(): boolean {
-    return typeof this.transport.consumerLag === 'function';
-  }
-
-  consumerLag(group: string, topic: string, partition: number, records: number): void {
-    if (!this.lag) return;
-    const labels = { service: this.service, group, topic, partition: String(partition) };
-    this.lagSeries.set(`${group}\u0000${topic}\u0000${partition}`, labels);
-    this.lag.set(labels, Math.max(0, records));
+  private consumerLag(group: string, topic: string, partition: number, records: number): void {
+    if (this.lag) this.setGauge(this.lag, { group, topic, partition: String(partition) }, records);
   }
 
   partitionPaused(topic: string): void {
@@ -137,11 +129,11 @@ export class EventBusMetrics implements OnApplicationBootstrap, OnApplicationShu
   }
 
   recordsTaken(count: number): void {
-    this.inFlight?.inc({ service: this.service }, count);
+    if (this.inFlight) this.child(this.inFlight, {}).inc(count);
   }
 
   recordsDone(count: number): void {
-    this.inFlight?.dec({ service: this.service }, count);
+    if (this.inFlight) this.child(this.inFlight, {}).dec(count);
   }
 
   /**
@@ -159,7 +151,7 @@ export class EventBusMetrics implements OnApplicationBootstrap, OnApplicationShu
     }
   }
 
-  private child<T extends Counter<string> | Histogram<string>>(
+  private child<T extends Counter<string> | Histogram<string> | Gauge<string>>(
     metric: T,
     labels: Record<string, string>,
   ): ReturnType<T['labels']> {
@@ -175,15 +167,23 @@ export class EventBusMetrics implements OnApplicationBootstrap, OnApplicationShu
     return child as ReturnType<T['labels']>;
   }
 
-  /** Runs after the bus stopped; a closed application's series leave the registry. */
+  /** Runs after the bus stopped; a closed application's gauge series leave the registry. */
   onApplicationShutdown(): void {
-    for (const { gauge, stop } of this.collecting.splice(0)) {
-      stop();
-      if (gauge !== this.lag) gauge.remove({ service: this.service });
+    for (const stop of this.collecting.splice(0)) stop();
+    for (const [gauge, series] of this.gaugeSeries) {
+      for (const labels of series.values()) gauge.remove(labels);
     }
-    for (const labels of this.lagSeries.values()) this.lag?.remove(labels);
-    this.lagSeries.clear();
-    this.inFlight?.remove({ service: this.service });
+    this.gaugeSeries.clear();
+    if (this.inFlight) this.inFlight.remove({ service: this.service });
+  }
+
+  /** Sets a gauge series of this application, remembered so shutdown can remove it. */
+  private setGauge(gauge: Gauge<string>, labels: Record<string, string>, value: number): void {
+    const full = { service: this.service, ...labels };
+    let series = this.gaugeSeries.get(gauge);
+    if (!series) this.gaugeSeries.set(gauge, (series = new Map()));
+    series.set(Object.values(labels).join('\u0000'), full);
+    gauge.set(full, Math.max(0, value));
   }
 
   private create(factory: MetricFactory): void {
@@ -227,14 +227,14 @@ export class EventBusMetrics implements OnApplicationBootstrap, OnApplicationShu
       "Records between the group's committed offset and the end of the partition.",
       ['group', 'topic', 'partition'],
     );
-    if (this.lagFromBroker && this.consuming) {
+    if (this.transport.consumerLag && this.consuming) {
       // Read from the broker's committed offsets, so a stopped consumer shows its lag growing.
       this.collectInto(factory, this.lag, () => this.lags.get());
     }
     const outboxGauge = (name: string, help: string, value: (c: OutboxCounts) => number) => {
       const gauge = factory.gauge(name, help, []);
       this.collectInto(factory, gauge, async () => {
-        gauge.set({ service: this.service }, value(await this.outboxCounts.get()));
+        this.setGauge(gauge, {}, value(await this.outboxCounts.get()));
       });
     };
     outboxGauge(names.outboxPending, 'Outbox rows waiting to be sent.', (c) => c.pending);
@@ -261,7 +261,7 @@ export class EventBusMetrics implements OnApplicationBootstrap, OnApplicationShu
         );
       }
     });
-    this.collecting.push({ gauge, stop });
+    this.collecting.push(stop);
   }
 
   /** Every group at once; ScrapeCache bounds the wait. */

@@ -5,12 +5,23 @@ import type {
   ProcessOutcome,
   SentEvent,
 } from '../interfaces/event-bus-interceptor.interface';
+import { EventTypeRegistry } from '../envelope/event-type.registry';
 import { EventBusMetrics } from './event-bus.metrics';
 
-/** Feeds publish, send and processing events into the bus's Prometheus metrics. */
+/** The label of an event type nobody registered here (or of a record that did not decode). */
+const UNKNOWN_TYPE = 'unknown';
+
+/**
+ * Feeds publish, send and processing events into the bus's Prometheus metrics. Only types
+ * registered in this application become label values: an outbox row can carry any type (a
+ * replayed dead letter, say), and label values must stay bounded.
+ */
 @Injectable()
 export class MetricsInterceptor implements EventBusInterceptor {
-  constructor(private readonly metrics: EventBusMetrics) {}
+  constructor(
+    private readonly metrics: EventBusMetrics,
+    private readonly types: EventTypeRegistry,
+  ) {}
 
   get enabled(): boolean {
     return this.metrics.enabled;
@@ -18,16 +29,15 @@ export class MetricsInterceptor implements EventBusInterceptor {
 
   /** Counted at commit: a rolled-back publish never happened. */
   onCommitted(events: readonly OutgoingEvent[]): void {
-    for (const event of events) this.metrics.eventPublished(event.type);
+    for (const event of events) this.metrics.eventPublished(this.label(event.type));
   }
 
   onSent(events: readonly SentEvent[]): void {
-    for (const event of events) this.metrics.eventSent(event.type);
+    for (const event of events) this.metrics.eventSent(this.label(event.type));
   }
 
   onOutcome(outcome: ProcessOutcome): void {
-    // Undecodable records have no trustworthy type: fixed label values keep cardinality bounded.
-    const type = outcome.type ?? 'unknown';
+    const type = this.label(outcome.type);
     const handler = outcome.handlerId ?? 'none';
     this.metrics.eventProcessed(type, handler, outcome.status);
     // Only attempts where the handler ran: a duplicate or an event that failed to decode has no
@@ -39,5 +49,9 @@ export class MetricsInterceptor implements EventBusInterceptor {
       const seconds = (Date.now() - outcome.eventTime.getTime()) / 1000;
       this.metrics.handledAfter(type, handler, seconds);
     }
+  }
+
+  private label(type: string | null): string {
+    return type !== null && this.types.has(type) ? type : UNKNOWN_TYPE;
   }
 }

@@ -92,9 +92,8 @@ export class TracingInterceptor implements EventBusInterceptor {
 
   async aroundProcess(invocation: ProcessInvocation, next: () => Promise<void>): Promise<void> {
     const ctx = invocation.context;
-    const carrier: Record<string, string> = { ...ctx.headers };
-    if (ctx.traceparent) carrier[CE_HEADERS.traceparent] = ctx.traceparent;
-    const parent = propagation.extract(ROOT_CONTEXT, carrier);
+    // The record's headers carry traceparent/tracestate as the relay's send span left them.
+    const parent = propagation.extract(ROOT_CONTEXT, ctx.headers);
     const attributes = this.attributes('process', ctx.topic, { id: ctx.eventId, key: ctx.key });
     attributes[MESSAGING_ATTRIBUTES.consumerGroup] = invocation.group;
     attributes[MESSAGING_ATTRIBUTES.partition] = String(ctx.partition);

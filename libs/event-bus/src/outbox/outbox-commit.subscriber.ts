@@ -6,10 +6,15 @@ import type { OutgoingEvent } from '../interfaces/event-bus-interceptor.interfac
  * Tells the bus right after a transaction that wrote outbox rows commits, never before: the
  * relay is woken (earlier would find nothing or, on a shared SQLite connection, uncommitted
  * rows) and interceptors learn which events now exist.
+ *
+ * Events are kept per transaction level of their query runner, so a savepoint that rolls back
+ * takes its events with it and only the outermost commit reports the rest. Levels are tracked
+ * only once a runner has published: other transactions cost one lookup.
  */
 @Injectable()
 export class OutboxCommitSubscriber implements EntitySubscriberInterface {
-  private readonly pending = new WeakMap<QueryRunner, OutgoingEvent[]>();
+  /** Per query runner, the events of each open level that published, innermost last. */
+  private readonly levels = new WeakMap<QueryRunner, OutgoingEvent[][]>();
   private listener: (events: readonly OutgoingEvent[]) => void = () => undefined;
 
   onCommit(listener: (events: readonly OutgoingEvent[]) => void): void {
@@ -18,21 +23,33 @@ export class OutboxCommitSubscriber implements EntitySubscriberInterface {
 
   /** Remembers events written through `queryRunner` until its transaction ends. */
   markDirty(queryRunner: QueryRunner, events: readonly OutgoingEvent[]): void {
-    const list = this.pending.get(queryRunner);
-    if (list) list.push(...events);
-    else this.pending.set(queryRunner, [...events]);
+    const levels = this.levels.get(queryRunner);
+    if (levels) levels[levels.length - 1].push(...events);
+    else this.levels.set(queryRunner, [[...events]]);
+  }
+
+  afterTransactionStart(event: { queryRunner: QueryRunner }): void {
+    this.levels.get(event.queryRunner)?.push([]);
   }
 
   afterTransactionCommit(event: TransactionCommitEvent): void {
-    const events = this.pending.get(event.queryRunner);
-    if (!events) return;
-    // A nested transaction (savepoint) commit is not the real commit; wait for the outer one.
-    if (event.queryRunner.isTransactionActive) return;
-    this.pending.delete(event.queryRunner);
-    this.listener(events);
+    const levels = this.levels.get(event.queryRunner);
+    if (!levels) return;
+    // A savepoint released: its events belong to the level around it until that one commits.
+    if (event.queryRunner.isTransactionActive) {
+      if (levels.length > 1) levels[levels.length - 2].push(...levels.pop()!);
+      return;
+    }
+    this.levels.delete(event.queryRunner);
+    this.listener(levels.flat());
   }
 
   afterTransactionRollback(event: { queryRunner: QueryRunner }): void {
-    if (!event.queryRunner.isTransactionActive) this.pending.delete(event.queryRunner);
+    const levels = this.levels.get(event.queryRunner);
+    if (!levels) return;
+    levels.pop();
+    if (!event.queryRunner.isTransactionActive || levels.length === 0) {
+      this.levels.delete(event.queryRunner);
+    }
   }
 }

@@ -27,11 +27,6 @@ export interface RecordBatch {
   readonly topic: string;
   readonly partition: number;
   readonly records: readonly IncomingRecord[];
-  /**
-   * Offset after the partition's last record when the batch was fetched (Kafka's high
-   * watermark), for consumer lag; undefined when the transport cannot tell.
-   */
-  readonly highWatermark?: string;
   /** Keeps the group membership alive during long work. */
   heartbeat(): Promise<void>;
   /** False once the partition was revoked or the subscription is stopping. */

@@ -169,7 +169,6 @@ class PartitionWorker {
       topic,
       partition,
       records,
-      highWatermark: String(this.log.nextOffset),
       heartbeat: async () => undefined,
       isActive: () => this.active,
       commit: async (nextOffset: string) => {

@@ -256,7 +256,6 @@ export class KafkaTransport implements EventTransport {
         topic: batch.topic,
         partition: batch.partition,
         records: messages.map((m) => toIncomingRecord(batch.topic, batch.partition, m)),
-        highWatermark: batch.highWatermark,
         heartbeat: beat,
         isActive: active,
         commit: async (nextOffset) => {
