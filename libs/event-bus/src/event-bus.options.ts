@@ -133,6 +133,10 @@ export function resolveEventBusOptions(options: EventBusModuleOptions): Resolved
         1000,
       ),
       retry: check.retry('consumer.retry', { ...d.consumer.retry, ...consumer.retry }),
+      isTransient:
+        consumer.isTransient === undefined
+          ? undefined
+          : check.fn('consumer.isTransient', consumer.isTransient),
     },
     topics: {
       partitions: check.int(

@@ -26,6 +26,8 @@ export interface ServiceConfig {
   maxMessageBytes?: number;
   /** Share of events whose hops go to the `event_trace` log (0 turns it off). */
   traceSampleRate: number;
+  /** Replicas of each topic the bus creates (3 on a three-broker cluster). */
+  topicReplicationFactor?: number;
 }
 
 export interface ServiceDefaults {
@@ -36,7 +38,8 @@ export interface ServiceDefaults {
 
 /**
  * Reads PORT, HOST, SERVICE_ID, DATABASE_URL, KAFKA_BROKERS, EVENT_TOPIC_PREFIX,
- * OUTBOX_RELAY_ENABLED, EVENT_MAX_MESSAGE_BYTES and EVENT_TRACE_SAMPLE_RATE; a bad value fails startup naming the variable.
+ * OUTBOX_RELAY_ENABLED, EVENT_MAX_MESSAGE_BYTES, EVENT_TRACE_SAMPLE_RATE and
+ * EVENT_TOPIC_REPLICATION_FACTOR; a bad value fails startup naming the variable.
  */
 export function loadServiceConfig(
   env: NodeJS.ProcessEnv,
@@ -53,6 +56,10 @@ export function loadServiceConfig(
     maxMessageBytes: parseOptionalInt('EVENT_MAX_MESSAGE_BYTES', env.EVENT_MAX_MESSAGE_BYTES),
     // 1% by default: each logged event costs a few rows in the service's database.
     traceSampleRate: parseRate('EVENT_TRACE_SAMPLE_RATE', env.EVENT_TRACE_SAMPLE_RATE, 0.01),
+    topicReplicationFactor: parseOptionalInt(
+      'EVENT_TOPIC_REPLICATION_FACTOR',
+      env.EVENT_TOPIC_REPLICATION_FACTOR,
+    ),
   };
 }
 
@@ -94,7 +101,12 @@ export function eventBusOptionsFor(
     transport: config.kafkaBrokers
       ? { type: 'kafka', brokers: config.kafkaBrokers }
       : { type: 'in-memory', broker },
-    topics: prefix ? { naming: (type: string) => `${prefix}${type}` } : undefined,
+    topics: {
+      ...(prefix ? { naming: (type: string) => `${prefix}${type}` } : {}),
+      ...(config.topicReplicationFactor
+        ? { replicationFactor: config.topicReplicationFactor }
+        : {}),
+    },
     outbox: { enabled: config.relayEnabled },
     codec: config.maxMessageBytes ? { maxMessageBytes: config.maxMessageBytes } : undefined,
     tracing: {

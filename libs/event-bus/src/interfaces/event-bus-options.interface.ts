@@ -3,6 +3,7 @@ import type { EventTransport } from '../transports/event-transport.interface';
 import type { InMemoryBroker } from '../transports/in-memory/in-memory-broker';
 import type { EventBusInterceptor } from './event-bus-interceptor.interface';
 import type { BackoffOptions } from '../util/backoff';
+import type { TransientFailureClassifier } from '../errors/transient-failure';
 import type { KafkaTransportOptions } from '../transports/kafka/kafka-transport-options.interface';
 
 export interface InMemoryTransportOptions {
@@ -67,6 +68,13 @@ export interface ConsumerOptions {
   /** Partitions processed at once. */
   partitionsConcurrently: number;
   retry: RetryOptions;
+  /**
+   * Your own say on which failures mean "a dependency is unavailable": `true` waits for it
+   * without spending retries or dead-lettering, `false` treats the error as the handler's,
+   * `undefined` leaves it to the default (connection refused/reset/timed out, pool timeout,
+   * PostgreSQL 08xxx, 53xxx, 57P01–57P03, 40001, 40P01, kafkajs connection errors).
+   */
+  isTransient?: TransientFailureClassifier;
 }
 
 export interface TopicOptions {
