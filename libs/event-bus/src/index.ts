@@ -112,6 +112,8 @@ export { InvalidEventError } from './errors/invalid-event.error';
 export type { InvalidEventReason } from './errors/invalid-event.error';
 export { PublishError } from './errors/publish.error';
 export { TransportError, BackpressureError } from './errors/transport.error';
+export { isTransientFailure } from './errors/transient-failure';
+export type { TransientFailureClassifier } from './errors/transient-failure';
 
 export { OutboxInspector } from './operations/outbox.inspector';
 export type { OutboxStatusReport, FailedRowsPage } from './operations/outbox.inspector';
