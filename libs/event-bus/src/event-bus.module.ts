@@ -27,6 +27,7 @@ import { OutboxCommitSubscriber } from './outbox/outbox-commit.subscriber';
 import { InboxConsumer } from './inbox/inbox.consumer';
 import { DeadLetterPublisher } from './consumer/dead-letter.publisher';
 import { RecordProcessor } from './consumer/record-processor';
+import { DependencyOutage } from './consumer/dependency-outage';
 import { RecordRouter } from './consumer/record-router';
 import { TransactionBatchProcessor } from './consumer/transaction-batch.processor';
 import { EventConsumer } from './consumer/event-consumer';
@@ -80,6 +81,7 @@ const providers: Provider[] = [
   DeadLetterPublisher,
   RecordRouter,
   RecordProcessor,
+  DependencyOutage,
   TransactionBatchProcessor,
   EventConsumer,
   EventPublisher,

@@ -33,11 +33,12 @@ export const EVENT_BUS_DEFAULTS = {
     recordsPerTransaction: 100,
     partitionsConcurrently: 4,
     retry: { maxRetries: 3, initialMs: 100, maxMs: 10 * SECOND, multiplier: 2, jitter: 0.5 },
+    unavailableBackoff: { initialMs: 200, maxMs: 5 * SECOND, multiplier: 2, jitter: 0.5 },
   },
   topics: { partitions: 3, replicationFactor: 1 },
   inbox: { retentionMs: 14 * DAY },
   codec: { maxMessageBytes: 1024 * 1024 },
-  health: { maxPendingEvents: 10_000, maxPendingAgeMs: 5 * 60 * SECOND },
+  health: { maxPendingEvents: 10_000, maxPendingAgeMs: 5 * 60 * SECOND, maxStalledMs: 60 * SECOND },
   tracing: {
     enabled: true,
     recordKeys: false,
@@ -133,6 +134,10 @@ export function resolveEventBusOptions(options: EventBusModuleOptions): Resolved
         1000,
       ),
       retry: check.retry('consumer.retry', { ...d.consumer.retry, ...consumer.retry }),
+      unavailableBackoff: check.backoff('consumer.unavailableBackoff', {
+        ...d.consumer.unavailableBackoff,
+        ...consumer.unavailableBackoff,
+      }),
       isTransient:
         consumer.isTransient === undefined
           ? undefined
@@ -179,6 +184,12 @@ export function resolveEventBusOptions(options: EventBusModuleOptions): Resolved
       maxPendingAgeMs: check.int(
         'health.maxPendingAgeMs',
         options.health?.maxPendingAgeMs ?? d.health.maxPendingAgeMs,
+        1000,
+        30 * DAY,
+      ),
+      maxStalledMs: check.int(
+        'health.maxStalledMs',
+        options.health?.maxStalledMs ?? d.health.maxStalledMs,
         1000,
         30 * DAY,
       ),

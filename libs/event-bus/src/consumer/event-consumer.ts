@@ -17,6 +17,14 @@ export interface ConsumerGroupInfo {
   topics: string[];
 }
 
+/** A partition whose batch has made no progress (no offset committed) for `stalledMs`. */
+export interface StalledPartition {
+  groupId: string;
+  topic: string;
+  partition: number;
+  stalledMs: number;
+}
+
 /**
  * Subscribes one consumer group per handler group to exactly the topics its handlers need (the
  * interest-based routing), and feeds each partition's batches through the record processor.
@@ -27,6 +35,8 @@ export class EventConsumer {
   private readonly subscriptions: Array<{ groupId: string; subscription: TransportSubscription }> =
     [];
   private stopping = new AbortController();
+  /** Batches in progress, by group and partition: when each last moved. */
+  private readonly progress = new Map<string, StalledPartition & { movedAt: number }>();
 
   constructor(
     @Inject(EVENT_BUS_RESOLVED_OPTIONS) private readonly options: ResolvedEventBusOptions,
@@ -52,6 +62,17 @@ export class EventConsumer {
       groupId,
       ...(subscription.status?.() ?? { joined: true, partitions: -1 }),
     }));
+  }
+
+  /** Partitions that have not moved for longer than `thresholdMs` (health reads it). */
+  stalled(thresholdMs: number): StalledPartition[] {
+    const now = Date.now();
+    const stalled: StalledPartition[] = [];
+    for (const { groupId, topic, partition, movedAt } of this.progress.values()) {
+      if (now - movedAt > thresholdMs)
+        stalled.push({ groupId, topic, partition, stalledMs: now - movedAt });
+    }
+    return stalled;
   }
 
   async start(): Promise<void> {
@@ -99,9 +120,30 @@ export class EventConsumer {
   private async onBatch(groupId: string, batch: RecordBatch): Promise<void> {
     const taken = batch.records.length;
     this.metrics.recordsTaken(taken);
+    const key = `${groupId}\u0000${batch.topic}\u0000${batch.partition}`;
+    const entry = {
+      groupId,
+      topic: batch.topic,
+      partition: batch.partition,
+      stalledMs: 0,
+      movedAt: Date.now(),
+    };
+    this.progress.set(key, entry);
+    const tracked: RecordBatch = {
+      topic: batch.topic,
+      partition: batch.partition,
+      records: batch.records,
+      heartbeat: () => batch.heartbeat(),
+      isActive: () => batch.isActive(),
+      commit: async (nextOffset) => {
+        await batch.commit(nextOffset);
+        entry.movedAt = Date.now();
+      },
+    };
     try {
-      await this.processBatch(groupId, batch);
+      await this.processBatch(groupId, tracked);
     } finally {
+      if (this.progress.get(key) === entry) this.progress.delete(key);
       this.metrics.recordsDone(taken);
     }
   }

@@ -10,6 +10,7 @@ import { isNonRetriable } from '../errors/event-bus.error';
 import { backoffDelay } from '../util/backoff';
 import { sleep } from '../util/sleep';
 import { DeadLetterPublisher } from './dead-letter.publisher';
+import { DependencyOutage } from './dependency-outage';
 import { RecordRouter } from './record-router';
 import { buildEventContext } from './event-context.factory';
 import { EventBusMetrics } from '../observability/event-bus.metrics';
@@ -25,7 +26,8 @@ export class ProcessingStoppedError extends Error {
 /**
  * One record's way through the consumer: decode → (skip if addressed elsewhere) → for each
  * handler: upcast, validate, run once through the inbox, retry in place with backoff, and
- * dead-letter when retries are spent or the input can never succeed. It resolves only once the
+ * dead-letter when retries are spent or the input can never succeed. A failure that means the
+ * database or broker is unavailable spends no retry: the record waits until it is back. It resolves only once the
  * record is fully dealt with, so the caller may commit its offset.
  */
 @Injectable()
@@ -39,6 +41,7 @@ export class RecordProcessor {
     private readonly interceptors: InterceptorChain,
     private readonly deadLetters: DeadLetterPublisher,
     private readonly metrics: EventBusMetrics,
+    private readonly outage: DependencyOutage,
   ) {}
 
   async process(
@@ -79,22 +82,34 @@ export class RecordProcessor {
       return;
     }
 
-    for (let attempt = 1; ; attempt++) {
+    // `attempt` counts tries that spend the retry budget; `waits` those that met an outage.
+    let attempt = 1;
+    let waits = 0;
+    for (;;) {
       const started = performance.now();
       try {
         const result = await this.inbox.handleOnce(envelope.id, handler.id, (manager) => {
-          const context = buildEventContext(envelope, record, handler, attempt, manager);
+          const context = buildEventContext(envelope, record, handler, attempt + waits, manager);
           return this.interceptors.aroundProcess(
             { handlerId: handler.id, group, event, context },
             () => handler.invoke(event, context),
           );
         });
+        if (waits > 0) this.outage.recovered(batch);
         const status = result === 'duplicate' ? 'duplicate' : 'success';
         this.report(group, handler, envelope, record, status, attempt, performance.now() - started);
         return;
       } catch (error) {
         const elapsed = performance.now() - started;
         if (signal.aborted) throw new ProcessingStoppedError();
+        if (this.outage.isTransient(error)) {
+          // The database or broker is down: only waiting helps, so no retry is spent.
+          this.report(group, handler, envelope, record, 'unavailable', attempt, elapsed, error);
+          if (waits === 0) this.metrics.partitionPaused(record.topic);
+          await this.outage.wait(batch, ++waits, error, signal);
+          if (signal.aborted || !batch.isActive()) throw new ProcessingStoppedError();
+          continue;
+        }
         if (isNonRetriable(error) || attempt > handler.retry.maxRetries) {
           this.report(group, handler, envelope, record, 'failed', attempt, elapsed, error);
           await this.deadLetters.send(
@@ -113,6 +128,7 @@ export class RecordProcessor {
         await batch.heartbeat().catch(() => undefined);
         await sleep(backoffDelay(attempt, handler.retry), signal);
         if (signal.aborted || !batch.isActive()) throw new ProcessingStoppedError();
+        attempt++;
       }
     }
   }

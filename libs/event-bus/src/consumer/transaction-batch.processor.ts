@@ -10,12 +10,21 @@ import { InterceptorChain } from '../interceptors/interceptor-chain';
 import { TransactionRunner } from '../database/transaction-runner';
 import { buildEventContext } from './event-context.factory';
 import { RecordRouter } from './record-router';
+import { DependencyOutage } from './dependency-outage';
 
 interface PreparedRecord {
   record: IncomingRecord;
   envelope: EventEnvelope;
   /** Handlers of this record with the event materialised for each; empty when it is skipped. */
   calls: Array<{ handler: HandlerDefinition; event: object }>;
+}
+
+/** Why a chunk's transaction rolled back, and where. */
+interface ChunkFailure {
+  error: unknown;
+  handler: HandlerDefinition;
+  item: PreparedRecord;
+  durationMs: number;
 }
 
 /**
@@ -36,6 +45,7 @@ export class TransactionBatchProcessor {
     private readonly inbox: InboxConsumer,
     private readonly interceptors: InterceptorChain,
     private readonly db: TransactionRunner,
+    private readonly outage: DependencyOutage,
   ) {}
 
   get enabled(): boolean {
@@ -53,7 +63,11 @@ export class TransactionBatchProcessor {
     for (let start = 0; start < prepared.length; start += size) {
       if (!batch.isActive() || signal.aborted) return [];
       const chunk = prepared.slice(start, start + size);
-      if (!(await this.runChunk(group, chunk, batch))) return batch.records.slice(start);
+      if (!(await this.runChunkThroughOutages(group, chunk, batch, signal))) {
+        // Stopped while waiting out an outage: nothing more here; the rest is redelivered.
+        if (!batch.isActive() || signal.aborted) return [];
+        return batch.records.slice(start);
+      }
       const last = chunk[chunk.length - 1].record;
       await batch.commit(String(BigInt(last.offset) + 1n));
     }
@@ -91,12 +105,47 @@ export class TransactionBatchProcessor {
     return prepared;
   }
 
-  /** One transaction per handler for the chunk; false when one rolled back. */
+  /**
+   * Runs the chunk; while the database or broker is unavailable it waits and runs it again, so an
+   * outage never sends routine records down the per-record path to spend their retries. False
+   * when the chunk failed for another reason, or the partition stopped while waiting.
+   */
+  private async runChunkThroughOutages(
+    group: string,
+    chunk: PreparedRecord[],
+    batch: RecordBatch,
+    signal: AbortSignal,
+  ): Promise<boolean> {
+    for (let waits = 0; ;) {
+      const result = await this.runChunk(group, chunk, batch);
+      if (result === true) {
+        if (waits > 0) this.outage.recovered(batch);
+        return true;
+      }
+      if (!this.outage.isTransient(result.error)) return false;
+      this.interceptors.outcome({
+        handlerId: result.handler.id,
+        eventId: result.item.envelope.id,
+        type: result.item.envelope.type,
+        eventTime: result.item.envelope.time,
+        group,
+        topic: result.item.record.topic,
+        status: 'unavailable',
+        attempt: 1,
+        durationMs: result.durationMs,
+        error: result.error,
+      });
+      await this.outage.wait(batch, ++waits, result.error, signal);
+      if (signal.aborted || !batch.isActive()) return false;
+    }
+  }
+
+  /** One transaction per handler for the chunk; the error when one rolled back. */
   private async runChunk(
     group: string,
     chunk: PreparedRecord[],
     batch: RecordBatch,
-  ): Promise<boolean> {
+  ): Promise<true | ChunkFailure> {
     const handlers = new Map<string, HandlerDefinition>();
     for (const item of chunk)
       for (const { handler } of item.calls) handlers.set(handler.id, handler);
@@ -105,6 +154,8 @@ export class TransactionBatchProcessor {
         item.calls.filter((c) => c.handler === handler).map((c) => ({ item, event: c.event })),
       );
       const started = performance.now();
+      // The record the transaction was at when it failed (the claim counts as the first's).
+      let at = entries[0].item;
       let fresh: Set<string>;
       try {
         fresh = await this.db.run(async (manager) => {
@@ -118,6 +169,7 @@ export class TransactionBatchProcessor {
             const id = item.envelope.id;
             if (!claimed.has(id) || done.has(id)) continue;
             done.add(id);
+            at = item;
             // Keeps the group membership alive through a long chunk (kafkajs throttles the calls).
             await batch.heartbeat().catch(() => undefined);
             const context = buildEventContext(item.envelope, item.record, handler, 1, manager);
@@ -128,8 +180,8 @@ export class TransactionBatchProcessor {
           }
           return claimed;
         });
-      } catch {
-        return false;
+      } catch (error) {
+        return { error, handler, item: at, durationMs: performance.now() - started };
       }
       const durationMs = (performance.now() - started) / entries.length;
       const reported = new Set<string>();

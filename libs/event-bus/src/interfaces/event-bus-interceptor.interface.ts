@@ -36,10 +36,13 @@ export interface SentEvent {
 
 /**
  * `success` and `duplicate` end a handler's work on an event; `retried` is a failed attempt that
- * will be tried again; `failed` means the handler gave up (retries spent or the error can never
- * succeed), and `dead_lettered` follows once the record is safely on the dead-letter topic.
+ * will be tried again; `unavailable` is an attempt that met an unavailable database or broker and
+ * will be repeated once it is back, without spending a retry; `failed` means the handler gave up
+ * (retries spent or the error can never succeed), and `dead_lettered` follows once the record is
+ * safely on the dead-letter topic.
  */
-export type ProcessStatus = 'success' | 'duplicate' | 'retried' | 'failed' | 'dead_lettered';
+export type ProcessStatus =
+  'success' | 'duplicate' | 'retried' | 'unavailable' | 'failed' | 'dead_lettered';
 
 /** How one handler's processing of one event ended. */
 export interface ProcessOutcome {

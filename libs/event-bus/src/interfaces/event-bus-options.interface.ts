@@ -68,6 +68,8 @@ export interface ConsumerOptions {
   /** Partitions processed at once. */
   partitionsConcurrently: number;
   retry: RetryOptions;
+  /** Waits between tries while the database or broker is unavailable (never spends `retry`). */
+  unavailableBackoff: BackoffOptions;
   /**
    * Your own say on which failures mean "a dependency is unavailable": `true` waits for it
    * without spending retries or dead-lettering, `false` treats the error as the handler's,
@@ -94,6 +96,11 @@ export interface HealthOptions {
   maxPendingEvents: number;
   /** An older pending outbox event than this and the bus reports itself down. */
   maxPendingAgeMs: number;
+  /**
+   * A partition whose records have not moved (no offset committed) for longer than this and the
+   * bus reports itself down: a dependency outage, or a handler stuck in retries.
+   */
+  maxStalledMs: number;
 }
 
 export interface TraceLogOptions {

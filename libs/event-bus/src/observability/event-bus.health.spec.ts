@@ -5,7 +5,9 @@ import { Event } from '../decorators/event.decorator';
 import { EventSubscribe } from '../decorators/event-subscribe.decorator';
 import { EventConsumer } from '../consumer/event-consumer';
 import { OutboxMessage } from '../outbox/outbox-message.entity';
-import { compileTestApp } from '../__fixtures__/event-bus-test-app';
+import { compileTestApp, waitUntil } from '../__fixtures__/event-bus-test-app';
+import { EventPublisher } from '../event-bus.publisher';
+import { OutboxStore } from '../outbox/outbox.store';
 import { EventBusHealthIndicator } from './event-bus.health';
 
 @Event({ type: 'health.pinged' })
@@ -13,8 +15,13 @@ class Pinged {}
 
 @Injectable()
 class PingListener {
+  /** While set, the handler hangs: its partition stops moving. */
+  hold?: Promise<void>;
+
   @EventSubscribe(Pinged)
-  onPinged(): void {}
+  async onPinged(): Promise<void> {
+    await this.hold;
+  }
 }
 
 describe('EventBusHealthIndicator', () => {
@@ -22,10 +29,10 @@ describe('EventBusHealthIndicator', () => {
 
   afterEach(() => app.close());
 
-  const boot = async (health = {}): Promise<EventBusHealthIndicator> => {
+  const boot = async (health = {}, relay = false): Promise<EventBusHealthIndicator> => {
     app = await compileTestApp({
       providers: [PingListener],
-      bus: { outbox: { enabled: false }, health },
+      bus: { outbox: { enabled: relay }, health },
     });
     await app.init();
     return app.get(EventBusHealthIndicator);
@@ -73,6 +80,38 @@ describe('EventBusHealthIndicator', () => {
     expect(result.eventBus.status).toBe('down');
     expect(result.eventBus.problems).toEqual([
       expect.stringMatching(/^oldest pending outbox event is 6\d\d s old/),
+    ]);
+  });
+
+  it('is down, naming the partition, when its records have not moved past health.maxStalledMs', async () => {
+    const indicator = await boot({ maxStalledMs: 1000 }, true);
+    const listener = app.get(PingListener);
+    let release!: () => void;
+    listener.hold = new Promise((resolve) => (release = resolve));
+    await app.get(EventPublisher).publish(new Pinged(), { newTransaction: true });
+    await new Promise((r) => setTimeout(r, 1300));
+    const stuck = await indicator.isHealthy('eventBus');
+    expect(stuck.eventBus.status).toBe('down');
+    expect(stuck.eventBus.problems).toEqual([
+      expect.stringMatching(/^svc health\.pinged\[\d+\] has not moved for 1 s \(max 1 s\)$/),
+    ]);
+    release();
+    await waitUntil(
+      async () => (await indicator.isHealthy('eventBus')).eventBus.status === 'up',
+      'healthy again once the partition moves',
+    );
+  });
+
+  it('answers within its bound, naming the outbox, when the database never answers', async () => {
+    const indicator = await boot();
+    jest.spyOn(app.get(OutboxStore), 'counts').mockReturnValue(new Promise(() => undefined));
+    const started = Date.now();
+    const result = await indicator.isHealthy('eventBus');
+    expect(Date.now() - started).toBeLessThan(2900);
+    expect(result.eventBus.status).toBe('down');
+    expect(result.eventBus.outbox).toBe('unknown');
+    expect(result.eventBus.problems).toEqual([
+      'outbox unreadable: the database did not answer within 2 s',
     ]);
   });
 });

@@ -5,10 +5,13 @@ import type { ResolvedEventBusOptions } from '../interfaces/event-bus-options.in
 import type { EventTransport } from '../transports/event-transport.interface';
 import { EventConsumer } from '../consumer/event-consumer';
 import { OutboxStore } from '../outbox/outbox.store';
+import { withTimeout } from '../util/with-timeout';
 
 /**
  * Terminus health of the bus: the broker answers, every consumer group of this instance has
- * joined, and the outbox backlog is within `health.maxPendingEvents` and `health.maxPendingAgeMs`.
+ * joined, no partition has stood still longer than `health.maxStalledMs`, and the outbox backlog
+ * is within `health.maxPendingEvents` and `health.maxPendingAgeMs`. Each reading is bounded
+ * (2 s), so the answer comes within seconds whatever the database or broker does.
  * A failing part is named in `problems`.
  *
  * @example
@@ -26,15 +29,20 @@ export class EventBusHealthIndicator {
 
   async isHealthy<const Key extends string>(key: Key): Promise<HealthIndicatorResult<Key>> {
     const problems: string[] = [];
-    let transport = 'up';
-    try {
-      await this.transport.checkHealth?.();
-    } catch (error) {
-      transport = 'down';
-      problems.push(
-        `transport ${this.transport.name}: ${error instanceof Error ? error.message : String(error)}`,
-      );
-    }
+    // Both reads are bounded, so a black-holed broker or database cannot hold the answer.
+    const [transport, counts] = await Promise.all([
+      bounded(Promise.resolve(this.transport.checkHealth?.()), 'the broker').then(
+        () => 'up',
+        (error: unknown) => {
+          problems.push(`transport ${this.transport.name}: ${message(error)}`);
+          return 'down';
+        },
+      ),
+      bounded(this.outbox.counts(), 'the database').catch((error: unknown) => {
+        problems.push(`outbox unreadable: ${message(error)}`);
+        return undefined;
+      }),
+    ]);
 
     const groups = this.consumer.status();
     if (this.options.consumer.enabled) {
@@ -44,26 +52,42 @@ export class EventBusHealthIndicator {
           problems.push(`consumer group ${groupId} not joined`);
       }
     }
-
-    const counts = await this.outbox.counts();
-    const oldestPendingAgeMs = counts.oldestPendingAt
-      ? Date.now() - counts.oldestPendingAt.getTime()
-      : 0;
-    const { maxPendingEvents, maxPendingAgeMs } = this.options.health;
-    if (counts.pending > maxPendingEvents)
-      problems.push(`outbox holds ${counts.pending} pending events (max ${maxPendingEvents})`);
-    if (oldestPendingAgeMs > maxPendingAgeMs) {
+    const { maxPendingEvents, maxPendingAgeMs, maxStalledMs } = this.options.health;
+    const stalled = this.consumer.stalled(maxStalledMs);
+    for (const s of stalled) {
       problems.push(
-        `oldest pending outbox event is ${Math.round(oldestPendingAgeMs / 1000)} s old (max ${maxPendingAgeMs / 1000} s)`,
+        `${s.groupId} ${s.topic}[${s.partition}] has not moved for ${Math.round(s.stalledMs / 1000)} s (max ${maxStalledMs / 1000} s)`,
       );
     }
 
-    const details = {
-      transport,
-      consumerGroups: groups,
-      outbox: { pending: counts.pending, failed: counts.failed, oldestPendingAgeMs },
-    };
+    let outbox: Record<string, number> | 'unknown' = 'unknown';
+    if (counts) {
+      const oldestPendingAgeMs = counts.oldestPendingAt
+        ? Date.now() - counts.oldestPendingAt.getTime()
+        : 0;
+      outbox = { pending: counts.pending, failed: counts.failed, oldestPendingAgeMs };
+      if (counts.pending > maxPendingEvents)
+        problems.push(`outbox holds ${counts.pending} pending events (max ${maxPendingEvents})`);
+      if (oldestPendingAgeMs > maxPendingAgeMs) {
+        problems.push(
+          `oldest pending outbox event is ${Math.round(oldestPendingAgeMs / 1000)} s old (max ${maxPendingAgeMs / 1000} s)`,
+        );
+      }
+    }
+
+    const details = { transport, consumerGroups: groups, stalledPartitions: stalled, outbox };
     const session = this.indicators.check(key);
     return problems.length === 0 ? session.up(details) : session.down({ ...details, problems });
   }
+}
+
+/** Longest wait for one health reading: the whole check answers well within 3 s. */
+const HEALTH_READ_TIMEOUT_MS = 2000;
+
+function bounded<T>(work: Promise<T>, what: string): Promise<T> {
+  return withTimeout(work, HEALTH_READ_TIMEOUT_MS, `${what} did not answer within 2 s`);
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

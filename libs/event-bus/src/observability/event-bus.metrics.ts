@@ -20,6 +20,7 @@ const OUTCOMES: readonly ProcessStatus[] = [
   'success',
   'duplicate',
   'retried',
+  'unavailable',
   'failed',
   'dead_lettered',
 ];
@@ -197,7 +198,7 @@ export class EventBusMetrics implements OnApplicationBootstrap, OnApplicationShu
     );
     this.processed = factory.counter(
       names.processed,
-      'Handler outcomes: success, duplicate, retried, failed (gave up), dead_lettered.',
+      'Handler outcomes: success, duplicate, retried, unavailable (a dependency was down), failed (gave up), dead_lettered.',
       ['type', 'handler', 'outcome'],
     );
     this.duration = factory.histogram(

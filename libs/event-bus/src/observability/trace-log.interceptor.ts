@@ -28,6 +28,7 @@ const STAGE_OF: Record<ProcessOutcome['status'], EventTraceStage> = {
   success: 'processed',
   duplicate: 'duplicate',
   retried: 'failed',
+  unavailable: 'failed',
   failed: 'failed',
   dead_lettered: 'dead_lettered',
 };

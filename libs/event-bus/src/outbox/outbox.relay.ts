@@ -8,6 +8,8 @@ import { CloudEventCodec } from '../envelope/cloud-event.codec';
 import { TransactionRunner } from '../database/transaction-runner';
 import { InterceptorChain } from '../interceptors/interceptor-chain';
 import { isNonRetriable } from '../errors/event-bus.error';
+import { isTransientFailure } from '../errors/transient-failure';
+import { backoffDelay } from '../util/backoff';
 import { Signal } from '../util/signal';
 import { sleep } from '../util/sleep';
 import { OutboxMessage } from './outbox-message.entity';
@@ -16,7 +18,9 @@ import { EventBusMetrics } from '../observability/event-bus.metrics';
 import sjson from 'secure-json-parse';
 import { describeError } from '../util/describe-error';
 
-const ERROR_PAUSE_MS = 1000;
+/** Pause after a failed iteration: 500 ms, doubling, at most 10 s. */
+const ERROR_BACKOFF = { initialMs: 500, maxMs: 10_000, multiplier: 2, jitter: 0.5 };
+const OUTAGE_REMINDER_MS = 30_000;
 
 interface SendResult {
   sent: OutboxMessage[];
@@ -84,14 +88,44 @@ export class OutboxRelay {
     return this.db.dialect === 'postgres' ? this.relayLocked() : this.relaySingleWriter();
   }
 
+  /**
+   * The relay's loop. A failed iteration (the database unreachable, say) leaves every row as it
+   * was: nothing is marked failed without a database to mark it in, and a row sent but not yet
+   * marked is sent again later, for the inbox to absorb. While the database is unavailable the
+   * relay backs off (capped) and logs the outage once, then every 30 s, then its end.
+   */
   private async run(): Promise<void> {
+    let failures = 0;
+    let outageSince = 0;
+    let lastLogged = 0;
     while (this.running) {
       let handled = 0;
       try {
         handled = await this.relayOnce();
+        if (outageSince > 0) {
+          this.logger.log(
+            `Outbox relay works again after ${Math.round((Date.now() - outageSince) / 1000)} s`,
+          );
+        }
+        failures = 0;
+        outageSince = 0;
       } catch (error) {
-        this.logger.error(`Outbox relay iteration failed: ${describeError(error)}`);
-        await sleep(ERROR_PAUSE_MS, this.stopping.signal);
+        failures++;
+        const now = Date.now();
+        if (!isTransientFailure(error)) {
+          this.logger.error(`Outbox relay iteration failed: ${describeError(error)}`);
+        } else if (outageSince === 0) {
+          outageSince = lastLogged = now;
+          this.logger.warn(
+            `Outbox relay waits: the database is unavailable (${describeError(error)}); no row is lost or failed meanwhile`,
+          );
+        } else if (now - lastLogged >= OUTAGE_REMINDER_MS) {
+          lastLogged = now;
+          this.logger.warn(
+            `Outbox relay still waiting for the database after ${Math.round((now - outageSince) / 1000)} s: ${describeError(error)}`,
+          );
+        }
+        await sleep(backoffDelay(failures, ERROR_BACKOFF), this.stopping.signal);
       }
       if (!this.running) break;
       if (handled < this.options.outbox.batchSize)

@@ -1,0 +1,128 @@
+import { Injectable } from '@nestjs/common';
+import type { TestingModule } from '@nestjs/testing';
+import { Event } from '../decorators/event.decorator';
+import { EventSubscribe } from '../decorators/event-subscribe.decorator';
+import { EventPublisher } from '../event-bus.publisher';
+import type { EventContext } from '../interfaces/event-context.interface';
+import type {
+  EventBusInterceptor,
+  ProcessOutcome,
+} from '../interfaces/event-bus-interceptor.interface';
+import { compileTestApp, waitUntil } from '../__fixtures__/event-bus-test-app';
+
+@Event({ type: 'outage.item', key: (e: Item) => e.key })
+class Item {
+  constructor(
+    readonly key: string,
+    readonly n: number,
+  ) {}
+}
+
+class PaymentsDown extends Error {}
+
+const refused = (): Error =>
+  Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+
+/** Fails each event's first `failures` calls with `error()`, then applies it. */
+@Injectable()
+class FlakyHandler {
+  failures = 0;
+  error: () => Error = refused;
+  readonly calls = new Map<number, number>();
+  /** Event id → item number, to read the recorder's outcomes. */
+  readonly numbers = new Map<string, number>();
+
+  @EventSubscribe(Item, { retry: { maxRetries: 1, initialMs: 1, maxMs: 1 } })
+  onItem(event: Item, ctx: EventContext): void {
+    this.numbers.set(ctx.eventId, event.n);
+    const calls = (this.calls.get(event.n) ?? 0) + 1;
+    this.calls.set(event.n, calls);
+    if (calls <= this.failures) throw this.error();
+  }
+}
+
+class OutcomeRecorder implements EventBusInterceptor {
+  readonly outcomes: ProcessOutcome[] = [];
+  onOutcome(outcome: ProcessOutcome): void {
+    this.outcomes.push(outcome);
+  }
+  /** Item numbers in the order their handling committed. */
+  committed(handler: FlakyHandler): number[] {
+    return this.outcomes
+      .filter((o) => o.status === 'success')
+      .map((o) => handler.numbers.get(o.eventId!)!);
+  }
+  count(status: ProcessOutcome['status']): number {
+    return this.outcomes.filter((o) => o.status === status).length;
+  }
+}
+
+describe('consumer under a dependency outage', () => {
+  let app: TestingModule;
+  afterEach(() => app?.close());
+
+  const boot = async (
+    recordsPerTransaction: number,
+    isTransient?: (e: unknown) => boolean | undefined,
+  ) => {
+    const recorder = new OutcomeRecorder();
+    app = await compileTestApp({
+      providers: [FlakyHandler],
+      bus: {
+        interceptors: [recorder],
+        consumer: {
+          recordsPerTransaction,
+          unavailableBackoff: { initialMs: 1, maxMs: 5 },
+          isTransient,
+        },
+      },
+    });
+    await app.init();
+    return { recorder, handler: app.get(FlakyHandler), publisher: app.get(EventPublisher) };
+  };
+
+  describe.each([
+    ['one record per transaction', 1],
+    ['records batched per transaction', 100],
+  ])('%s', (_label, recordsPerTransaction) => {
+    it('waits out failures that mean the database is down, spending no retry, and dead-letters nothing', async () => {
+      const { recorder, handler, publisher } = await boot(recordsPerTransaction);
+      // Six failures are three times the retry budget (one retry = two attempts).
+      handler.failures = 6;
+      await publisher.publish([new Item('a', 1), new Item('a', 2), new Item('b', 3)], {
+        newTransaction: true,
+      });
+      await waitUntil(() => recorder.count('success') === 3, 'all three applied');
+      // Order per key holds through the outage.
+      expect(recorder.committed(handler).filter((n) => n !== 3)).toEqual([1, 2]);
+      expect(recorder.count('success')).toBe(3);
+      expect(recorder.count('dead_lettered')).toBe(0);
+      expect(recorder.count('failed')).toBe(0);
+      expect(recorder.count('retried')).toBe(0);
+      expect(recorder.count('unavailable')).toBeGreaterThanOrEqual(6);
+    });
+
+    it('still dead-letters a handler error once its retries are spent', async () => {
+      const { recorder, handler, publisher } = await boot(recordsPerTransaction);
+      handler.failures = 6;
+      handler.error = () => new PaymentsDown('card declined');
+      await publisher.publish(new Item('a', 1), { newTransaction: true });
+      await waitUntil(() => recorder.count('dead_lettered') === 1, 'a dead letter');
+      // Two attempts on the per-record path; the batched path tries the chunk once before it.
+      expect(handler.calls.get(1)).toBe(recordsPerTransaction === 1 ? 2 : 3);
+      expect(recorder.count('unavailable')).toBe(0);
+    });
+  });
+
+  it('lets the application call its own errors transient', async () => {
+    const { recorder, handler, publisher } = await boot(1, (error) =>
+      error instanceof PaymentsDown ? true : undefined,
+    );
+    handler.failures = 4;
+    handler.error = () => new PaymentsDown('payments service unavailable');
+    await publisher.publish(new Item('a', 1), { newTransaction: true });
+    await waitUntil(() => recorder.count('success') === 1, 'applied after the outage');
+    expect(recorder.count('dead_lettered')).toBe(0);
+    expect(recorder.count('unavailable')).toBe(4);
+  });
+});
