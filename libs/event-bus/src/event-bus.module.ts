@@ -28,6 +28,7 @@ import { InboxConsumer } from './inbox/inbox.consumer';
 import { DeadLetterPublisher } from './consumer/dead-letter.publisher';
 import { RecordProcessor } from './consumer/record-processor';
 import { DependencyOutage } from './consumer/dependency-outage';
+import { ParkedDeadLetterStore } from './dead-letter/parked-dead-letter.store';
 import { RecordRouter } from './consumer/record-router';
 import { TransactionBatchProcessor } from './consumer/transaction-batch.processor';
 import { EventConsumer } from './consumer/event-consumer';
@@ -82,6 +83,7 @@ const providers: Provider[] = [
   RecordRouter,
   RecordProcessor,
   DependencyOutage,
+  ParkedDeadLetterStore,
   TransactionBatchProcessor,
   EventConsumer,
   EventPublisher,

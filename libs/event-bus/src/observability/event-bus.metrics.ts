@@ -39,6 +39,7 @@ export const EVENT_BUS_METRICS = {
   consumerLag: 'event_bus_consumer_lag',
   backpressurePauses: 'event_bus_backpressure_pauses_total',
   inFlight: 'event_bus_consumer_records_in_flight',
+  deadLettersParked: 'event_bus_dead_letters_parked_total',
 } as const;
 
 /** Scrapes within this window share one outbox count query and one lag query. */
@@ -77,6 +78,7 @@ export class EventBusMetrics implements OnApplicationBootstrap, OnApplicationShu
   private endToEnd?: Histogram<string>;
   private lag?: Gauge<string>;
   private pauses?: Counter<string>;
+  private parked?: Counter<string>;
   private inFlight?: Gauge<string>;
 
   constructor(
@@ -125,6 +127,11 @@ export class EventBusMetrics implements OnApplicationBootstrap, OnApplicationShu
     if (this.lag) this.setGauge(this.lag, { group, topic, partition: String(partition) }, records);
   }
 
+  /** A dead letter the broker refused was kept in the database and reduced on the topic. */
+  deadLetterParked(topic: string): void {
+    this.parked?.inc({ service: this.service, topic });
+  }
+
   partitionPaused(topic: string): void {
     this.pauses?.inc({ service: this.service, topic });
   }
@@ -150,6 +157,9 @@ export class EventBusMetrics implements OnApplicationBootstrap, OnApplicationShu
     for (const [type, handler, outcome] of series) {
       this.processed.inc({ service: this.service, type, handler, outcome }, 0);
     }
+    // Same for parked dead letters, per topic read here, so the alert's increase() sees the first.
+    for (const topic of new Set(this.handlers.all().map((h) => h.event.topic)))
+      this.parked?.inc({ service: this.service, topic }, 0);
   }
 
   private child<T extends Counter<string> | Histogram<string> | Gauge<string>>(
@@ -216,6 +226,11 @@ export class EventBusMetrics implements OnApplicationBootstrap, OnApplicationShu
     this.pauses = factory.counter(
       names.backpressurePauses,
       'Times a partition was held while a handler waited to retry.',
+      ['topic'],
+    );
+    this.parked = factory.counter(
+      names.deadLettersParked,
+      'Dead letters the broker refused for good: kept whole in event_dead_letter, reduced on the topic.',
       ['topic'],
     );
     this.inFlight = factory.gauge(
