@@ -30,7 +30,7 @@ export class ParkedDeadLetter {
   @Column({ name: 'value_base64', type: 'text' })
   valueBase64!: string;
 
-  /** The record's headers in order, as JSON `[[name, base64 value], …]` (repeats kept). */
+  /** The record's headers, as JSON `[[name, [base64 value, …]], …]` (every value kept). */
   @Column({ type: 'text' })
   headers!: string;
 

@@ -5,15 +5,15 @@ import sjson from 'secure-json-parse';
 import { TransactionRunner } from '../database/transaction-runner';
 import { ParkedDeadLetter } from './parked-dead-letter.entity';
 
-/** A record's bytes as they came off the broker: key, value, and headers in order. */
+/** A record's bytes as they came off the broker (the shape of an `IncomingRecord`'s). */
 export interface RecordBytes {
   topic: string;
   partition: number;
   offset: string;
-  key: Buffer | null;
+  rawKey: Buffer | null;
   value: Buffer;
-  /** Name and value of each header in order; a repeated header appears once per value. */
-  headers: Array<[string, Buffer]>;
+  /** Every value of each header, in order. */
+  rawHeaders: Record<string, Buffer[]>;
 }
 
 export interface ParkedReason {
@@ -85,17 +85,17 @@ export class ParkedDeadLetterStore {
 }
 
 function toParkedRecord(row: ParkedDeadLetter): ParkedRecord {
-  const headers = (sjson.parse(row.headers) as Array<[string, string]>).map(
-    ([name, value]): [string, Buffer] => [name, Buffer.from(value, 'base64')],
-  );
+  const rawHeaders: Record<string, Buffer[]> = {};
+  for (const [name, values] of sjson.parse(row.headers) as Array<[string, string[]]>)
+    rawHeaders[name] = values.map((v) => Buffer.from(v, 'base64'));
   return {
     id: row.id,
     topic: row.topic,
     partition: row.partition,
     offset: row.offset,
-    key: row.keyBase64 === null ? null : Buffer.from(row.keyBase64, 'base64'),
+    rawKey: row.keyBase64 === null ? null : Buffer.from(row.keyBase64, 'base64'),
     value: Buffer.from(row.valueBase64, 'base64'),
-    headers,
+    rawHeaders,
     errorType: row.errorType,
     errorMessage: row.errorMessage,
     attempts: row.attempts,
