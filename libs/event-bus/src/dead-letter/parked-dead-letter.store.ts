@@ -46,10 +46,13 @@ export class ParkedDeadLetterStore {
       topic: record.topic,
       partition: record.partition,
       offset: record.offset,
-      keyBase64: record.key === null ? null : record.key.toString('base64'),
+      keyBase64: record.rawKey === null ? null : record.rawKey.toString('base64'),
       valueBase64: record.value.toString('base64'),
       headers: JSON.stringify(
-        record.headers.map(([name, value]) => [name, value.toString('base64')]),
+        Object.entries(record.rawHeaders).map(([name, values]) => [
+          name,
+          values.map((v) => v.toString('base64')),
+        ]),
       ),
       ...reason,
       parkedAt: new Date(),
