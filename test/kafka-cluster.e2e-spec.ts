@@ -117,12 +117,17 @@ describe('user-service and order-service on a three-node Kafka cluster, losing a
     const sampler = (async () => {
       while (sampling) {
         try {
-          const [users, published, pending, profiles] = await Promise.all([
-            count(userSql!, 'SELECT COUNT(*) AS n FROM users'),
-            count(userSql!, "SELECT COUNT(*) AS n FROM event_outbox WHERE status = 'published'"),
-            count(userSql!, "SELECT COUNT(*) AS n FROM event_outbox WHERE status = 'pending'"),
-            count(orderSql!, 'SELECT COUNT(*) AS n FROM user_profiles'),
-          ]);
+          // One query at a time: a pg Client runs its queries one by one anyway.
+          const users = await count(userSql!, 'SELECT COUNT(*) AS n FROM users');
+          const published = await count(
+            userSql!,
+            "SELECT COUNT(*) AS n FROM event_outbox WHERE status = 'published'",
+          );
+          const pending = await count(
+            userSql!,
+            "SELECT COUNT(*) AS n FROM event_outbox WHERE status = 'pending'",
+          );
+          const profiles = await count(orderSql!, 'SELECT COUNT(*) AS n FROM user_profiles');
           samples.push({ at: Date.now(), users, published, pending, profiles });
         } catch (error) {
           note(`sampling failed: ${(error as Error).message}`);
