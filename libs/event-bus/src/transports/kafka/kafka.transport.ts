@@ -69,7 +69,7 @@ export class KafkaTransport implements EventTransport {
     this.closed = false;
     this.admin ??= this.kafka.admin();
     this.producer ??= this.kafka.producer({
-      idempotent: true,
+      idempotent: false, // kafkajs needs retries for idempotence, and its retry loses records (below)
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
       createPartitioner: Partitioners.DefaultPartitioner,
@@ -271,7 +271,7 @@ export class KafkaTransport implements EventTransport {
   /** Bounded retries, so a send to an unreachable broker fails in about `sendTimeoutMs`. */
   private sendRetry() {
     return {
-      retries: 5,
+      retries: 0, // a retry skips partitions whose new leader answered earlier: tulios/kafkajs#1303
       initialRetryTime: 300,
       maxRetryTime: Math.max(1000, Math.floor(this.options.sendTimeoutMs / 3)),
     };
