@@ -6,6 +6,7 @@ import type { DeadLetter } from './dead-letter.interface';
 import { toDeadLetter } from './dead-letter.reader';
 import { DeadLetterReplayService } from './dead-letter-replay.service';
 import { OutboxInspector } from './outbox.inspector';
+import { asReceived } from '../transports/record-bytes';
 
 const AT = new Date('2025-03-01T12:00:00.000Z');
 
@@ -22,9 +23,7 @@ function letter(id: string | undefined, offset: number, key = 'k1'): DeadLetter 
     topic: 'item.created.dlq',
     partition: 0,
     offset: String(offset),
-    key,
-    value: Buffer.from(`{"offset":${offset}}`),
-    headers,
+    ...asReceived({ key, value: Buffer.from(`{"offset":${offset}}`), headers }),
     timestamp: AT.getTime(),
   });
 }

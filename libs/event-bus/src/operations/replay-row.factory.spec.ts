@@ -1,6 +1,7 @@
 import type { DeadLetter } from './dead-letter.interface';
 import { toDeadLetter } from './dead-letter.reader';
 import { buildReplayRow } from './replay-row.factory';
+import { asReceived } from '../transports/record-bytes';
 
 const AT = new Date('2025-03-01T12:00:00.000Z');
 const STAMP = { by: 'alice', at: AT };
@@ -34,11 +35,13 @@ function deadLetter(
     topic: 'staging.user.registered.dlq',
     partition: 2,
     offset: '9',
-    key: 'u1',
-    value: Buffer.from(value),
-    headers: Object.fromEntries(
-      Object.entries(all).filter((entry): entry is [string, string] => entry[1] !== undefined),
-    ),
+    ...asReceived({
+      key: 'u1',
+      value: Buffer.from(value),
+      headers: Object.fromEntries(
+        Object.entries(all).filter((entry): entry is [string, string] => entry[1] !== undefined),
+      ),
+    }),
     timestamp: Date.parse('2025-02-01T08:00:01.000Z'),
   });
 }
