@@ -12,6 +12,7 @@ import {
   TransportSubscription,
 } from '@app/event-bus';
 import { Logger } from '@nestjs/common';
+import { Partitioners } from 'kafkajs';
 import { eventually } from './support/databases';
 import { KAFKA_BROKERS, requireKafka, uniqueName } from './support/kafka';
 
@@ -50,6 +51,22 @@ const records = (topic: string, keys: string[], perKey: number): OutgoingRecord[
       headers: { seq: String(seq) },
     })),
   ).flat();
+
+/** The partition kafkajs' default (Java-compatible) partitioner picks for `key`. */
+function kafkaPartition(topic: string, key: Buffer, partitions: number): number {
+  const partitionMetadata = Array.from({ length: partitions }, (_, partitionId) => ({
+    partitionId,
+    leader: 0,
+    partitionErrorCode: 0,
+    replicas: [0],
+    isr: [0],
+  }));
+  return Partitioners.DefaultPartitioner()({
+    topic,
+    partitionMetadata,
+    message: { key, value: null },
+  });
+}
 
 /** Subscribes and records what arrives; commits after each batch unless told not to. */
 async function collect(
@@ -108,6 +125,42 @@ describe.each(KINDS)('transport contract: $name', (kind) => {
         Array.from({ length: 10 }, (_, i) => String(i)),
       );
       expect(new Set(ofKey.map((r) => r.partition)).size).toBe(1);
+    }
+  });
+
+  it('delivers key, value and headers byte for byte, keeping every value of a repeated header', async () => {
+    const transport = await open();
+    const topic = await newTopic(transport);
+    const notUtf8 = Buffer.from([0xff, 0xfe, 0x80]);
+    // Several byte keys, so a transport partitioning by a decoded view would be caught.
+    const keys = Array.from({ length: 6 }, (_, i) => Buffer.from([0xff, i, 0x80]));
+    await transport.send(
+      keys.map((key, i) => ({
+        topic,
+        key,
+        value: Buffer.concat([notUtf8, Buffer.from([i])]),
+        headers: { bin: notUtf8, hop: ['one', Buffer.from([0x80, i])], text: 'clé' },
+      })),
+    );
+    const { received } = await collect(transport, { groupId: uniqueName('g'), topics: [topic] });
+    await until(() => received.length === keys.length, `${keys.length} records`);
+    for (const [i, key] of keys.entries()) {
+      const record = received.find((r) => r.rawKey?.equals(key));
+      expect(record?.value).toEqual(Buffer.concat([notUtf8, Buffer.from([i])]));
+      expect(record?.rawHeaders).toEqual({
+        bin: [notUtf8],
+        hop: [Buffer.from('one'), Buffer.from([0x80, i])],
+        text: [Buffer.from('clé')],
+      });
+      // The decoded views: UTF-8 text, a repeated header's last value.
+      expect(record?.key).toBe(key.toString('utf8'));
+      expect(record?.headers).toEqual({
+        bin: notUtf8.toString('utf8'),
+        hop: Buffer.from([0x80, i]).toString('utf8'),
+        text: 'clé',
+      });
+      // Partitioned by the key's bytes, as kafkajs' default partitioner does.
+      expect(record?.partition).toBe(kafkaPartition(topic, key, 3));
     }
   });
 

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Kafka, logLevel } from 'kafkajs';
+import { IHeaders, Kafka, logLevel } from 'kafkajs';
 import type { IncomingRecord } from '@app/event-bus';
 
 export const KAFKA_BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
@@ -46,18 +46,24 @@ export async function readTopic(
     await consumer.subscribe({ topics: [topic], fromBeginning: true });
     await consumer.run({
       eachMessage: async ({ topic: t, partition, message }) => {
+        // Read with kafkajs alone (not the bus's mapper), so tests check the bus against it.
         const headers: Record<string, string> = {};
+        const rawHeaders: Record<string, Buffer[]> = {};
         for (const [name, value] of Object.entries(message.headers ?? {})) {
-          if (value !== undefined)
-            headers[name] = String(Array.isArray(value) ? value[value.length - 1] : value);
+          if (value === undefined) continue;
+          const values = (Array.isArray(value) ? value : [value]).map((v) => Buffer.from(v));
+          rawHeaders[name] = values;
+          headers[name] = values[values.length - 1].toString();
         }
         records.push({
           topic: t,
           partition,
           offset: message.offset,
           key: message.key?.toString() ?? null,
+          rawKey: message.key ?? null,
           value: message.value ?? Buffer.alloc(0),
           headers,
+          rawHeaders,
           timestamp: Number(message.timestamp),
         });
         if (records.length >= count) done();
@@ -75,7 +81,7 @@ export async function readTopic(
 /** Produces raw records straight to a topic, bypassing the bus (poison tests). */
 export async function produceRaw(
   topic: string,
-  messages: Array<{ key?: string; value: string | Buffer; headers?: Record<string, string> }>,
+  messages: Array<{ key?: string | Buffer; value: string | Buffer; headers?: IHeaders }>,
 ): Promise<void> {
   const producer = kafka.producer({ allowAutoTopicCreation: false });
   await producer.connect();

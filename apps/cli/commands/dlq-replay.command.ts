@@ -12,6 +12,7 @@ import { CliEnvironment } from '../cli.environment';
 import { CliDatabase } from '../infrastructure/cli-database';
 import { CliKafka } from '../infrastructure/cli-kafka';
 import { CliOutput } from '../output/cli.output';
+import { formatBytes } from '../output/format';
 import { collect } from './option.parsers';
 
 interface DlqReplayOptions {
@@ -50,38 +51,47 @@ export class DlqReplayCommand extends CommandRunner {
     await this.kafka.useReader(async (reader) => {
       const letters = new DeadLetterReader(reader);
       const dlq = await letters.resolveTopic(topic, this.environment.topicPrefix());
-      await this.database.use(async (session) => {
-        const replay = session.get(DeadLetterReplayService).start({ by, execute });
-        const matched = new Set<string>();
-        const topics = new Set<string>();
-        const progress = this.out.progress('read');
-        const result = await letters.read(
-          dlq,
-          async (batch) => {
-            const chosen = wanted ? batch.filter((l) => l.eventId && wanted.has(l.eventId)) : batch;
-            for (const letter of chosen) if (letter.eventId) matched.add(letter.eventId);
-            for (const decision of await replay.add(chosen)) {
-              if (decision.outcome !== 'skip') topics.add(decision.letter.originalTopic);
-              this.out.line(describe(decision, execute));
-            }
-          },
-          { onProgress: (read, total) => progress.update(read, total) },
-        );
-        progress.finish(result.read, result.total);
+      const broker = this.kafka.lazySender();
+      try {
+        await this.database.use(async (session) => {
+          const replay = session
+            .get(DeadLetterReplayService)
+            .start({ by, execute, send: (records) => broker.send(records) });
+          const matched = new Set<string>();
+          const topics = new Set<string>();
+          const progress = this.out.progress('read');
+          const result = await letters.read(
+            dlq,
+            async (batch) => {
+              const chosen = wanted
+                ? batch.filter((l) => l.eventId && wanted.has(l.eventId))
+                : batch;
+              for (const letter of chosen) if (letter.eventId) matched.add(letter.eventId);
+              for (const decision of await replay.add(chosen)) {
+                if (decision.outcome !== 'skip') topics.add(decision.letter.originalTopic);
+                this.out.line(describe(decision, execute));
+              }
+            },
+            { onProgress: (read, total) => progress.update(read, total) },
+          );
+          progress.finish(result.read, result.total);
 
-        this.summarize(replay.totals, {
-          dlq,
-          by,
-          execute,
-          filtered: wanted !== undefined,
-          location: session.location,
-          into: [...topics].sort().join(', '),
+          this.summarize(replay.totals, {
+            dlq,
+            by,
+            execute,
+            filtered: wanted !== undefined,
+            location: session.location,
+            into: [...topics].sort().join(', '),
+          });
+          const missing = wanted ? [...wanted].filter((id) => !matched.has(id)) : [];
+          if (missing.length > 0) {
+            throw new CliError(`Not in ${dlq}: ${missing.join(', ')}.`);
+          }
         });
-        const missing = wanted ? [...wanted].filter((id) => !matched.has(id)) : [];
-        if (missing.length > 0) {
-          throw new CliError(`Not in ${dlq}: ${missing.join(', ')}.`);
-        }
-      });
+      } finally {
+        await broker.close();
+      }
     });
   }
 
@@ -96,9 +106,14 @@ export class DlqReplayCommand extends CommandRunner {
       into: string;
     },
   ): void {
-    const replayed = totals.replay + totals.requeue;
+    const replayed = totals.replay + totals.requeue + totals.send;
     const considered = replayed + totals.skip;
     const skipped = totals.skip > 0 ? `; ${totals.skip} skipped` : '';
+    const direct =
+      totals.send > 0
+        ? `; ${totals.send} ${run.execute ? 'sent' : 'to send'} straight to Kafka, byte for byte ` +
+          '(their key or headers are bytes the outbox cannot hold)'
+        : '';
     if (considered === 0) {
       this.out.line(
         run.filtered
@@ -115,13 +130,13 @@ export class DlqReplayCommand extends CommandRunner {
     } else if (!run.execute) {
       this.out.line(
         `Dry run: would replay ${replayed} of ${considered} dead letters in ${run.dlq} to ` +
-          `${run.into}${skipped}. Nothing was written: add --execute to write them to the ` +
+          `${run.into}${skipped}${direct}. Nothing was written: add --execute to write them to the ` +
           `outbox of ${run.location}.`,
       );
     } else {
       this.out.line(
         `Replayed ${replayed} of ${considered} dead letters from ${run.dlq} as "${run.by}" into ` +
-          `the outbox of ${run.location}${skipped}. The relay of the service that owns this ` +
+          `the outbox of ${run.location}${skipped}${direct}. The relay of the service that owns this ` +
           `database sends them to ${run.into}.`,
       );
     }
@@ -154,6 +169,7 @@ function describe(decision: ReplayDecision, execute: boolean): string {
   const verb = {
     replay: execute ? 'replayed' : 'would replay',
     requeue: execute ? 'requeued' : 'would requeue',
+    send: execute ? 'sent' : 'would send',
     skip: 'skipped',
   }[outcome];
   const what = [
@@ -161,7 +177,7 @@ function describe(decision: ReplayDecision, execute: boolean): string {
     deadLetterAddress(letter),
     letter.eventId ?? '-',
     letter.type ?? '-',
-    `key=${letter.key ?? '-'}`,
+    `key=${letter.rawKey === null ? '-' : formatBytes(letter.rawKey)}`,
   ];
   return `${what.join('  ')}${reason ? `  (${reason})` : ''}`;
 }

@@ -4,7 +4,7 @@ import { CliError } from '../cli.errors';
 import { CliEnvironment } from '../cli.environment';
 import { CliKafka } from '../infrastructure/cli-kafka';
 import { CliOutput } from '../output/cli.output';
-import { formatPayload } from '../output/format';
+import { formatBytes, formatPayload } from '../output/format';
 import { parseNonNegative } from './option.parsers';
 
 @SubCommand({
@@ -41,13 +41,18 @@ export class DlqShowCommand extends CommandRunner {
         ['partition', String(letter.partition)],
         ['offset', letter.offset],
         ['timestamp', letter.timestamp.toISOString()],
-        ['key', letter.key ?? '-'],
+        ['key', letter.rawKey === null ? '-' : formatBytes(letter.rawKey)],
       ]);
       this.out.line();
       this.out.line('headers');
-      const names = Object.keys(letter.headers).sort();
+      // From the bytes: a repeated header shows each value, in order.
+      const names = Object.keys(letter.rawHeaders).sort();
       const width = Math.max(0, ...names.map((n) => n.length));
-      for (const name of names) this.out.line(`  ${name.padEnd(width)}  ${letter.headers[name]}`);
+      for (const name of names) {
+        for (const value of letter.rawHeaders[name]) {
+          this.out.line(`  ${name.padEnd(width)}  ${formatBytes(value)}`);
+        }
+      }
       this.out.line();
       this.out.line('payload');
       this.out.line(formatPayload(letter.value));

@@ -1,4 +1,5 @@
 import { KafkaTopicReader, kafkaLogCreator, KafkaTransport } from '@app/event-bus';
+import type { OutgoingRecord } from '@app/event-bus';
 import { Injectable } from '@nestjs/common';
 import type { logCreator } from 'kafkajs';
 import { CliError, EXIT_CODES, isVerbose, UnreachableError } from '../cli.errors';
@@ -43,18 +44,46 @@ export class CliKafka {
     }
   }
 
+  /**
+   * Sends records with the bus's transport, connecting it on the first send only (a dry run
+   * never connects); `close` disconnects it if it was connected.
+   */
+  lazySender(): {
+    send(records: OutgoingRecord[]): Promise<void>;
+    close(): Promise<void>;
+  } {
+    let connected: Promise<KafkaTransport> | undefined;
+    return {
+      send: async (records) => {
+        connected ??= (async () => {
+          const transport = this.transport();
+          await transport.connect();
+          return transport;
+        })();
+        await (await connected).send(records);
+      },
+      close: async () => {
+        if (connected) await (await connected.catch(() => undefined))?.close();
+      },
+    };
+  }
+
   /** The bus's own transport, which creates topics the way the services do. */
   async useTransport<T>(work: (transport: KafkaTransport) => Promise<T>): Promise<T> {
-    const transport = new KafkaTransport(
-      { type: 'kafka', brokers: this.environment.kafkaBrokers() },
-      this.environment.serviceId(),
-    );
+    const transport = this.transport();
     try {
       await transport.connect();
       return await work(transport);
     } finally {
       await transport.close();
     }
+  }
+
+  private transport(): KafkaTransport {
+    return new KafkaTransport(
+      { type: 'kafka', brokers: this.environment.kafkaBrokers() },
+      this.environment.serviceId(),
+    );
   }
 }
 

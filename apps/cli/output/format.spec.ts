@@ -1,4 +1,4 @@
-import { formatDuration, formatPayload, formatTable, oneLine } from './format';
+import { formatBytes, formatDuration, formatPayload, formatTable, oneLine } from './format';
 
 describe('CLI output format', () => {
   it('shows durations in their two largest units', () => {
@@ -29,5 +29,10 @@ describe('CLI output format', () => {
     expect(formatPayload(Buffer.from('{"a":1}'))).toBe('{\n  "a": 1\n}');
     expect(formatPayload(Buffer.from('{"a":'))).toBe('{"a":');
     expect(formatPayload(Buffer.from([0xff, 0xfe]))).toBe('(binary, 2 bytes, base64) //4=');
+  });
+
+  it('shows key and header bytes as text when UTF-8, else as marked base64', () => {
+    expect(formatBytes(Buffer.from('clé'))).toBe('clé');
+    expect(formatBytes(Buffer.from([0xff, 0xfe, 0x80]))).toBe('(binary, 3 bytes, base64) //6A');
   });
 });

@@ -1,3 +1,5 @@
+import { isUtf8 } from 'node:buffer';
+
 /** Output helpers shared by the commands. */
 
 const UNITS: Array<[string, number]> = [
@@ -37,13 +39,25 @@ export function formatTable(header: string[], rows: string[][]): string[] {
   return [format(header), ...rows.map(format)];
 }
 
+/**
+ * A record key or header value for a human: its text when it is UTF-8, else its bytes in base64,
+ * marked as such, so bytes that are not text are shown faithfully rather than as U+FFFD.
+ */
+export function formatBytes(value: Buffer): string {
+  return isUtf8(value) ? value.toString('utf8') : binary(value);
+}
+
+function binary(value: Buffer): string {
+  return `(binary, ${value.length} bytes, base64) ${value.toString('base64')}`;
+}
+
 /** A record value for a human: pretty JSON, else UTF-8 text, else base64. */
 export function formatPayload(value: Buffer): string {
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(value);
   } catch {
-    return `(binary, ${value.length} bytes, base64) ${value.toString('base64')}`;
+    return binary(value);
   }
   try {
     return JSON.stringify(JSON.parse(text), null, 2);

@@ -91,6 +91,9 @@ export type {
   TransportSubscription,
   TopicSpec,
   RecordHeaders,
+  HeaderValue,
+  OutgoingHeaders,
+  RawHeaders,
   SubscriptionStatus,
   PartitionLag,
 } from './transports/event-transport.interface';

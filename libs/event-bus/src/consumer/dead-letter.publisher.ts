@@ -8,7 +8,12 @@ import {
 } from '../event-bus.constants';
 import { InvalidEventError } from '../errors/invalid-event.error';
 import type { ResolvedEventBusOptions } from '../interfaces/event-bus-options.interface';
-import type { EventTransport, IncomingRecord } from '../transports/event-transport.interface';
+import type {
+  EventTransport,
+  IncomingRecord,
+  OutgoingHeaders,
+  OutgoingRecord,
+} from '../transports/event-transport.interface';
 import { backoffDelay } from '../util/backoff';
 import { sleep } from '../util/sleep';
 import type { EventEnvelope } from '../envelope/event-envelope.interface';
@@ -31,9 +36,10 @@ export interface DeadLetterReason {
 }
 
 /**
- * Sends a record that cannot be processed to `<topic>.dlq`, unchanged but for headers saying
- * why. If the dead-letter send fails too, it is retried until it succeeds or the consumer
- * stops: the record's offset is not committed before its dead letter is safely written.
+ * Sends a record that cannot be processed to `<topic>.dlq`, byte for byte (key, value, every
+ * header) but for headers saying why. If the dead-letter send fails too, it is retried until it
+ * succeeds or the consumer stops: the record's offset is not committed before its dead letter is
+ * safely written.
  */
 @Injectable()
 export class DeadLetterPublisher {
@@ -46,9 +52,11 @@ export class DeadLetterPublisher {
   ) {}
 
   async send(record: IncomingRecord, reason: DeadLetterReason, signal: AbortSignal): Promise<void> {
-    const headers: Record<string, string> = {
-      ...record.headers,
-      [DLQ_HEADERS.errorType]: errorType(reason.error),
+    const type = errorType(reason.error);
+    // The original key and headers as bytes (repeated headers too), not their decoded views.
+    const headers: OutgoingHeaders = {
+      ...record.rawHeaders,
+      [DLQ_HEADERS.errorType]: type,
       [DLQ_HEADERS.errorMessage]: errorMessage(reason.error),
       [DLQ_HEADERS.attempts]: String(reason.attempts),
       [DLQ_HEADERS.originalTopic]: record.topic,
@@ -57,9 +65,9 @@ export class DeadLetterPublisher {
       [DLQ_HEADERS.failedAt]: new Date().toISOString(),
     };
     if (reason.handlerId) headers[DLQ_HEADERS.handler] = reason.handlerId;
-    const letter = {
+    const letter: OutgoingRecord = {
       topic: deadLetterTopic(record.topic),
-      key: record.key,
+      key: record.rawKey,
       value: record.value,
       headers,
     };
@@ -69,7 +77,7 @@ export class DeadLetterPublisher {
         await this.transport.send([letter]);
         this.logger.warn(
           `Dead-lettered ${record.topic}[${record.partition}]@${record.offset}` +
-            `${reason.handlerId ? ` for ${reason.handlerId}` : ''}: ${headers[DLQ_HEADERS.errorType]}`,
+            `${reason.handlerId ? ` for ${reason.handlerId}` : ''}: ${type}`,
         );
         this.report(record, reason);
         return;

@@ -12,8 +12,10 @@ function batchOf(keys: Array<string | null>, firstOffset = 0n): FakeBatch {
     partition: 0,
     offset: String(firstOffset + BigInt(i)),
     key,
+    rawKey: key === null ? null : Buffer.from(key),
     value: Buffer.from(String(i)),
     headers: {},
+    rawHeaders: {},
     timestamp: 0,
   }));
   const batch: FakeBatch = {

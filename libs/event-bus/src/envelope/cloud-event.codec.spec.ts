@@ -5,6 +5,7 @@ import { InvalidEventError, InvalidEventReason } from '../errors/invalid-event.e
 import { resolveEventBusOptions } from '../event-bus.options';
 import type { EventBusModuleOptions } from '../interfaces/event-bus-options.interface';
 import type { IncomingRecord, OutgoingRecord } from '../transports/event-transport.interface';
+import { asReceived } from '../transports/record-bytes';
 import { CloudEventCodec } from './cloud-event.codec';
 import type { EncodableEvent, EventEnvelope } from './event-envelope.interface';
 import { EventTypeRegistry } from './event-type.registry';
@@ -79,9 +80,7 @@ function received(record: OutgoingRecord, overrides: Partial<IncomingRecord> = {
     topic: record.topic,
     partition: 0,
     offset: '0',
-    key: record.key,
-    value: record.value,
-    headers: { ...record.headers },
+    ...asReceived(record),
     timestamp: Date.now(),
     ...overrides,
   };
@@ -108,9 +107,7 @@ function incoming(
     topic: 'user.registered',
     partition: 0,
     offset: '7',
-    key: 'user-1',
-    value: typeof value === 'string' ? Buffer.from(value) : value,
-    headers: clean,
+    ...asReceived({ key: 'user-1', value: Buffer.from(value), headers: clean }),
     timestamp: CREATED_AT.getTime(),
   };
 }

@@ -2,10 +2,12 @@ import type { TestingModule } from '@nestjs/testing';
 import { DataSource, Repository } from 'typeorm';
 import { bootTestApp } from '../__fixtures__/event-bus-test-app';
 import { OutboxMessage } from '../outbox/outbox-message.entity';
+import type { OutgoingRecord } from '../transports/event-transport.interface';
 import type { DeadLetter } from './dead-letter.interface';
 import { toDeadLetter } from './dead-letter.reader';
 import { DeadLetterReplayService } from './dead-letter-replay.service';
 import { OutboxInspector } from './outbox.inspector';
+import { asReceived } from '../transports/record-bytes';
 
 const AT = new Date('2025-03-01T12:00:00.000Z');
 
@@ -22,9 +24,7 @@ function letter(id: string | undefined, offset: number, key = 'k1'): DeadLetter 
     topic: 'item.created.dlq',
     partition: 0,
     offset: String(offset),
-    key,
-    value: Buffer.from(`{"offset":${offset}}`),
-    headers,
+    ...asReceived({ key, value: Buffer.from(`{"offset":${offset}}`), headers }),
     timestamp: AT.getTime(),
   });
 }
@@ -55,7 +55,7 @@ describe('DeadLetterReplayService', () => {
       ['replay', undefined],
       ['skip', 'no ce_id header: not an event of the bus'],
     ]);
-    expect(replay.totals).toEqual({ replay: 1, requeue: 0, skip: 1 });
+    expect(replay.totals).toEqual({ replay: 1, requeue: 0, send: 0, skip: 1 });
     expect(await outbox()).toEqual([]);
   });
 
@@ -127,5 +127,62 @@ describe('DeadLetterReplayService', () => {
     const decisions = await replay.add(letters);
     expect(decisions.map((d) => d.letter.offset)).toEqual(letters.map((l) => l.offset));
     expect(await rows.count()).toBe(1203);
+  });
+
+  describe('a letter whose key is not UTF-8', () => {
+    const binary = (id: string, offset: number): DeadLetter => {
+      const base = letter(id, offset);
+      const rawKey = Buffer.from([0xff, 0xfe, 0x80]);
+      return { ...base, key: rawKey.toString('utf8'), rawKey };
+    };
+
+    it('is sent to the broker with its bytes, in the chunk transaction, not to the outbox', async () => {
+      const sent: OutgoingRecord[][] = [];
+      const replay = replays.start({
+        by: 'alice',
+        execute: true,
+        at: AT,
+        send: async (records) => {
+          sent.push(records);
+        },
+      });
+      const decisions = await replay.add([binary('e1', 0), letter('e2', 1)]);
+      expect(decisions.map((d) => d.outcome)).toEqual(['send', 'replay']);
+      expect(decisions[0].reason).toContain('key is not UTF-8 text');
+      expect(replay.totals).toEqual({ replay: 1, requeue: 0, send: 1, skip: 0 });
+      expect(sent).toHaveLength(1);
+      expect(sent[0].map((r) => [r.topic, r.key])).toEqual([
+        ['item.created', Buffer.from([0xff, 0xfe, 0x80])],
+      ]);
+      expect(await outbox()).toEqual([['e2', 'pending', 'k1']]);
+    });
+
+    it('rolls the chunk back when the broker refuses it', async () => {
+      const replay = replays.start({
+        by: 'alice',
+        execute: true,
+        send: async () => {
+          throw new Error('broker down');
+        },
+      });
+      await expect(replay.add([letter('e2', 1), binary('e1', 0)])).rejects.toThrow('broker down');
+      expect(await outbox()).toEqual([]);
+    });
+
+    it('is skipped when no broker is given, never written with changed bytes', async () => {
+      const replay = replays.start({ by: 'alice', execute: true });
+      const [decision] = await replay.add([binary('e1', 0)]);
+      expect(decision.outcome).toBe('skip');
+      expect(decision.reason).toContain('key is not UTF-8 text');
+      expect(await outbox()).toEqual([]);
+    });
+
+    it('is only decided on a dry run', async () => {
+      const send = jest.fn();
+      const replay = replays.start({ by: 'alice', execute: false, send });
+      const [decision] = await replay.add([binary('e1', 0)]);
+      expect(decision.outcome).toBe('send');
+      expect(send).not.toHaveBeenCalled();
+    });
   });
 });

@@ -3,6 +3,7 @@ import { EntityManager, In } from 'typeorm';
 import { TransactionRunner } from '../database/transaction-runner';
 import { OutboxMessage } from '../outbox/outbox-message.entity';
 import { OutboxStore } from '../outbox/outbox.store';
+import type { OutgoingRecord } from '../transports/event-transport.interface';
 import type { DeadLetter } from './dead-letter.interface';
 import { deadLetterAddress } from './dead-letter.reader';
 import { OutboxInspector } from './outbox.inspector';
@@ -13,9 +14,11 @@ import { buildReplayRow, ReplayStamp } from './replay-row.factory';
  * - `replay`: a new outbox row sends the event again.
  * - `requeue`: the outbox already holds a sent (or failed) row with the event's id, from the
  *   original publish or an earlier replay; it is replaced by the replay's row.
+ * - `send`: the letter's key or headers are bytes the outbox's text columns cannot hold, so it
+ *   is sent to the broker directly, byte for byte (`reason` says why).
  * - `skip`: nothing is written; `reason` says why.
  */
-export type ReplayOutcome = 'replay' | 'requeue' | 'skip';
+export type ReplayOutcome = 'replay' | 'requeue' | 'send' | 'skip';
 
 export interface ReplayDecision {
   letter: DeadLetter;
@@ -30,6 +33,11 @@ export interface ReplayOptions {
   execute: boolean;
   /** The replay's time (`x-replayed-at`); now by default. */
   at?: Date;
+  /**
+   * Sends the `send` outcomes' records to the broker. Without it those letters are skipped:
+   * through the outbox their bytes would change.
+   */
+  send?: (records: OutgoingRecord[]) => Promise<void>;
 }
 
 export type ReplayTotals = Record<ReplayOutcome, number>;
@@ -59,7 +67,7 @@ export class DeadLetterReplayService {
 
 /** One replay run: remembers the events it wrote, so one event is written once per run. */
 export class DeadLetterReplay {
-  readonly totals: ReplayTotals = { replay: 0, requeue: 0, skip: 0 };
+  readonly totals: ReplayTotals = { replay: 0, requeue: 0, send: 0, skip: 0 };
   /** Event id → the letter this run replays it from. */
   private readonly written = new Map<string, string>();
   private readonly stamp: ReplayStamp;
@@ -89,9 +97,11 @@ export class DeadLetterReplay {
       return (await this.decide(letters, this.db.dataSource.manager)).decisions;
     }
     return this.db.run(async (manager) => {
-      const { decisions, rows, replaced } = await this.decide(letters, manager);
+      const { decisions, rows, replaced, records } = await this.decide(letters, manager);
       if (replaced.length > 0) await manager.delete(OutboxMessage, { id: In(replaced) });
       await this.store.insert(manager, rows);
+      // Inside the transaction: a refused send rolls the chunk's rows back with it.
+      if (records.length > 0) await this.options.send!(records);
       return decisions;
     });
   }
@@ -99,21 +109,35 @@ export class DeadLetterReplay {
   private async decide(
     letters: DeadLetter[],
     manager: EntityManager,
-  ): Promise<{ decisions: ReplayDecision[]; rows: OutboxMessage[]; replaced: string[] }> {
+  ): Promise<{
+    decisions: ReplayDecision[];
+    rows: OutboxMessage[];
+    replaced: string[];
+    records: OutgoingRecord[];
+  }> {
     const built = letters.map((letter) => ({ letter, result: buildReplayRow(letter, this.stamp) }));
-    const ids = built.flatMap(({ result }) => ('row' in result ? [result.row.id] : []));
+    const ids = built.flatMap(({ letter, result }) => ('skip' in result ? [] : [letter.eventId!]));
     const existing = await this.inspector.statuses([...new Set(ids)], manager);
 
     const decisions: ReplayDecision[] = [];
     const rows: OutboxMessage[] = [];
     const replaced: string[] = [];
+    const records: OutgoingRecord[] = [];
     for (const { letter, result } of built) {
       if ('skip' in result) {
         decisions.push({ letter, outcome: 'skip', reason: result.skip });
         continue;
       }
-      const { row } = result;
-      const earlier = this.written.get(row.id);
+      if ('record' in result && !this.options.send) {
+        decisions.push({
+          letter,
+          outcome: 'skip',
+          reason: `${result.why}: the outbox would change its bytes, and no broker to send it to`,
+        });
+        continue;
+      }
+      const id = letter.eventId!;
+      const earlier = this.written.get(id);
       if (earlier) {
         decisions.push({
           letter,
@@ -122,7 +146,7 @@ export class DeadLetterReplay {
         });
         continue;
       }
-      const status = existing.get(row.id);
+      const status = existing.get(id);
       if (status === 'pending') {
         decisions.push({
           letter,
@@ -131,6 +155,17 @@ export class DeadLetterReplay {
         });
         continue;
       }
+      if ('record' in result) {
+        decisions.push({
+          letter,
+          outcome: 'send',
+          reason: `${result.why}: sent to the broker byte for byte, not through the outbox`,
+        });
+        records.push(result.record);
+        this.written.set(id, deadLetterAddress(letter));
+        continue;
+      }
+      const { row } = result;
       if (status) {
         replaced.push(row.id);
         decisions.push({
@@ -144,6 +179,6 @@ export class DeadLetterReplay {
       rows.push(row);
       this.written.set(row.id, deadLetterAddress(letter));
     }
-    return { decisions, rows, replaced };
+    return { decisions, rows, replaced, records };
   }
 }

@@ -1,4 +1,4 @@
-import type { RecordHeaders } from '../transports/event-transport.interface';
+import type { RawHeaders, RecordHeaders } from '../transports/event-transport.interface';
 
 /**
  * A record of a `<topic>.dlq` topic, with the event attributes and failure headers it carries.
@@ -9,7 +9,9 @@ export interface DeadLetter {
   topic: string;
   partition: number;
   offset: string;
+  /** The key decoded as UTF-8; `rawKey` holds its bytes. */
   key: string | null;
+  rawKey: Buffer | null;
   /** When the letter was written to the dead-letter topic. */
   timestamp: Date;
   /** `ce_id`, `ce_type`, `ce_dataversion` (as written), `ce_source`, `ce_time`. */
@@ -27,6 +29,8 @@ export interface DeadLetter {
   handler: string | null;
   attempts: string | null;
   failedAt: string | null;
+  /** Every header decoded as UTF-8 (a repeated header's last value); `rawHeaders` are the bytes. */
   headers: RecordHeaders;
+  rawHeaders: RawHeaders;
   value: Buffer;
 }

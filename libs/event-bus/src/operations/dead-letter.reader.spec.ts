@@ -7,6 +7,7 @@ import type {
   TopicReadOptions,
   TopicReadResult,
 } from './topic-reader.interface';
+import { asReceived } from '../transports/record-bytes';
 
 /** A topic reader over fixed records: the subject here is the reader on top of it. */
 class FixedTopicReader implements TopicReader {
@@ -55,9 +56,7 @@ function letter(
     topic: 'orders.dlq',
     partition,
     offset: String(offset),
-    key: 'k1',
-    value: Buffer.from('{"n":1}'),
-    headers,
+    ...asReceived({ key: 'k1', value: Buffer.from('{"n":1}'), headers }),
     timestamp: Date.UTC(2025, 0, 1),
   };
 }

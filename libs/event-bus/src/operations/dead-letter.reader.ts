@@ -97,6 +97,7 @@ export function toDeadLetter(record: IncomingRecord): DeadLetter {
     partition: record.partition,
     offset: record.offset,
     key: record.key,
+    rawKey: record.rawKey,
     timestamp: new Date(record.timestamp),
     eventId: header(CE_HEADERS.id),
     type: header(CE_HEADERS.type),
@@ -116,6 +117,7 @@ export function toDeadLetter(record: IncomingRecord): DeadLetter {
     attempts: header(DLQ_HEADERS.attempts),
     failedAt: header(DLQ_HEADERS.failedAt),
     headers: { ...h },
+    rawHeaders: record.rawHeaders,
     value: record.value,
   };
 }

@@ -1,6 +1,7 @@
 import type { DeadLetter } from './dead-letter.interface';
 import { toDeadLetter } from './dead-letter.reader';
 import { buildReplayRow } from './replay-row.factory';
+import { asReceived } from '../transports/record-bytes';
 
 const AT = new Date('2025-03-01T12:00:00.000Z');
 const STAMP = { by: 'alice', at: AT };
@@ -34,11 +35,13 @@ function deadLetter(
     topic: 'staging.user.registered.dlq',
     partition: 2,
     offset: '9',
-    key: 'u1',
-    value: Buffer.from(value),
-    headers: Object.fromEntries(
-      Object.entries(all).filter((entry): entry is [string, string] => entry[1] !== undefined),
-    ),
+    ...asReceived({
+      key: 'u1',
+      value: Buffer.from(value),
+      headers: Object.fromEntries(
+        Object.entries(all).filter((entry): entry is [string, string] => entry[1] !== undefined),
+      ),
+    }),
     timestamp: Date.parse('2025-02-01T08:00:01.000Z'),
   });
 }
@@ -46,6 +49,7 @@ function deadLetter(
 function rowOf(letter: DeadLetter) {
   const result = buildReplayRow(letter, STAMP);
   if ('skip' in result) throw new Error(`skipped: ${result.skip}`);
+  if ('record' in result) throw new Error(`not an outbox row: ${result.why}`);
   return result.row;
 }
 
@@ -118,5 +122,54 @@ describe('buildReplayRow', () => {
   ])('skips a letter it cannot replay (%j)', (headers, value, reason) => {
     const result = buildReplayRow(deadLetter(headers, value), STAMP);
     expect('skip' in result && result.skip).toContain(reason);
+  });
+
+  describe('a letter whose key or headers the outbox cannot hold as text', () => {
+    const NOT_UTF8 = Buffer.from([0xff, 0xfe, 0x80]);
+    const bytesLetter = (key: Buffer, extra: Record<string, Buffer[]>): DeadLetter => {
+      const base = deadLetter();
+      return {
+        ...base,
+        key: key.toString('utf8'),
+        rawKey: key,
+        rawHeaders: { ...base.rawHeaders, ...extra },
+      };
+    };
+
+    it.each([
+      ['its key is not UTF-8', NOT_UTF8, {}, 'key is not UTF-8 text'],
+      [
+        'a header is not UTF-8',
+        Buffer.from('u1'),
+        { bin: [NOT_UTF8] },
+        'header bin is not UTF-8 text',
+      ],
+      [
+        'a header is repeated',
+        Buffer.from('u1'),
+        { hop: [Buffer.from('a'), Buffer.from('b')] },
+        'header hop is repeated 2 times',
+      ],
+    ])('is sent as a record, byte for byte, when %s', (_what, key, extra, why) => {
+      const result = buildReplayRow(bytesLetter(key, extra), STAMP);
+      if (!('record' in result)) throw new Error(`expected a record: ${JSON.stringify(result)}`);
+      expect(result.why).toBe(why);
+      const { record } = result;
+      expect(record.topic).toBe('staging.user.registered');
+      expect(record.key).toEqual(key);
+      expect(record.value).toEqual(Buffer.from('{"userId":"u1"}'));
+      for (const [name, values] of Object.entries(extra))
+        expect(record.headers[name]).toEqual(values);
+      expect(record.headers.tenant).toEqual([Buffer.from('acme')]);
+      expect(record.headers).toMatchObject({
+        'x-replayed-by': 'alice',
+        'x-replayed-from': 'staging.user.registered.dlq/2/9',
+        'x-original-time': '2025-02-01T08:00:00.000Z',
+        ce_time: AT.toISOString(),
+      });
+      for (const failure of ['x-error-type', 'x-error-message', 'x-attempts', 'x-handler']) {
+        expect(record.headers).not.toHaveProperty(failure);
+      }
+    });
   });
 });

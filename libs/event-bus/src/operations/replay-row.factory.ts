@@ -1,4 +1,6 @@
+import { isUtf8 } from 'node:buffer';
 import { CE_HEADERS, DLQ_HEADERS } from '../event-bus.constants';
+import type { OutgoingHeaders, OutgoingRecord } from '../transports/event-transport.interface';
 import { OutboxMessage } from '../outbox/outbox-message.entity';
 import type { DeadLetter } from './dead-letter.interface';
 import { deadLetterAddress } from './dead-letter.reader';
@@ -10,7 +12,14 @@ export interface ReplayStamp {
   at: Date;
 }
 
-export type ReplayRow = { row: OutboxMessage } | { skip: string };
+/**
+ * - `row`: the outbox row that replays the letter.
+ * - `record`: the outbox's text columns cannot hold the letter's key or headers exactly
+ *   (`why`), so it is to be sent to the broker as this record, byte for byte.
+ * - `skip`: the letter cannot be replayed, and why.
+ */
+export type ReplayRow =
+  { row: OutboxMessage } | { record: OutgoingRecord; why: string } | { skip: string };
 
 /** Column sizes of `event_outbox` (see OutboxMessage). */
 const LIMITS = { id: 36, type: 200, key: 255, topic: 249, destination: 200 } as const;
@@ -31,6 +40,11 @@ const REPLAY_HEADER_NAMES = new Set<string>(Object.values(REPLAY_HEADERS));
 export function buildReplayRow(letter: DeadLetter, stamp: ReplayStamp): ReplayRow {
   const problem = check(letter);
   if (problem) return { skip: problem };
+  const notText = notOutboxText(letter);
+  if (notText) return { record: replayRecord(letter, stamp), why: notText };
+  if (letter.key !== null && letter.key.length > LIMITS.key) {
+    return { skip: `key longer than ${LIMITS.key} characters` };
+  }
 
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(letter.headers)) {
@@ -68,9 +82,6 @@ function check(letter: DeadLetter): string | undefined {
     return `event id longer than ${LIMITS.id} characters cannot be an outbox id`;
   }
   if (letter.type.length > LIMITS.type) return `type longer than ${LIMITS.type} characters`;
-  if (letter.key !== null && letter.key.length > LIMITS.key) {
-    return `key longer than ${LIMITS.key} characters`;
-  }
   if (letter.originalTopic.length > LIMITS.topic) {
     return `topic longer than ${LIMITS.topic} characters`;
   }
@@ -85,6 +96,39 @@ function check(letter: DeadLetter): string | undefined {
     return 'payload is not JSON; replayed, it would be dead-lettered again';
   }
   return undefined;
+}
+
+/**
+ * Why the outbox (text key, JSON object of text headers) cannot hold the letter's key and
+ * headers byte for byte, if it cannot: bytes that are not UTF-8, or a header sent several times.
+ */
+function notOutboxText(letter: DeadLetter): string | undefined {
+  if (letter.rawKey !== null && !isUtf8(letter.rawKey)) return 'key is not UTF-8 text';
+  for (const [name, values] of Object.entries(letter.rawHeaders)) {
+    if (FAILURE_HEADERS.has(name) || REPLAY_HEADER_NAMES.has(name)) continue;
+    if (values.length > 1) return `header ${name} is repeated ${values.length} times`;
+    if (values.some((value) => !isUtf8(value))) return `header ${name} is not UTF-8 text`;
+  }
+  return undefined;
+}
+
+/**
+ * The record that replays a letter the outbox cannot hold: the letter's key, value and headers
+ * as they are, with the same header changes as an outbox replay (failure headers dropped,
+ * replay headers added, `ce_time` the replay's time and the original in `x-original-time`).
+ */
+function replayRecord(letter: DeadLetter, stamp: ReplayStamp): OutgoingRecord {
+  const headers: OutgoingHeaders = {};
+  for (const [name, values] of Object.entries(letter.rawHeaders)) {
+    if (!FAILURE_HEADERS.has(name) && !REPLAY_HEADER_NAMES.has(name)) headers[name] = values;
+  }
+  headers[REPLAY_HEADERS.by] = stamp.by;
+  headers[REPLAY_HEADERS.at] = stamp.at.toISOString();
+  headers[REPLAY_HEADERS.from] = deadLetterAddress(letter);
+  const originalTime = letter.headers[REPLAY_HEADERS.originalTime] || letter.time;
+  if (originalTime) headers[REPLAY_HEADERS.originalTime] = originalTime;
+  headers[CE_HEADERS.time] = stamp.at.toISOString();
+  return { topic: letter.originalTopic, key: letter.rawKey, value: letter.value, headers };
 }
 
 function isJson(value: Buffer): boolean {

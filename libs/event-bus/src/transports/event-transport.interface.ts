@@ -1,12 +1,30 @@
-/** Headers travel as strings; binary header values are not used by the bus. */
+/**
+ * Headers decoded as UTF-8 text, one value per name (the last, when a header came several
+ * times): the view the consumer pipeline routes and decodes by.
+ */
 export type RecordHeaders = Record<string, string>;
 
-/** A record to send. `key` picks the partition: records with one key keep their order. */
+/** A header value to send: text (sent as UTF-8) or bytes (sent as they are). */
+export type HeaderValue = string | Buffer;
+
+/** Headers to send; an array sends the header once per value, in its order. */
+export type OutgoingHeaders = Record<string, HeaderValue | HeaderValue[]>;
+
+/**
+ * Headers as received, byte for byte: every value of each name, in the order sent. (kafkajs
+ * groups the values of one name together, so names sent interleaved arrive grouped.)
+ */
+export type RawHeaders = Record<string, Buffer[]>;
+
+/**
+ * A record to send. `key` picks the partition (by its bytes; text as UTF-8): records with one
+ * key keep their order. Bytes are sent as they are, so a record received can be sent on exactly.
+ */
 export interface OutgoingRecord {
   topic: string;
-  key: string | null;
+  key: string | Buffer | null;
   value: Buffer;
-  headers: RecordHeaders;
+  headers: OutgoingHeaders;
 }
 
 /** A record as received, with its position in the log. */
@@ -15,9 +33,15 @@ export interface IncomingRecord {
   partition: number;
   /** Offset as a decimal string (Kafka offsets are 64-bit). */
   offset: string;
+  /** The key decoded as UTF-8 (bytes that are not UTF-8 become U+FFFD); see `rawKey`. */
   key: string | null;
+  /** The key's bytes as the producer sent them. */
+  rawKey: Buffer | null;
   value: Buffer;
+  /** Decoded view of `rawHeaders`, for routing and decoding. */
   headers: RecordHeaders;
+  /** The headers' bytes as the producer sent them, repeated headers included. */
+  rawHeaders: RawHeaders;
   /** Broker timestamp, milliseconds since the epoch. */
   timestamp: number;
 }

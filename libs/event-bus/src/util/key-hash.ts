@@ -2,8 +2,8 @@
  * Kafka's default partitioner hash (murmur2, as in the Java client and kafkajs), so a key lands
  * on the same partition number in the in-memory transport as on Kafka.
  */
-export function murmur2(key: string): number {
-  const data = Buffer.from(key);
+export function murmur2(key: string | Buffer): number {
+  const data = typeof key === 'string' ? Buffer.from(key) : key;
   const length = data.length;
   const seed = 0x9747b28c;
   const m = 0x5bd1e995;
@@ -40,6 +40,6 @@ export function murmur2(key: string): number {
   return h;
 }
 
-export function partitionForKey(key: string, partitions: number): number {
+export function partitionForKey(key: string | Buffer, partitions: number): number {
   return (murmur2(key) & 0x7fffffff) % partitions;
 }

@@ -90,7 +90,7 @@ export class InMemoryBroker {
           : partitionForKey(record.key, logs.length);
       const log = logs[partition];
       await this.makeRoom(log, signal);
-      log.append(record.key, record.value, record.headers);
+      log.append(record);
     }
   }
 

@@ -124,6 +124,34 @@ describe('InMemoryTransport', () => {
       expect(typeof collector.records[0].timestamp).toBe('number');
     });
 
+    it('delivers key, value and headers byte for byte, repeated headers included', async () => {
+      const collector = new Collector();
+      await transport.subscribe(options('g'), collector.handler);
+      const key = Buffer.from([0xff, 0xfe, 0x80]);
+      const value = Buffer.from([0x80, 0x81, 0x00]);
+      const bin = Buffer.from([0xc3, 0x28]);
+      await transport.send([
+        { topic: TOPIC, key, value, headers: { bin, seen: ['a', bin], plain: 'text' } },
+      ]);
+      // The broker keeps a copy: what the sender does to its buffers later changes nothing.
+      key.fill(0);
+      value.fill(0);
+      bin.fill(0);
+      await until(() => collector.records.length === 1, 'the record');
+      const [received] = collector.records;
+      expect(received.rawKey).toEqual(Buffer.from([0xff, 0xfe, 0x80]));
+      expect(received.key).toBe('\ufffd\ufffd\ufffd');
+      expect(received.value).toEqual(Buffer.from([0x80, 0x81, 0x00]));
+      expect(received.rawHeaders).toEqual({
+        bin: [Buffer.from([0xc3, 0x28])],
+        seen: [Buffer.from('a'), Buffer.from([0xc3, 0x28])],
+        plain: [Buffer.from('text')],
+      });
+      expect(received.headers.plain).toBe('text');
+      // Partitioned by the key's bytes, as Kafka's partitioner does.
+      expect(received.partition).toBe(partitionForKey(Buffer.from([0xff, 0xfe, 0x80]), PARTITIONS));
+    });
+
     it('puts one key on one partition (Kafka murmur2) and keeps its order', async () => {
       const collector = new Collector();
       await transport.subscribe(options('g'), collector.handler);

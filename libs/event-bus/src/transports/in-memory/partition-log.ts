@@ -1,4 +1,5 @@
-import { IncomingRecord, RecordHeaders } from '../event-transport.interface';
+import type { IncomingRecord, OutgoingRecord } from '../event-transport.interface';
+import { asReceived } from '../record-bytes';
 import { Signal } from '../../util/signal';
 
 /** One partition of an in-memory topic: an append-only log with a trimmed prefix. */
@@ -26,14 +27,16 @@ export class PartitionLog {
     return this.records.length;
   }
 
-  append(key: string | null, value: Buffer, headers: RecordHeaders): IncomingRecord {
+  /**
+   * Stores a copy of the record's bytes, as a broker would: what a consumer receives is what was
+   * sent, however the sender reuses its buffers afterwards.
+   */
+  append(sent: Pick<OutgoingRecord, 'key' | 'value' | 'headers'>): IncomingRecord {
     const record: IncomingRecord = {
       topic: this.topic,
       partition: this.partition,
       offset: String(this.nextOffset),
-      key,
-      value,
-      headers: { ...headers },
+      ...asReceived(sent),
       timestamp: Date.now(),
     };
     this.records.push(record);

@@ -1,29 +1,40 @@
 import type { IHeaders, KafkaMessage } from 'kafkajs';
-import type { IncomingRecord, RecordHeaders } from '../event-transport.interface';
+import type { IncomingRecord, RawHeaders } from '../event-transport.interface';
+import { decodeHeaders, toBytes } from '../record-bytes';
 
-/** A kafkajs message as the bus's transport-neutral record. */
+/**
+ * A kafkajs message as the bus's transport-neutral record: the key and headers as received
+ * (`rawKey`, `rawHeaders`) and their decoded views (`key`, `headers`).
+ */
 export function toIncomingRecord(
   topic: string,
   partition: number,
   message: KafkaMessage,
 ): IncomingRecord {
+  const rawKey = message.key ?? null;
+  const rawHeaders = toKafkaRawHeaders(message.headers);
   return {
     topic,
     partition,
     offset: message.offset,
-    key: message.key === null ? null : message.key.toString('utf8'),
+    key: rawKey === null ? null : rawKey.toString('utf8'),
+    rawKey,
     value: message.value ?? Buffer.alloc(0),
-    headers: toRecordHeaders(message.headers),
+    headers: decodeHeaders(rawHeaders),
+    rawHeaders,
     timestamp: Number(message.timestamp),
   };
 }
 
-/** Header values as strings; a header sent several times keeps its last value. */
-export function toRecordHeaders(headers: IHeaders | undefined): RecordHeaders {
-  const result: RecordHeaders = {};
+/** kafkajs headers (a value, or an array for a header sent several times) as bytes. */
+export function toKafkaRawHeaders(headers: IHeaders | undefined): RawHeaders {
+  const raw: RawHeaders = {};
   for (const [name, value] of Object.entries(headers ?? {})) {
-    const last = Array.isArray(value) ? value[value.length - 1] : value;
-    if (last !== undefined) result[name] = last.toString();
+    if (value === undefined || value === null) continue;
+    const values = (Array.isArray(value) ? value : [value])
+      .filter((v) => v !== undefined && v !== null)
+      .map((v) => (Buffer.isBuffer(v) ? v : toBytes(v)));
+    if (values.length > 0) raw[name] = values;
   }
-  return result;
+  return raw;
 }
