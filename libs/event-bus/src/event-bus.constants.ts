@@ -37,6 +37,12 @@ export const DLQ_HEADERS = {
   originalOffset: 'x-original-offset',
   handler: 'x-handler',
   failedAt: 'x-failed-at',
+  /** On a reduced dead letter: the `event_dead_letter` row holding the whole record. */
+  parkedId: 'x-parked-id',
+  /** On a reduced dead letter: why the broker refused the full one. */
+  refusal: 'x-dead-letter-refused',
+  /** On a reduced dead letter: the original value's size in bytes. */
+  originalSize: 'x-original-size',
 } as const;
 
 export const CLOUDEVENTS_SPEC_VERSION = '1.0';

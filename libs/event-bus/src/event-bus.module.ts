@@ -115,6 +115,7 @@ const providers: Provider[] = [
     LocalEventDispatcher,
     EventBusHealthIndicator,
     EventTraceStore,
+    ParkedDeadLetterStore,
     TraceLogInterceptor,
     EventTypeRegistry,
     OutboxStore,

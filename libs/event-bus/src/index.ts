@@ -120,7 +120,15 @@ export type { TransientFailureClassifier } from './errors/transient-failure';
 
 export { OutboxInspector } from './operations/outbox.inspector';
 export type { OutboxStatusReport, FailedRowsPage } from './operations/outbox.inspector';
-export { DeadLetterReader, toDeadLetter, deadLetterAddress } from './operations/dead-letter.reader';
+export {
+  DeadLetterReader,
+  toDeadLetter,
+  deadLetterAddress,
+  parkedToDeadLetter,
+} from './operations/dead-letter.reader';
+export { ParkedDeadLetterStore } from './dead-letter/parked-dead-letter.store';
+export type { ParkedRecord } from './dead-letter/parked-dead-letter.store';
+export { ParkedDeadLetter } from './dead-letter/parked-dead-letter.entity';
 export type { DeadLetterReadOptions, DeadLetterSink } from './operations/dead-letter.reader';
 export type { DeadLetter } from './operations/dead-letter.interface';
 export { DeadLetterReplayService, DeadLetterReplay } from './operations/dead-letter-replay.service';

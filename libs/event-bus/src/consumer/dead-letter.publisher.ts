@@ -7,6 +7,9 @@ import {
   EVENT_TRANSPORT,
 } from '../event-bus.constants';
 import { InvalidEventError } from '../errors/invalid-event.error';
+import { isNonRetriable } from '../errors/event-bus.error';
+import { ParkedDeadLetterStore } from '../dead-letter/parked-dead-letter.store';
+import { EventBusMetrics } from '../observability/event-bus.metrics';
 import type { ResolvedEventBusOptions } from '../interfaces/event-bus-options.interface';
 import type {
   EventTransport,
@@ -21,6 +24,8 @@ import { InterceptorChain } from '../interceptors/interceptor-chain';
 
 const MAX_MESSAGE_LENGTH = 1000;
 const MAX_ID_LENGTH = 255;
+/** A reduced dead letter keeps the key up to this size (it may itself be the oversized part). */
+const MAX_REDUCED_KEY_BYTES = 1024;
 
 export const deadLetterTopic = (topic: string): string => `${topic}${DEAD_LETTER_SUFFIX}`;
 
@@ -39,7 +44,9 @@ export interface DeadLetterReason {
  * Sends a record that cannot be processed to `<topic>.dlq`, byte for byte (key, value, every
  * header) but for headers saying why. If the dead-letter send fails too, it is retried until it
  * succeeds or the consumer stops: the record's offset is not committed before its dead letter is
- * safely written.
+ * safely written. A letter the broker refuses for good (too large once the reasons are added)
+ * is kept whole in `event_dead_letter` and replaced on the topic by a reduced letter that points
+ * at it (`x-parked-id`), so no record blocks its partition forever.
  */
 @Injectable()
 export class DeadLetterPublisher {
@@ -49,6 +56,8 @@ export class DeadLetterPublisher {
     @Inject(EVENT_BUS_RESOLVED_OPTIONS) private readonly options: ResolvedEventBusOptions,
     @Inject(EVENT_TRANSPORT) private readonly transport: EventTransport,
     private readonly interceptors: InterceptorChain,
+    private readonly parked: ParkedDeadLetterStore,
+    private readonly metrics: EventBusMetrics,
   ) {}
 
   async send(record: IncomingRecord, reason: DeadLetterReason, signal: AbortSignal): Promise<void> {
@@ -72,24 +81,95 @@ export class DeadLetterPublisher {
       headers,
     };
 
+    let parkedId: string | undefined;
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.transport.send([letter]);
-        this.logger.warn(
-          `Dead-lettered ${record.topic}[${record.partition}]@${record.offset}` +
-            `${reason.handlerId ? ` for ${reason.handlerId}` : ''}: ${type}`,
-        );
+        if (parkedId === undefined) {
+          await this.transport.send([letter]);
+          this.logger.warn(
+            `Dead-lettered ${where(record)}${reason.handlerId ? ` for ${reason.handlerId}` : ''}: ${type}`,
+          );
+        } else {
+          await this.sendReduced(letter, parkedId);
+        }
         this.report(record, reason);
         return;
       } catch (error) {
         if (signal.aborted) throw error;
+        if (parkedId === undefined && isNonRetriable(error)) {
+          // The broker will never take this letter (too large once the reasons were added, say):
+          // keep the whole record in the database and send a reduced letter pointing at it.
+          parkedId = await this.park(record, reason, type, error, signal);
+          this.metrics.deadLetterParked(record.topic);
+          attempt = 0;
+          continue;
+        }
+        if (parkedId !== undefined && isNonRetriable(error)) {
+          this.logger.error(
+            `The broker refused even the reduced dead letter of ${where(record)}; the record is kept as event_dead_letter ${parkedId}: ${errorMessage(error)}`,
+          );
+          this.report(record, reason);
+          return;
+        }
         this.logger.error(
-          `Dead-letter send for ${record.topic}[${record.partition}]@${record.offset} failed (attempt ${attempt}); retrying: ${errorMessage(error)}`,
+          `Dead-letter send for ${where(record)} failed (attempt ${attempt}); retrying: ${errorMessage(error)}`,
         );
         await sleep(backoffDelay(attempt, this.options.consumer.retry), signal);
         if (signal.aborted) throw error;
       }
     }
+  }
+
+  /** Stores the record whole; waits out a database outage (the partition holds meanwhile). */
+  private async park(
+    record: IncomingRecord,
+    reason: DeadLetterReason,
+    type: string,
+    refusal: unknown,
+    signal: AbortSignal,
+  ): Promise<string> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const id = await this.parked.park(record, {
+          errorType: type,
+          errorMessage: errorMessage(reason.error),
+          attempts: reason.attempts,
+          groupId: reason.group,
+          handler: reason.handlerId ?? null,
+          refusal: errorMessage(refusal),
+        });
+        this.logger.error(
+          `The broker refused the dead letter of ${where(record)} (${errorMessage(refusal)}); kept whole as event_dead_letter ${id}, sending a reduced letter`,
+        );
+        return id;
+      } catch (error) {
+        if (signal.aborted) throw error;
+        this.logger.error(
+          `Keeping the refused dead letter of ${where(record)} in the database failed (attempt ${attempt}); retrying: ${errorMessage(error)}`,
+        );
+        await sleep(backoffDelay(attempt, this.options.consumer.unavailableBackoff), signal);
+        if (signal.aborted) throw error;
+      }
+    }
+  }
+
+  /** The reasons and a reference, without the value and the original headers. */
+  private sendReduced(letter: OutgoingRecord, parkedId: string): Promise<void> {
+    const keep = Object.values(DLQ_HEADERS) as string[];
+    const headers: OutgoingHeaders = {};
+    for (const name of keep)
+      if (letter.headers[name] !== undefined) headers[name] = letter.headers[name];
+    for (const name of [CE_HEADERS.id, CE_HEADERS.type, CE_HEADERS.dataVersion]) {
+      const value = letter.headers[name];
+      const first = Array.isArray(value) ? value[0] : value;
+      if (first !== undefined && first.length <= MAX_ID_LENGTH) headers[name] = first;
+    }
+    headers[DLQ_HEADERS.parkedId] = parkedId;
+    headers[DLQ_HEADERS.originalSize] = String(letter.value.length);
+    headers[DLQ_HEADERS.refusal] = 'the broker refused the full dead letter; see event_dead_letter';
+    const key =
+      letter.key !== null && letter.key.length <= MAX_REDUCED_KEY_BYTES ? letter.key : null;
+    return this.transport.send([{ topic: letter.topic, key, value: Buffer.alloc(0), headers }]);
   }
 
   private report(record: IncomingRecord, reason: DeadLetterReason): void {
@@ -109,6 +189,10 @@ export class DeadLetterPublisher {
       error: reason.error,
     });
   }
+}
+
+function where(record: IncomingRecord): string {
+  return `${record.topic}[${record.partition}]@${record.offset}`;
 }
 
 function errorType(error: unknown): string {

@@ -3,6 +3,8 @@ import { EventBusError } from '../errors/event-bus.error';
 import type { IncomingRecord } from '../transports/event-transport.interface';
 import type { DeadLetter } from './dead-letter.interface';
 import type { PartitionRange, TopicReader, TopicReadResult } from './topic-reader.interface';
+import type { ParkedRecord } from '../dead-letter/parked-dead-letter.store';
+import { decodeHeaders } from '../transports/record-bytes';
 
 /** Dead-letter topics named in a "does not exist" error, at most. */
 const MAX_LISTED = 20;
@@ -127,4 +129,35 @@ export function deadLetterAddress(
   letter: Pick<DeadLetter, 'topic' | 'partition' | 'offset'>,
 ): string {
   return `${letter.topic}/${letter.partition}/${letter.offset}`;
+}
+
+/**
+ * A dead letter the broker refused, read back from `event_dead_letter`, as the full letter it
+ * would have been: the original bytes plus the reasons, so it replays like any other.
+ */
+export function parkedToDeadLetter(parked: ParkedRecord): DeadLetter {
+  const reasons: Record<string, string> = {
+    [DLQ_HEADERS.errorType]: parked.errorType,
+    [DLQ_HEADERS.errorMessage]: parked.errorMessage,
+    [DLQ_HEADERS.attempts]: String(parked.attempts),
+    [DLQ_HEADERS.originalTopic]: parked.topic,
+    [DLQ_HEADERS.originalPartition]: String(parked.partition),
+    [DLQ_HEADERS.originalOffset]: parked.offset,
+    [DLQ_HEADERS.failedAt]: parked.parkedAt.toISOString(),
+    [DLQ_HEADERS.parkedId]: parked.id,
+    ...(parked.handler ? { [DLQ_HEADERS.handler]: parked.handler } : {}),
+  };
+  const rawHeaders = { ...parked.rawHeaders };
+  for (const [name, value] of Object.entries(reasons)) rawHeaders[name] = [Buffer.from(value)];
+  return toDeadLetter({
+    topic: `${parked.topic}${DEAD_LETTER_SUFFIX}`,
+    partition: parked.partition,
+    offset: parked.offset,
+    key: parked.rawKey === null ? null : parked.rawKey.toString('utf8'),
+    rawKey: parked.rawKey,
+    value: parked.value,
+    headers: decodeHeaders(rawHeaders),
+    rawHeaders,
+    timestamp: parked.parkedAt.getTime(),
+  });
 }
