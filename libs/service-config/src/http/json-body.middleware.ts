@@ -13,8 +13,8 @@ import { exceedsDepth, MAX_JSON_DEPTH } from './json-depth';
 /** Largest HTTP body a service reads, in bytes (`HTTP_MAX_BODY_BYTES`). */
 export const HTTP_MAX_BODY_BYTES = Symbol('HTTP_MAX_BODY_BYTES');
 
-/** Express's request as far as body parsing goes (`_body` marks a body already parsed). */
-type Request = IncomingMessage & { body?: unknown; _body?: boolean };
+/** Express's request as far as body parsing goes. */
+type Request = IncomingMessage & { body?: unknown };
 
 const JSON_TYPE = /^application\/([\w.+-]*\+)?json\s*(;|$)/i;
 const SECURE_PARSE = { protoAction: 'error', constructorAction: 'error' } as const;
@@ -35,12 +35,12 @@ export class JsonBodyMiddleware implements NestMiddleware<Request, ServerRespons
 
   async use(request: Request, _response: ServerResponse, next: (error?: unknown) => void) {
     try {
-      if (request._body) {
+      // Another parser (Nest's default) has read the stream already.
+      if (request.body !== undefined || request.readableEnded) {
         scan(checkDepth(request.body));
       } else if (JSON_TYPE.test(request.headers['content-type'] ?? '')) {
         const text = await this.read(request);
         request.body = text.trim() === '' ? {} : checkDepth(parse(text));
-        request._body = true;
       }
       next();
     } catch (error) {
