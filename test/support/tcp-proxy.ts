@@ -21,6 +21,8 @@ export class TcpProxy {
   ) {}
 
   static async start(targetHost: string, targetPort: number): Promise<TcpProxy> {
+    // Assigned once the server listens; the connection handler reads it later.
+    // eslint-disable-next-line prefer-const
     let proxy!: TcpProxy;
     const server = createServer((client) => proxy.accept(client, targetHost, targetPort));
     await new Promise<void>((resolve, reject) => {
