@@ -9,6 +9,7 @@ import { UserServiceConfig } from './config';
 import { User } from './users/user.entity';
 import { UsersModule } from './users/users.module';
 import { CreateUsers1764300000000 } from './migrations/1764300000000-create-users';
+import { NormaliseUserEmails1764900000000 } from './migrations/1764900000000-normalise-user-emails';
 
 export interface UserServiceModuleOptions extends UserServiceConfig {
   /** Share a broker with other applications of this process (demo, tests). */
@@ -25,7 +26,7 @@ export class AppModule {
           config: options,
           broker: options.broker,
           entities: [User],
-          migrations: [CreateUsers1764300000000],
+          migrations: [CreateUsers1764300000000, NormaliseUserEmails1764900000000],
         }),
         ClsModule.forRoot({
           global: true,

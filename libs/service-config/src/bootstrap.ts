@@ -8,7 +8,8 @@ import type { ServiceConfig } from './service-config';
  */
 export function bootstrapService(config: ServiceConfig, module: DynamicModule): void {
   const start = async (): Promise<void> => {
-    const app = await NestFactory.create(module);
+    // ServiceHttpModule reads JSON bodies itself (bounded, secure-json-parse, depth-checked).
+    const app = await NestFactory.create(module, { bodyParser: false });
     app.enableShutdownHooks();
     await (config.host ? app.listen(config.port, config.host) : app.listen(config.port));
     Logger.log(`${config.serviceId} listening on ${await app.getUrl()}`, 'Bootstrap');

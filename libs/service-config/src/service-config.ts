@@ -5,9 +5,44 @@ import {
   EventBusModuleOptions,
   InMemoryBroker,
 } from '@app/event-bus';
+import { BoundedPgClient } from './bounded-pg-client';
 
 /** Where a service keeps its data: PostgreSQL, or an embedded SQLite file. */
-export type DatabaseConfig = { type: 'postgres'; url: string } | { type: 'sqlite'; path: string };
+export type DatabaseConfig =
+  { type: 'postgres'; url: string; limits?: DatabaseLimits } | { type: 'sqlite'; path: string };
+
+/**
+ * How long anything may wait on PostgreSQL, so a database that refuses, stalls or black-holes
+ * packets turns into an error (and an HTTP 503) instead of a hang. All in milliseconds.
+ */
+export interface DatabaseLimits {
+  /** Opening a connection, and also waiting for a free one from the pool (pg-pool uses one knob). */
+  connectTimeoutMs: number;
+  /** The server cancels a statement running longer (SQLSTATE 57014). */
+  statementTimeoutMs: number;
+  /** The client gives up on a query with no answer (a black-holed server never cancels). */
+  queryTimeoutMs: number;
+  /** The server ends a session left idle inside an open transaction (its locks go with it). */
+  idleInTransactionTimeoutMs: number;
+  /** Connections in the pool, shared by HTTP requests, the outbox relay and the consumers. */
+  poolSize: number;
+}
+
+/**
+ * Connect (and pool wait) 3 s: a healthy database on the same network connects in
+ * milliseconds, and /health must answer within 3 s. Statements 5 s: every query here is a
+ * short OLTP statement. Query 6 s: above the statement timeout, so a reachable server cancels
+ * cleanly first and the client's own timer only fires when the server cannot answer at all.
+ * Idle in transaction 10 s: no transaction here waits on anything but its own next statement.
+ * Pool 10: pg's default.
+ */
+export const DEFAULT_DATABASE_LIMITS: Readonly<DatabaseLimits> = {
+  connectTimeoutMs: 3_000,
+  statementTimeoutMs: 5_000,
+  queryTimeoutMs: 6_000,
+  idleInTransactionTimeoutMs: 10_000,
+  poolSize: 10,
+};
 
 /** Settings every demo service reads from its environment. */
 export interface ServiceConfig {
@@ -28,7 +63,15 @@ export interface ServiceConfig {
   traceSampleRate: number;
   /** Replicas of each topic the bus creates (3 on a three-broker cluster). */
   topicReplicationFactor?: number;
+  /** Largest HTTP request body read, in bytes (413 above it). */
+  httpMaxBodyBytes?: number;
 }
+
+/**
+ * 64 KiB: a registration is a few hundred bytes; Nest's own default (100 KiB) is the ceiling of
+ * what express would have taken anyway.
+ */
+export const DEFAULT_HTTP_MAX_BODY_BYTES = 64 * 1024;
 
 export interface ServiceDefaults {
   port: number;
@@ -38,8 +81,11 @@ export interface ServiceDefaults {
 
 /**
  * Reads PORT, HOST, SERVICE_ID, DATABASE_URL, KAFKA_BROKERS, EVENT_TOPIC_PREFIX,
- * OUTBOX_RELAY_ENABLED, EVENT_MAX_MESSAGE_BYTES, EVENT_TRACE_SAMPLE_RATE and
- * EVENT_TOPIC_REPLICATION_FACTOR; a bad value fails startup naming the variable.
+ * OUTBOX_RELAY_ENABLED, EVENT_MAX_MESSAGE_BYTES, EVENT_TRACE_SAMPLE_RATE,
+ * EVENT_TOPIC_REPLICATION_FACTOR, HTTP_MAX_BODY_BYTES and the database limits (DATABASE_CONNECT_TIMEOUT_MS,
+ * DATABASE_STATEMENT_TIMEOUT_MS, DATABASE_QUERY_TIMEOUT_MS,
+ * DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS, DATABASE_POOL_SIZE; see `DEFAULT_DATABASE_LIMITS`);
+ * a bad value fails startup naming the variable.
  */
 export function loadServiceConfig(
   env: NodeJS.ProcessEnv,
@@ -49,7 +95,7 @@ export function loadServiceConfig(
     port: parsePort(env.PORT, defaults.port),
     host: env.HOST || undefined,
     serviceId: env.SERVICE_ID || defaults.serviceId,
-    database: parseDatabaseUrl(env.DATABASE_URL, defaults.sqlitePath),
+    database: parseDatabase(env, defaults.sqlitePath),
     kafkaBrokers: parseBrokers(env.KAFKA_BROKERS),
     topicPrefix: parseTopicPrefix(env.EVENT_TOPIC_PREFIX),
     relayEnabled: parseBoolean('OUTBOX_RELAY_ENABLED', env.OUTBOX_RELAY_ENABLED, true),
@@ -59,6 +105,13 @@ export function loadServiceConfig(
     topicReplicationFactor: parseOptionalInt(
       'EVENT_TOPIC_REPLICATION_FACTOR',
       env.EVENT_TOPIC_REPLICATION_FACTOR,
+    ),
+    httpMaxBodyBytes: parseBoundedInt(
+      'HTTP_MAX_BODY_BYTES',
+      env.HTTP_MAX_BODY_BYTES,
+      DEFAULT_HTTP_MAX_BODY_BYTES,
+      1,
+      100 * 1024 * 1024,
     ),
   };
 }
@@ -71,6 +124,7 @@ export function typeOrmOptionsFor(
 ): TypeOrmModuleOptions {
   const all = [...entities, ...EVENT_BUS_ENTITIES];
   if (database.type === 'postgres') {
+    const limits = database.limits ?? DEFAULT_DATABASE_LIMITS;
     return {
       type: 'postgres',
       url: database.url,
@@ -78,6 +132,19 @@ export function typeOrmOptionsFor(
       migrations: [...EVENT_BUS_MIGRATIONS, ...migrations],
       migrationsRun: true,
       synchronize: false,
+      connectTimeoutMS: limits.connectTimeoutMs,
+      poolSize: limits.poolSize,
+      // Spread into pg's Pool, which hands them to every Client it opens.
+      extra: {
+        Client: BoundedPgClient,
+        statement_timeout: limits.statementTimeoutMs,
+        query_timeout: limits.queryTimeoutMs,
+        idle_in_transaction_session_timeout: limits.idleInTransactionTimeoutMs,
+        // Finds a peer that vanished without a reset on a real network; the timers above bound
+        // each wait, this bounds how long a dead idle connection stays in the pool.
+        keepAlive: true,
+        keepAliveInitialDelayMillis: 10_000,
+      },
     };
   }
   // WAL: readers do not wait for the writer, and a commit costs one fsync instead of several.
@@ -122,6 +189,68 @@ function parsePort(value: string | undefined, fallback: number): number {
     throw new Error(`PORT must be an integer from 0 to 65535, got "${value}".`);
   }
   return port;
+}
+
+function parseDatabase(env: NodeJS.ProcessEnv, sqliteFallback: string): DatabaseConfig {
+  // Parsed even for SQLite, so a typo fails now rather than on the move to PostgreSQL.
+  const limits = parseDatabaseLimits(env);
+  const database = parseDatabaseUrl(env.DATABASE_URL, sqliteFallback);
+  return database.type === 'postgres' ? { ...database, limits } : database;
+}
+
+function parseDatabaseLimits(env: NodeJS.ProcessEnv): DatabaseLimits {
+  const d = DEFAULT_DATABASE_LIMITS;
+  const statementTimeoutMs = parseMillis(
+    'DATABASE_STATEMENT_TIMEOUT_MS',
+    env,
+    d.statementTimeoutMs,
+  );
+  // By default the same margin above the statement timeout, however that was set.
+  const queryTimeoutMs = parseMillis(
+    'DATABASE_QUERY_TIMEOUT_MS',
+    env,
+    statementTimeoutMs + (d.queryTimeoutMs - d.statementTimeoutMs),
+  );
+  if (queryTimeoutMs <= statementTimeoutMs) {
+    throw new Error(
+      `DATABASE_QUERY_TIMEOUT_MS (${queryTimeoutMs}) must be above ` +
+        `DATABASE_STATEMENT_TIMEOUT_MS (${statementTimeoutMs}): a reachable server must ` +
+        'cancel a slow statement before the client gives up on the connection.',
+    );
+  }
+  return {
+    connectTimeoutMs: parseMillis('DATABASE_CONNECT_TIMEOUT_MS', env, d.connectTimeoutMs),
+    statementTimeoutMs,
+    queryTimeoutMs,
+    idleInTransactionTimeoutMs: parseMillis(
+      'DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS',
+      env,
+      d.idleInTransactionTimeoutMs,
+    ),
+    poolSize: parseBoundedInt('DATABASE_POOL_SIZE', env.DATABASE_POOL_SIZE, d.poolSize, 1, 1000),
+  };
+}
+
+// setTimeout's ceiling, and PostgreSQL's for its timeout settings.
+const MAX_TIMEOUT_MS = 2_147_483_647;
+
+function parseMillis(name: string, env: NodeJS.ProcessEnv, fallback: number): number {
+  return parseBoundedInt(name, env[name], fallback, 1, MAX_TIMEOUT_MS);
+}
+
+function parseBoundedInt(
+  name: string,
+  value: string | undefined,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < min || n > max) {
+    throw new Error(`${name} must be an integer from ${min} to ${max}, got "${value}".`);
+  }
+  return n;
 }
 
 function parseDatabaseUrl(value: string | undefined, fallback: string): DatabaseConfig {

@@ -2,8 +2,14 @@ import type { DynamicModule, Type } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { EventBusModule, type InMemoryBroker } from '@app/event-bus';
 import { ServiceHealthModule } from './health.controller';
+import { ServiceHttpModule } from './http/service-http.module';
 import { ServiceObservabilityModule } from './observability.module';
-import { eventBusOptionsFor, typeOrmOptionsFor, type ServiceConfig } from './service-config';
+import {
+  DEFAULT_HTTP_MAX_BODY_BYTES,
+  eventBusOptionsFor,
+  typeOrmOptionsFor,
+  type ServiceConfig,
+} from './service-config';
 
 export interface ServiceModulesOptions {
   config: ServiceConfig;
@@ -16,7 +22,8 @@ export interface ServiceModulesOptions {
 
 /**
  * What every service of this repository imports: its database (with the event-bus tables), the
- * event bus, GET /health, GET /metrics and GET /events/:id/trace.
+ * event bus, the HTTP edge (JSON body checks, 503 on an unavailable database), GET /health,
+ * GET /metrics and GET /events/:id/trace.
  */
 export function serviceModules(options: ServiceModulesOptions): Array<DynamicModule | Type> {
   return [
@@ -27,6 +34,9 @@ export function serviceModules(options: ServiceModulesOptions): Array<DynamicMod
         typeOrmOptionsFor(options.config.database, options.entities, options.migrations),
     }),
     EventBusModule.forRoot(eventBusOptionsFor(options.config, options.broker)),
+    ServiceHttpModule.forRoot({
+      maxBodyBytes: options.config.httpMaxBodyBytes ?? DEFAULT_HTTP_MAX_BODY_BYTES,
+    }),
     ServiceHealthModule,
     ServiceObservabilityModule,
   ];

@@ -1,4 +1,10 @@
+import { Transform } from 'class-transformer';
 import { IsEmail, IsString, Length, Matches, MaxLength } from 'class-validator';
+
+/** One address, one spelling: `Shared@x.com ` and `shared@x.com` are the same user. */
+export function normaliseEmail(value: unknown): unknown {
+  return typeof value === 'string' ? value.trim().toLowerCase() : value;
+}
 
 export class CreateUserDto {
   @IsString()
@@ -8,6 +14,7 @@ export class CreateUserDto {
   })
   username!: string;
 
+  @Transform(({ value }) => normaliseEmail(value))
   @IsEmail()
   @MaxLength(254)
   email!: string;

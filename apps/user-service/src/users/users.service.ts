@@ -5,7 +5,7 @@ import { QueryFailedError } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import { EventPublisher } from '@app/event-bus';
 import { UserRegistered } from '@app/contracts';
-import { CreateUserDto } from './create-user.dto';
+import { CreateUserDto, normaliseEmail } from './create-user.dto';
 import { EMAIL_UNIQUE, User, USERNAME_UNIQUE } from './user.entity';
 import { PasswordHasher } from './password.hasher';
 
@@ -31,18 +31,21 @@ export class UsersService {
 
   /** Creates the user and publishes `user.registered` with it, atomically. */
   async register(dto: CreateUserDto): Promise<UserView> {
-    // Hashing is slow on purpose; do it before the transaction so it holds no lock meanwhile.
+    // A taken name answers 409 before the deliberately slow hash: a conflict must not cost (or
+    // let a caller make us spend) a full scrypt. The hash stays outside the transaction so it
+    // holds no connection meanwhile; a registration racing in between still gets 409 from the
+    // insert's unique violation.
+    await this.ensureAvailable(dto);
     const passwordHash = await this.passwords.hash(dto.password);
     return this.insertAndPublish(dto, passwordHash);
   }
 
   @Transactional()
   private async insertAndPublish(dto: CreateUserDto, passwordHash: string): Promise<UserView> {
-    await this.ensureAvailable(dto);
     const user = new User();
     user.id = uuidv7();
     user.username = dto.username;
-    user.email = dto.email;
+    user.email = normaliseEmail(dto.email) as string;
     user.passwordHash = passwordHash;
     user.createdAt = new Date();
     try {
@@ -78,7 +81,7 @@ export class UsersService {
   private async ensureAvailable(dto: CreateUserDto): Promise<void> {
     const existing = await this.txHost.tx.findOne(User, {
       select: { username: true, email: true },
-      where: [{ username: dto.username }, { email: dto.email }],
+      where: [{ username: dto.username }, { email: normaliseEmail(dto.email) as string }],
     });
     if (!existing) return;
     throw taken(existing.username === dto.username ? 'username' : 'email');
