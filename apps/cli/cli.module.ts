@@ -6,6 +6,9 @@ import { CliKafka } from './infrastructure/cli-kafka';
 import { CliOutput } from './output/cli.output';
 import { DlqCommand } from './commands/dlq.command';
 import { DlqListCommand } from './commands/dlq-list.command';
+import { DlqParkedCommand } from './commands/dlq-parked.command';
+import { DlqParkedListCommand } from './commands/dlq-parked-list.command';
+import { DlqParkedReplayCommand } from './commands/dlq-parked-replay.command';
 import { DlqReplayCommand } from './commands/dlq-replay.command';
 import { DlqShowCommand } from './commands/dlq-show.command';
 import { OutboxCommand } from './commands/outbox.command';
@@ -35,6 +38,9 @@ import { TraceCommand } from './commands/trace.command';
     DlqListCommand,
     DlqShowCommand,
     DlqReplayCommand,
+    DlqParkedCommand,
+    DlqParkedListCommand,
+    DlqParkedReplayCommand,
     TraceCommand,
     TopicsCommand,
     TopicsEnsureCommand,

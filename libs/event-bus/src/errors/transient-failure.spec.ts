@@ -43,6 +43,7 @@ describe('isTransientFailure', () => {
     'Connection terminated unexpectedly',
     'Connection terminated due to connection timeout',
     'Query read timeout',
+    'Client has encountered a connection error and is not queryable',
   ])('recognises the pg driver message "%s"', (message) =>
     expect(isTransientFailure(new Error(message))).toBe(true),
   );

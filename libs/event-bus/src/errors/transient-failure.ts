@@ -42,6 +42,7 @@ const DRIVER_MESSAGES = [
   /query read timeout/i,
   /connection (is )?(not established|closed|lost)/i,
   /server closed the connection unexpectedly/i,
+  /client (was closed|has encountered a connection error) and is not queryable/i,
   /the database system is (starting up|shutting down|in recovery mode)/i,
 ];
 

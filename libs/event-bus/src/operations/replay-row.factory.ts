@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import { CE_HEADERS, DLQ_HEADERS } from '../event-bus.constants';
+import { CE_HEADERS, DEAD_LETTER_SUFFIX, DLQ_HEADERS } from '../event-bus.constants';
 import type { OutgoingHeaders, OutgoingRecord } from '../transports/event-transport.interface';
 import { OutboxMessage } from '../outbox/outbox-message.entity';
 import type { DeadLetter } from './dead-letter.interface';
@@ -76,6 +76,11 @@ export function buildReplayRow(letter: DeadLetter, stamp: ReplayStamp): ReplayRo
 }
 
 function check(letter: DeadLetter): string | undefined {
+  // A reduced letter (value left out): its whole record is in the database it was parked in.
+  const parked = letter.topic.endsWith(DEAD_LETTER_SUFFIX) && letter.headers[DLQ_HEADERS.parkedId];
+  if (parked && letter.value.length === 0) {
+    return `reduced dead letter: replay the whole record with "dlq parked replay ${parked}"`;
+  }
   if (!letter.eventId) return `no ${CE_HEADERS.id} header: not an event of the bus`;
   if (!letter.type) return `no ${CE_HEADERS.type} header: not an event of the bus`;
   if (letter.eventId.length > LIMITS.id) {
