@@ -19,7 +19,7 @@ export interface KafkaTransportOptions {
   requestTimeoutMs?: number;
   /** Compression of record batches. */
   compression?: 'none' | 'gzip';
-  /** Longest time one send keeps retrying before the relay backs off and tries later. */
+  /** Longest wait for one send's acknowledgement before the relay backs off and tries later. */
   sendTimeoutMs?: number;
   sessionTimeoutMs?: number;
   heartbeatIntervalMs?: number;
