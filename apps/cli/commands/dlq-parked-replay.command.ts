@@ -4,12 +4,12 @@ import {
   parkedToDeadLetter,
   ParkedRecord,
 } from '@app/event-bus';
-import { userInfo } from 'node:os';
 import { CommandRunner, Option, SubCommand } from 'nest-commander';
 import { CliError, UsageError } from '../cli.errors';
 import { CliDatabase } from '../infrastructure/cli-database';
 import { CliKafka } from '../infrastructure/cli-kafka';
 import { CliOutput } from '../output/cli.output';
+import { replayOperator } from './replay-operator';
 
 interface ParkedReplayOptions {
   execute?: boolean;
@@ -17,7 +17,6 @@ interface ParkedReplayOptions {
 }
 
 const MAX_IDS = 1000;
-const MAX_NAME_LENGTH = 200;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 @SubCommand({
@@ -40,10 +39,7 @@ export class DlqParkedReplayCommand extends CommandRunner {
     if (ids.length > MAX_IDS) throw new UsageError(`At most ${MAX_IDS} ids at a time.`);
     const bad = ids.filter((id) => !UUID.test(id));
     if (bad.length > 0) throw new UsageError(`Not an event_dead_letter id: ${bad.join(', ')}.`);
-    const by = (options.by ?? operatorName()).trim();
-    if (by === '' || by.length > MAX_NAME_LENGTH) {
-      throw new UsageError(`--by must be a name of 1 to ${MAX_NAME_LENGTH} characters.`);
-    }
+    const by = replayOperator(options.by);
     const execute = options.execute === true;
     const broker = this.kafka.lazySender();
     try {
@@ -99,13 +95,5 @@ export class DlqParkedReplayCommand extends CommandRunner {
   })
   parseBy(value: string): string {
     return value;
-  }
-}
-
-function operatorName(): string {
-  try {
-    return userInfo().username;
-  } catch {
-    return process.env.USER ?? process.env.LOGNAME ?? 'unknown';
   }
 }

@@ -5,13 +5,13 @@ import {
   ReplayDecision,
   ReplayTotals,
 } from '@app/event-bus';
-import { userInfo } from 'node:os';
 import { CommandRunner, Option, SubCommand } from 'nest-commander';
-import { CliError, UsageError } from '../cli.errors';
+import { CliError } from '../cli.errors';
 import { CliEnvironment } from '../cli.environment';
 import { CliDatabase } from '../infrastructure/cli-database';
 import { CliKafka } from '../infrastructure/cli-kafka';
 import { CliOutput } from '../output/cli.output';
+import { replayOperator } from './replay-operator';
 import { formatBytes } from '../output/format';
 import { collect } from './option.parsers';
 
@@ -20,8 +20,6 @@ interface DlqReplayOptions {
   by?: string;
   event?: string[];
 }
-
-const MAX_NAME_LENGTH = 200;
 
 @SubCommand({
   name: 'replay',
@@ -41,10 +39,7 @@ export class DlqReplayCommand extends CommandRunner {
   }
 
   async run([topic]: string[], options: DlqReplayOptions): Promise<void> {
-    const by = (options.by ?? operatorName()).trim();
-    if (by === '' || by.length > MAX_NAME_LENGTH) {
-      throw new UsageError(`--by must be a name of 1 to ${MAX_NAME_LENGTH} characters.`);
-    }
+    const by = replayOperator(options.by);
     const execute = options.execute === true;
     const wanted = options.event ? new Set(options.event) : undefined;
 
@@ -180,13 +175,4 @@ function describe(decision: ReplayDecision, execute: boolean): string {
     `key=${letter.rawKey === null ? '-' : formatBytes(letter.rawKey)}`,
   ];
   return `${what.join('  ')}${reason ? `  (${reason})` : ''}`;
-}
-
-function operatorName(): string {
-  try {
-    return userInfo().username;
-  } catch {
-    // No passwd entry for this uid (some containers).
-    return process.env.USER ?? process.env.LOGNAME ?? 'unknown';
-  }
 }
