@@ -1,10 +1,14 @@
 'use strict';
 
+// The packages by name, straight from their sources: tests need no build.
 const moduleNameMapper = {
-  '^@app/event-bus$': '<rootDir>/libs/event-bus/src',
-  '^@app/event-bus/testing$': '<rootDir>/libs/event-bus/testing',
-  '^@app/contracts$': '<rootDir>/libs/contracts/src',
-  '^@app/service-config$': '<rootDir>/libs/service-config/src',
+  '^@nestbus/event-bus$': '<rootDir>/libs/event-bus/src',
+  '^@nestbus/event-bus/testing$': '<rootDir>/libs/event-bus/testing',
+  '^@nestbus/event-bus/(transport|kafka|operations)$': '<rootDir>/libs/event-bus/src/$1',
+  '^@nestbus/contracts$': '<rootDir>/libs/contracts/src',
+  '^@nestbus/service-config$': '<rootDir>/libs/service-config/src',
+  '^@nestbus/user-service$': '<rootDir>/apps/user-service/src',
+  '^@nestbus/order-service$': '<rootDir>/apps/order-service/src',
 };
 
 const transform = {
@@ -20,6 +24,7 @@ module.exports = {
       rootDir: __dirname,
       testEnvironment: 'node',
       testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/apps/**/*.spec.ts'],
+      modulePathIgnorePatterns: ['<rootDir>/(apps|libs)/[^/]+/dist/'],
       moduleNameMapper,
       transform,
     },
@@ -28,6 +33,7 @@ module.exports = {
       rootDir: __dirname,
       testEnvironment: 'node',
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
+      modulePathIgnorePatterns: ['<rootDir>/(apps|libs)/[^/]+/dist/'],
       moduleNameMapper,
       transform,
       testTimeout: 120000,

@@ -23,15 +23,7 @@ function run(mode: string, events: number): Promise<ScenarioResult> {
   return new Promise((done, fail) => {
     const child = spawn(
       process.execPath,
-      [
-        '-r',
-        join(ROOT, 'scripts', 'register-paths.js'),
-        script,
-        '--events',
-        String(events),
-        '--rate-events',
-        '0',
-      ],
+      [script, '--events', String(events), '--rate-events', '0'],
       {
         cwd: ROOT,
         stdio: ['ignore', 'pipe', 'ignore'],

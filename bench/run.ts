@@ -62,14 +62,10 @@ async function main(): Promise<void> {
 function runScenario(name: string, extra: string[]): Promise<ScenarioResult> {
   const script = join(ROOT, 'dist', 'bench', 'scenarios', `${name}.js`);
   return new Promise((done, fail) => {
-    const child = spawn(
-      process.execPath,
-      ['-r', join(ROOT, 'scripts', 'register-paths.js'), script, ...extra],
-      {
-        cwd: ROOT,
-        stdio: ['ignore', 'pipe', 'inherit'],
-      },
-    );
+    const child = spawn(process.execPath, [script, ...extra], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let stdout = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     const timer = setTimeout(() => child.kill('SIGKILL'), SCENARIO_TIMEOUT_MS);

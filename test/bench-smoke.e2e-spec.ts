@@ -12,8 +12,6 @@ describe('bench harness', () => {
       execFileSync(
         process.execPath,
         [
-          '-r',
-          join(root, 'scripts', 'register-paths.js'),
           join(root, 'dist', 'bench', 'run.js'),
           '--quick',
           '--only',

@@ -2,14 +2,8 @@ import { existsSync } from 'node:fs';
 import { Kafka, logLevel } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
-import {
-  EVENT_BUS_ENTITIES,
-  EVENT_BUS_MIGRATIONS,
-  EventTraceStore,
-  InMemoryBroker,
-  OutboxMessage,
-  OutboxStatus,
-} from '@app/event-bus';
+import { EVENT_BUS_ENTITIES, EVENT_BUS_MIGRATIONS, InMemoryBroker } from '@nestbus/event-bus';
+import { EventTraceStore, OutboxMessage, OutboxStatus } from '@nestbus/event-bus/operations';
 import { createTestDatabase, eventually, TestDatabase } from './support/databases';
 import { bootItemApp, ItemApp } from './support/item-app';
 import {

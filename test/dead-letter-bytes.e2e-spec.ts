@@ -1,12 +1,7 @@
 import { existsSync } from 'node:fs';
 import { v7 as uuidv7 } from 'uuid';
-import {
-  DLQ_HEADERS,
-  EVENT_TRANSPORT,
-  EventTransport,
-  IncomingRecord,
-  InMemoryBroker,
-} from '@app/event-bus';
+import { DLQ_HEADERS, InMemoryBroker } from '@nestbus/event-bus';
+import { EVENT_TRANSPORT, EventTransport, IncomingRecord } from '@nestbus/event-bus/transport';
 import { createTestDatabase, DatabaseKind, eventually, TestDatabase } from './support/databases';
 import { bootItemApp, ItemApp } from './support/item-app';
 import { HandlerBehaviour, ItemCreated, newBehaviour } from './support/item-events.fixture';

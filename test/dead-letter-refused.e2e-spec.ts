@@ -1,5 +1,5 @@
 import { Kafka, logLevel } from 'kafkajs';
-import { DLQ_HEADERS } from '@app/event-bus';
+import { DLQ_HEADERS } from '@nestbus/event-bus';
 import { runCli } from './support/cli';
 import { createTestDatabase, eventually, pgNumber, TestDatabase } from './support/databases';
 import { KAFKA_BROKERS, produceRaw, readTopic, requireKafka, uniqueName } from './support/kafka';

@@ -2,10 +2,10 @@ import {
   DLQ_HEADERS,
   EventBusModuleOptions,
   EventPublisher,
-  IncomingRecord,
   InMemoryBroker,
-  OutboxMessage,
-} from '@app/event-bus';
+} from '@nestbus/event-bus';
+import { OutboxMessage } from '@nestbus/event-bus/operations';
+import { IncomingRecord } from '@nestbus/event-bus/transport';
 import { createTestDatabase, DatabaseKind, eventually, TestDatabase } from './support/databases';
 import {
   Applied,

@@ -1,4 +1,4 @@
-import { EventBusModuleOptions, InMemoryBroker } from '@app/event-bus';
+import { EventBusModuleOptions, InMemoryBroker } from '@nestbus/event-bus';
 import { createTestDatabase, eventually, TestDatabase } from './support/databases';
 import { Applied, newBehaviour } from './support/item-events.fixture';
 import { bootItemApp, ItemApp } from './support/item-app';

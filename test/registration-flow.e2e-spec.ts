@@ -1,4 +1,4 @@
-import { InMemoryBroker } from '@app/event-bus';
+import { InMemoryBroker } from '@nestbus/event-bus';
 import { DataSource } from 'typeorm';
 import { createTestDatabase, DatabaseKind, eventually, TestDatabase } from './support/databases';
 import { http, RunningService, startOrderService, startUserService } from './support/services';

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
-import { DLQ_HEADERS } from '@app/event-bus';
+import { DLQ_HEADERS } from '@nestbus/event-bus';
 import { createTestDatabase, eventually, pgNumber, TestDatabase } from './support/databases';
 import { KAFKA_BROKERS, produceRaw, readTopic, requireKafka, uniqueName } from './support/kafka';
 import { registerUsers, ServiceProcess, startServiceProcess } from './support/processes';

@@ -6,7 +6,8 @@ import {
   InMemorySpanExporter,
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
-import { InMemoryBroker, MESSAGING_ATTRIBUTES } from '@app/event-bus';
+import { InMemoryBroker } from '@nestbus/event-bus';
+import { MESSAGING_ATTRIBUTES } from '@nestbus/event-bus/operations';
 import { createTestDatabase, eventually, TestDatabase } from './support/databases';
 import { bootItemApp, ItemApp } from './support/item-app';
 import { ItemCreated, newBehaviour } from './support/item-events.fixture';

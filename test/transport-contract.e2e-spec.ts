@@ -1,16 +1,16 @@
 import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
+import { InMemoryBroker } from '@nestbus/event-bus';
+import { KafkaTransport } from '@nestbus/event-bus/kafka';
 import {
   EventTransport,
   IncomingRecord,
-  InMemoryBroker,
   InMemoryTransport,
-  KafkaTransport,
   OutgoingRecord,
   RecordBatch,
   SubscribeOptions,
   TransportSubscription,
-} from '@app/event-bus';
+} from '@nestbus/event-bus/transport';
 import { Logger } from '@nestjs/common';
 import { Partitioners } from 'kafkajs';
 import { eventually } from './support/databases';

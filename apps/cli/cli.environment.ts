@@ -1,4 +1,4 @@
-import { DatabaseConfig, loadServiceConfig, ServiceConfig } from '@app/service-config';
+import { DatabaseConfig, loadServiceConfig, ServiceConfig } from '@nestbus/service-config';
 import { UsageError } from './cli.errors';
 
 /** What the CLI assumes when the environment does not say. */

@@ -10,11 +10,12 @@ import type { DynamicModule, INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { InboxRecord, InMemoryBroker, OutboxMessage } from '@app/event-bus';
-import { AppModule as UserServiceModule } from '../user-service/src/app.module';
-import { loadUserServiceConfig } from '../user-service/src/config';
-import { AppModule as OrderServiceModule } from '../order-service/src/app.module';
-import { loadOrderServiceConfig } from '../order-service/src/config';
+import { InMemoryBroker } from '@nestbus/event-bus';
+import { InboxRecord, OutboxMessage } from '@nestbus/event-bus/operations';
+import { AppModule as UserServiceModule } from '@nestbus/user-service';
+import { loadUserServiceConfig } from '@nestbus/user-service';
+import { AppModule as OrderServiceModule } from '@nestbus/order-service';
+import { loadOrderServiceConfig } from '@nestbus/order-service';
 
 const USERNAMES = ['alice', 'bob', 'carol', 'dave', 'erin'];
 const PROFILE_TIMEOUT_MS = 10_000;

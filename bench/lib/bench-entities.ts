@@ -1,6 +1,6 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 import { IsNumber, IsString } from 'class-validator';
-import { Event } from '@app/event-bus';
+import { IntegrationEvent } from '@nestbus/event-bus';
 
 /** The business row every scenario writes first. */
 @Entity('bench_users')
@@ -23,7 +23,11 @@ export class BenchProfile {
 }
 
 /** The event of the event-bus scenarios; `createdAt` carries the start time for latency. */
-@Event<BenchUserRegistered>({ type: 'bench.user-registered', version: 1, key: (e) => e.userId })
+@IntegrationEvent<BenchUserRegistered>({
+  type: 'bench.user-registered',
+  version: 1,
+  key: (e) => e.userId,
+})
 export class BenchUserRegistered {
   @IsString()
   userId!: string;

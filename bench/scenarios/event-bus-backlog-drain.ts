@@ -2,7 +2,12 @@ import { INestApplicationContext, Injectable, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { v7 as uuidv7 } from 'uuid';
-import { EVENT_BUS_ENTITIES, EventBusModule, EventContext, EventSubscribe } from '@app/event-bus';
+import {
+  EVENT_BUS_ENTITIES,
+  EventBusModule,
+  EventContext,
+  EventSubscribe,
+} from '@nestbus/event-bus';
 import { BenchProfile, BenchUserRegistered } from '../lib/bench-entities';
 import {
   benchKafka,

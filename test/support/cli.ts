@@ -4,7 +4,7 @@ import { KAFKA_BROKERS } from './kafka';
 
 const ROOT = resolve(__dirname, '..', '..');
 /** The built CLI (`npm run build`; `npm run test:e2e` builds first). */
-export const CLI_MAIN = join(ROOT, 'dist', 'apps', 'cli', 'main.js');
+export const CLI_MAIN = join(ROOT, 'apps', 'cli', 'dist', 'main.js');
 
 export interface CliRun {
   code: number | null;
@@ -15,19 +15,15 @@ export interface CliRun {
 /** Runs the built CLI as an operator would, in a child process, on the test broker. */
 export function runCli(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
   return new Promise((done, fail) => {
-    const child = spawn(
-      process.execPath,
-      ['-r', join(ROOT, 'scripts', 'register-paths.js'), CLI_MAIN, ...args],
-      {
-        cwd: ROOT,
-        env: {
-          ...process.env,
-          KAFKA_BROKERS: KAFKA_BROKERS.join(','),
-          EVENT_TOPIC_PREFIX: '',
-          ...env,
-        },
+    const child = spawn(process.execPath, [CLI_MAIN, ...args], {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        KAFKA_BROKERS: KAFKA_BROKERS.join(','),
+        EVENT_TOPIC_PREFIX: '',
+        ...env,
       },
-    );
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

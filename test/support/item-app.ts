@@ -11,8 +11,8 @@ import {
   EventBusModuleOptions,
   EventPublisher,
   InMemoryBroker,
-} from '@app/event-bus';
-import { EventBusTestHelper, EventBusTestingModule } from '@app/event-bus/testing';
+} from '@nestbus/event-bus';
+import { EventBusTestHelper, EventBusTestingModule } from '@nestbus/event-bus/testing';
 import {
   Applied,
   CreateItemTables1764200000001,

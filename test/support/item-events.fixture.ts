@@ -1,10 +1,10 @@
 import { DynamicModule, Inject, Injectable, Module } from '@nestjs/common';
 import { IsInt, IsString, Min } from 'class-validator';
 import { Column, Entity, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
-import { Event, EventContext, EventSubscribe } from '@app/event-bus';
+import { IntegrationEvent, EventContext, EventSubscribe } from '@nestbus/event-bus';
 
 /** A small event and handler whose behaviour each test can steer. */
-@Event({ type: 'test.item-created', version: 1, key: (e: ItemCreated) => e.itemKey })
+@IntegrationEvent({ type: 'test.item-created', version: 1, key: (e: ItemCreated) => e.itemKey })
 export class ItemCreated {
   @IsString()
   itemKey!: string;

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { IHeaders, Kafka, logLevel } from 'kafkajs';
-import type { IncomingRecord } from '@app/event-bus';
+import type { IncomingRecord } from '@nestbus/event-bus/transport';
 
 export const KAFKA_BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 

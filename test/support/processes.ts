@@ -21,18 +21,18 @@ export interface ServiceProcess {
   logTail(lines?: number): string;
 }
 
-/** Starts `dist/apps/<service>` with `env` on a free loopback port and waits until it answers. */
+/** Starts `apps/<service>/dist/main.js` with `env` on a free loopback port and waits until it answers. */
 export async function startServiceProcess(
   service: ServiceName,
   env: Record<string, string>,
   label: string = service,
 ): Promise<ServiceProcess> {
-  const main = join(ROOT, 'dist', 'apps', service, 'src', 'main.js');
+  const main = join(ROOT, 'apps', service, 'dist', 'main.js');
   if (!existsSync(main)) throw new Error(`${main} is missing: run "npm run build" first.`);
   const port = await freePort();
   const logFile = join(LOG_DIR, `${label}-${Date.now()}.log`);
   const log = openSync(logFile, 'a');
-  const child = spawn(process.execPath, ['-r', join(ROOT, 'scripts', 'register-paths.js'), main], {
+  const child = spawn(process.execPath, [main], {
     cwd: ROOT,
     env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', log, log],

@@ -1,9 +1,9 @@
 import type { DynamicModule, INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { AddressInfo } from 'node:net';
-import { InMemoryBroker } from '@app/event-bus';
-import { AppModule as UserServiceModule } from '../../apps/user-service/src/app.module';
-import { AppModule as OrderServiceModule } from '../../apps/order-service/src/app.module';
+import { InMemoryBroker } from '@nestbus/event-bus';
+import { AppModule as UserServiceModule } from '@nestbus/user-service';
+import { AppModule as OrderServiceModule } from '@nestbus/order-service';
 import type { TestDatabase } from './databases';
 
 export interface RunningService {

@@ -1,5 +1,5 @@
-import { DeadLetterReader } from '@app/event-bus';
-import type { DeadLetter } from '@app/event-bus';
+import { DeadLetterReader } from '@nestbus/event-bus/operations';
+import type { DeadLetter } from '@nestbus/event-bus/operations';
 import { CommandRunner, Option, SubCommand } from 'nest-commander';
 import { CliEnvironment } from '../cli.environment';
 import { CliKafka } from '../infrastructure/cli-kafka';

@@ -1,4 +1,4 @@
-import { ParkedDeadLetterStore } from '@app/event-bus';
+import { ParkedDeadLetterStore } from '@nestbus/event-bus/operations';
 import { CommandRunner, Option, SubCommand } from 'nest-commander';
 import { CliError } from '../cli.errors';
 import { CliDatabase } from '../infrastructure/cli-database';

@@ -3,7 +3,7 @@ import {
   ParkedDeadLetterStore,
   parkedToDeadLetter,
   ParkedRecord,
-} from '@app/event-bus';
+} from '@nestbus/event-bus/operations';
 import { CommandRunner, Option, SubCommand } from 'nest-commander';
 import { CliError, UsageError } from '../cli.errors';
 import { CliDatabase } from '../infrastructure/cli-database';

@@ -4,7 +4,7 @@ import {
   DeadLetterReplayService,
   ReplayDecision,
   ReplayTotals,
-} from '@app/event-bus';
+} from '@nestbus/event-bus/operations';
 import { CommandRunner, Option, SubCommand } from 'nest-commander';
 import { CliError } from '../cli.errors';
 import { CliEnvironment } from '../cli.environment';

@@ -1,4 +1,4 @@
-import { DeadLetterReader } from '@app/event-bus';
+import { DeadLetterReader } from '@nestbus/event-bus/operations';
 import { CommandRunner, SubCommand } from 'nest-commander';
 import { CliError } from '../cli.errors';
 import { CliEnvironment } from '../cli.environment';

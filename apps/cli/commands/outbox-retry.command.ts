@@ -1,4 +1,4 @@
-import { OutboxInspector, OutboxStore } from '@app/event-bus';
+import { OutboxInspector, OutboxStore } from '@nestbus/event-bus/operations';
 import { CommandRunner, Option, SubCommand } from 'nest-commander';
 import { CliError, UsageError } from '../cli.errors';
 import { CliDatabase } from '../infrastructure/cli-database';

@@ -1,4 +1,4 @@
-import { OutboxInspector } from '@app/event-bus';
+import { OutboxInspector } from '@nestbus/event-bus/operations';
 import { CommandRunner, SubCommand } from 'nest-commander';
 import { CliDatabase } from '../infrastructure/cli-database';
 import { CliOutput } from '../output/cli.output';

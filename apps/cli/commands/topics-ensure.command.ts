@@ -1,11 +1,11 @@
 import { CommandRunner, Option, SubCommand } from 'nest-commander';
+import { InMemoryBroker } from '@nestbus/event-bus';
 import {
   deadLetterTopic,
   EventTypeRegistry,
-  InMemoryBroker,
   resolveEventBusOptions,
-} from '@app/event-bus';
-import { eventBusOptionsFor } from '@app/service-config';
+} from '@nestbus/event-bus/operations';
+import { eventBusOptionsFor } from '@nestbus/service-config';
 import { CliEnvironment } from '../cli.environment';
 import { contractEvents } from '../infrastructure/contract-events';
 import { CliKafka } from '../infrastructure/cli-kafka';

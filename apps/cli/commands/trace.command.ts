@@ -1,5 +1,5 @@
 import { Command, CommandRunner } from 'nest-commander';
-import { EventTraceStore } from '@app/event-bus';
+import { EventTraceStore } from '@nestbus/event-bus/operations';
 import { CliError } from '../cli.errors';
 import { CliDatabase } from '../infrastructure/cli-database';
 import { CliOutput } from '../output/cli.output';

@@ -1,9 +1,5 @@
-import {
-  OutboxInspector,
-  DeadLetterReplayService,
-  EventBusModule,
-  EventBusModuleOptions,
-} from '@app/event-bus';
+import { EventBusModule, EventBusModuleOptions } from '@nestbus/event-bus';
+import { OutboxInspector, DeadLetterReplayService } from '@nestbus/event-bus/operations';
 import { DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule, TypeOrmModuleOptions } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';

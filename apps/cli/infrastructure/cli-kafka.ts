@@ -1,5 +1,5 @@
-import { KafkaTopicReader, kafkaLogCreator, KafkaTransport } from '@app/event-bus';
-import type { OutgoingRecord } from '@app/event-bus';
+import { KafkaTopicReader, kafkaLogCreator, KafkaTransport } from '@nestbus/event-bus/kafka';
+import type { OutgoingRecord } from '@nestbus/event-bus/transport';
 import { Injectable } from '@nestjs/common';
 import type { logCreator } from 'kafkajs';
 import { CliError, EXIT_CODES, isVerbose, UnreachableError } from '../cli.errors';

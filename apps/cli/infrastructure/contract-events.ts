@@ -1,8 +1,8 @@
-import { EVENT_METADATA } from '@app/event-bus';
+import { EVENT_METADATA } from '@nestbus/event-bus/operations';
 import type { Type } from '@nestjs/common';
-import * as contracts from '@app/contracts';
+import * as contracts from '@nestbus/contracts';
 
-/** The `@Event()` classes of libs/contracts: the event types the services exchange. */
+/** The `@IntegrationEvent()` classes of libs/contracts: the event types the services exchange. */
 export function contractEvents(): Array<Type<object>> {
   const exported: unknown[] = Object.values(contracts);
   return exported.filter(

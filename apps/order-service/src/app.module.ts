@@ -1,6 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { InMemoryBroker } from '@app/event-bus';
-import { serviceModules, validationPipeProvider } from '@app/service-config';
+import { InMemoryBroker } from '@nestbus/event-bus';
+import { serviceModules, validationPipeProvider } from '@nestbus/service-config';
 import { OrderServiceConfig } from './config';
 import { UserProfile } from './profiles/user-profile.entity';
 import { ProfilesModule } from './profiles/profiles.module';

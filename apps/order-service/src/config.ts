@@ -1,4 +1,4 @@
-import { loadServiceConfig, ServiceConfig } from '@app/service-config';
+import { loadServiceConfig, ServiceConfig } from '@nestbus/service-config';
 
 export type OrderServiceConfig = ServiceConfig;
 

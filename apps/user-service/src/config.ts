@@ -1,4 +1,4 @@
-import { loadServiceConfig, ServiceConfig } from '@app/service-config';
+import { loadServiceConfig, ServiceConfig } from '@nestbus/service-config';
 import { DEFAULT_SCRYPT_COST } from './users/password.hasher';
 
 export interface UserServiceConfig extends ServiceConfig {

@@ -1,4 +1,4 @@
-import { bootstrapService } from '@app/service-config';
+import { bootstrapService } from '@nestbus/service-config';
 import { AppModule } from './app.module';
 import { loadUserServiceConfig } from './config';
 

@@ -1,8 +1,8 @@
-import { Event } from '@app/event-bus';
+import { IntegrationEvent } from '@nestbus/event-bus';
 import { IsEmail, IsISO8601, IsString, IsUUID, Length, Matches, MaxLength } from 'class-validator';
 
 /** What `user.registered` carries; consumers validate every field on receipt. */
-@Event<UserRegistered>({ type: 'user.registered', version: 1, key: (e) => e.userId })
+@IntegrationEvent<UserRegistered>({ type: 'user.registered', version: 1, key: (e) => e.userId })
 export class UserRegistered {
   @IsUUID()
   userId!: string;

@@ -1,4 +1,4 @@
-/** Metadata key written by `@Event()` on event classes. */
+/** Metadata key written by `@IntegrationEvent()` on event classes. */
 export const EVENT_METADATA = 'event-bus:event';
 /** Metadata key written by `@EventSubscribe()` on handler methods. */
 export const EVENT_SUBSCRIBE_METADATA = 'event-bus:subscribe';

@@ -4,7 +4,7 @@ export const invalidOption = (path: string, expected: string, got: unknown): str
   `Invalid event-bus option "${path}": expected ${expected}, got ${describe(got)}.`;
 
 export const missingEventMetadata = (className: string): string =>
-  `${className} is not an event class: decorate it with @Event({ type: '...', version: 1 }).`;
+  `${className} is not an event class: decorate it with @IntegrationEvent({ type: '...', version: 1 }).`;
 
 export const duplicateEventType = (type: string, version: number, a: string, b: string): string =>
   `Event type "${type}" version ${version} is claimed by both ${a} and ${b}; each type and version must belong to one class.`;

@@ -23,7 +23,7 @@ export interface PublishOptions {
   manager?: EntityManager;
   /** With no transaction around, open one just for the outbox rows. */
   newTransaction?: boolean;
-  /** Overrides the `@Event({ key })` partition key. */
+  /** Overrides the `@IntegrationEvent({ key })` partition key. */
   key?: string | null;
   /** Deliver to this service only; other services skip the event. */
   destination?: string;
@@ -95,7 +95,9 @@ export class EventPublisher {
 
   private async prepare(event: object, options: PublishOptions): Promise<OutgoingEvent> {
     if (event === null || typeof event !== 'object') {
-      throw new PublishError('publish() takes event instances (objects of an @Event() class).');
+      throw new PublishError(
+        'publish() takes event instances (objects of an @IntegrationEvent() class).',
+      );
     }
     let definition;
     try {

@@ -1,6 +1,6 @@
 import { Injectable, OnModuleInit, Type } from '@nestjs/common';
 import { EVENT_METADATA } from '../src/event-bus.constants';
-import type { EventMetadata } from '../src/decorators/event.decorator';
+import type { EventMetadata } from '../src/decorators/integration-event.decorator';
 import type {
   EventBusInterceptor,
   OutgoingEvent,
@@ -225,7 +225,7 @@ export class EventBusTestHelper implements OnModuleInit, EventBusInterceptor {
 function typeOf(event: EventRef<object>): string {
   if (typeof event === 'string') return event;
   const metadata = Reflect.getMetadata(EVENT_METADATA, event) as EventMetadata | undefined;
-  if (!metadata) throw new Error(`${event.name} is not an @Event() class.`);
+  if (!metadata) throw new Error(`${event.name} is not an @IntegrationEvent() class.`);
   return metadata.type;
 }
 

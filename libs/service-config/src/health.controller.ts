@@ -8,7 +8,7 @@ import {
 } from '@nestjs/terminus';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { EventBusHealthIndicator } from '@app/event-bus';
+import { EventBusHealthIndicator } from '@nestbus/event-bus';
 import { boundedCheck } from './bounded-check';
 
 /** Each check's budget: `/health` answers within ~2 s whatever a dependency does. */

@@ -14,7 +14,7 @@ import {
   EventTraceStore,
   type EventTraceEntry,
   type ResolvedEventBusOptions,
-} from '@app/event-bus';
+} from '@nestbus/event-bus/operations';
 
 const MAX_EVENT_ID_LENGTH = 255;
 

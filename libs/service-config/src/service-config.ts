@@ -4,7 +4,7 @@ import {
   EVENT_BUS_MIGRATIONS,
   EventBusModuleOptions,
   InMemoryBroker,
-} from '@app/event-bus';
+} from '@nestbus/event-bus';
 import { BoundedPgClient } from './bounded-pg-client';
 
 /** Where a service keeps its data: PostgreSQL, or an embedded SQLite file. */

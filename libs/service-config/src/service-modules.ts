@@ -1,6 +1,6 @@
 import type { DynamicModule, Type } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { EventBusModule, type InMemoryBroker } from '@app/event-bus';
+import { EventBusModule, type InMemoryBroker } from '@nestbus/event-bus';
 import { ServiceHealthModule } from './health.controller';
 import { ServiceHttpModule } from './http/service-http.module';
 import { ServiceObservabilityModule } from './observability.module';

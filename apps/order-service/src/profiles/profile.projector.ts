@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { EventContext, EventSubscribe } from '@app/event-bus';
-import { UserRegistered } from '@app/contracts';
+import { EventContext, EventSubscribe } from '@nestbus/event-bus';
+import { UserRegistered } from '@nestbus/contracts';
 import { UserProfile } from './user-profile.entity';
 
 /** Keeps `user_profiles` in step with the users registered in user-service. */

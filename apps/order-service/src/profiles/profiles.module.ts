@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { EventBusModule } from '@app/event-bus';
-import { UserRegistered } from '@app/contracts';
+import { EventBusModule } from '@nestbus/event-bus';
+import { UserRegistered } from '@nestbus/contracts';
 import { UserProfile } from './user-profile.entity';
 import { ProfileProjector } from './profile.projector';
 import { ProfilesController } from './profiles.controller';

@@ -1,6 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { EventBusModule } from '@app/event-bus';
-import { UserRegistered } from '@app/contracts';
+import { EventBusModule } from '@nestbus/event-bus';
+import { UserRegistered } from '@nestbus/contracts';
 import { UsersController } from './users.controller';
 import { UsersService } from './users.service';
 import { PasswordHasher, SCRYPT_COST } from './password.hasher';

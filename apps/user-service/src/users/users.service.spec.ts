@@ -4,7 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { InMemoryBroker } from '@app/event-bus';
+import { InMemoryBroker } from '@nestbus/event-bus';
 import { AppModule } from '../app.module';
 import { PasswordHasher } from './password.hasher';
 import { UsersService } from './users.service';

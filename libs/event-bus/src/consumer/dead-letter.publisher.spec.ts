@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { TestingModule } from '@nestjs/testing';
-import { Event } from '../decorators/event.decorator';
+import { IntegrationEvent } from '../decorators/integration-event.decorator';
 import { EventSubscribe } from '../decorators/event-subscribe.decorator';
 import { EventPublisher } from '../event-bus.publisher';
 import { DLQ_HEADERS } from '../event-bus.constants';
@@ -9,7 +9,7 @@ import { ParkedDeadLetterStore } from '../dead-letter/parked-dead-letter.store';
 import { ScriptedTransport } from '../__fixtures__/scripted.transport';
 import { compileTestApp, waitUntil } from '../__fixtures__/event-bus-test-app';
 
-@Event({ type: 'parked.order', key: (e: Order) => e.customer })
+@IntegrationEvent({ type: 'parked.order', key: (e: Order) => e.customer })
 class Order {
   constructor(
     readonly customer: string,

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { TestingModule } from '@nestjs/testing';
-import { Event } from '../decorators/event.decorator';
+import { IntegrationEvent } from '../decorators/integration-event.decorator';
 import { EventSubscribe } from '../decorators/event-subscribe.decorator';
 import { EventPublisher } from '../event-bus.publisher';
 import type { EventContext } from '../interfaces/event-context.interface';
@@ -10,7 +10,7 @@ import type {
 } from '../interfaces/event-bus-interceptor.interface';
 import { compileTestApp, waitUntil } from '../__fixtures__/event-bus-test-app';
 
-@Event({ type: 'outage.item', key: (e: Item) => e.key })
+@IntegrationEvent({ type: 'outage.item', key: (e: Item) => e.key })
 class Item {
   constructor(
     readonly key: string,

@@ -6,7 +6,7 @@ import {
   EVENT_SUBSCRIBE_METADATA,
   EVENT_UPCASTER_METADATA,
 } from '../event-bus.constants';
-import type { EventMetadata } from '../decorators/event.decorator';
+import type { EventMetadata } from '../decorators/integration-event.decorator';
 import type { EventSubscribeMetadata } from '../decorators/event-subscribe.decorator';
 import type { UpcasterMetadata } from '../decorators/upcaster.decorator';
 import type { EventInterceptorOptions } from '../decorators/event-interceptor.decorator';

@@ -6,7 +6,7 @@ import { IsString } from 'class-validator';
 import { DataSource } from 'typeorm';
 import { compileTestApp, RecordingLogger } from '../__fixtures__/event-bus-test-app';
 import { EventConsumer } from '../consumer/event-consumer';
-import { Event } from '../decorators/event.decorator';
+import { IntegrationEvent } from '../decorators/integration-event.decorator';
 import { EventInterceptor } from '../decorators/event-interceptor.decorator';
 import { EventSubscribe } from '../decorators/event-subscribe.decorator';
 import { Upcaster } from '../decorators/upcaster.decorator';
@@ -25,7 +25,7 @@ import type {
 import type { EventContext } from '../interfaces/event-context.interface';
 import { HandlerRegistry } from './handler.registry';
 
-@Event({ type: 'user.registered', version: 2 })
+@IntegrationEvent({ type: 'user.registered', version: 2 })
 class UserRegistered {
   @IsString()
   userId!: string;
@@ -34,15 +34,15 @@ class UserRegistered {
   locale!: string;
 }
 
-@Event({ type: 'user.deleted' })
+@IntegrationEvent({ type: 'user.deleted' })
 class UserDeleted {
   userId!: string;
 }
 
-@Event({ type: 'feature.one' })
+@IntegrationEvent({ type: 'feature.one' })
 class FeatureOne {}
 
-@Event({ type: 'feature.two' })
+@IntegrationEvent({ type: 'feature.two' })
 class FeatureTwo {}
 
 @Injectable()

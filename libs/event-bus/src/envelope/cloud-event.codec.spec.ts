@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { IsEmail, IsInt, IsString, Min } from 'class-validator';
-import { Event } from '../decorators/event.decorator';
+import { IntegrationEvent } from '../decorators/integration-event.decorator';
 import { InvalidEventError, InvalidEventReason } from '../errors/invalid-event.error';
 import { resolveEventBusOptions } from '../event-bus.options';
 import type { EventBusModuleOptions } from '../interfaces/event-bus-options.interface';
@@ -11,7 +11,7 @@ import type { EncodableEvent, EventEnvelope } from './event-envelope.interface';
 import { EventTypeRegistry } from './event-type.registry';
 import { UpcasterRegistry } from './upcaster.registry';
 
-@Event({ type: 'user.registered', version: 2, key: (e: UserRegistered) => e.userId })
+@IntegrationEvent({ type: 'user.registered', version: 2, key: (e: UserRegistered) => e.userId })
 class UserRegistered {
   @IsString()
   userId!: string;
@@ -23,7 +23,7 @@ class UserRegistered {
   locale!: string;
 }
 
-@Event({ type: 'order.placed', version: 3 })
+@IntegrationEvent({ type: 'order.placed', version: 3 })
 class OrderPlaced {
   @IsString()
   orderId!: string;

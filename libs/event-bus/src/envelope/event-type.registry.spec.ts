@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { Event } from '../decorators/event.decorator';
+import { IntegrationEvent } from '../decorators/integration-event.decorator';
 import { EventBusConfigurationError } from '../errors/event-bus-configuration.error';
 import { EVENT_METADATA } from '../event-bus.constants';
 import { resolveEventBusOptions } from '../event-bus.options';
@@ -10,7 +10,7 @@ function registry(options: Partial<EventBusModuleOptions> = {}): EventTypeRegist
   return new EventTypeRegistry(resolveEventBusOptions({ serviceId: 'svc', ...options }));
 }
 
-/** A class carrying raw `@Event` metadata, bypassing the decorator's defaults. */
+/** A class carrying raw `@IntegrationEvent` metadata, bypassing the decorator's defaults. */
 function withMetadata(name: string, metadata: Record<string, unknown>): new () => object {
   const target = { [name]: class {} }[name];
   Reflect.defineMetadata(EVENT_METADATA, metadata, target);
@@ -27,26 +27,26 @@ function configurationError(action: () => unknown): EventBusConfigurationError {
   throw new Error('expected an EventBusConfigurationError');
 }
 
-@Event({ type: 'user.registered', version: 1, key: (e: UserRegisteredV1) => e.userId })
+@IntegrationEvent({ type: 'user.registered', version: 1, key: (e: UserRegisteredV1) => e.userId })
 class UserRegisteredV1 {
   userId!: string;
 }
 
-@Event({ type: 'user.registered', version: 2 })
+@IntegrationEvent({ type: 'user.registered', version: 2 })
 class UserRegisteredV2 {
   userId!: string;
 }
 
-@Event({ type: 'user.registered', version: 1 })
+@IntegrationEvent({ type: 'user.registered', version: 1 })
 class UserRegisteredImpostor {}
 
-@Event({ type: 'order.placed' })
+@IntegrationEvent({ type: 'order.placed' })
 class OrderPlaced {}
 
 class NotAnEvent {}
 
 describe('EventTypeRegistry', () => {
-  it('registers an @Event class with its type, version, key and topic', () => {
+  it('registers an @IntegrationEvent class with its type, version, key and topic', () => {
     const types = registry();
 
     const definition = types.register(UserRegisteredV1);
@@ -107,11 +107,11 @@ describe('EventTypeRegistry', () => {
     expect(types.has('order.placed')).toBe(true);
   });
 
-  it('fails for a class without @Event', () => {
+  it('fails for a class without @IntegrationEvent', () => {
     const error = configurationError(() => registry().register(NotAnEvent));
 
     expect(error.message).toBe(
-      "NotAnEvent is not an event class: decorate it with @Event({ type: '...', version: 1 }).",
+      "NotAnEvent is not an event class: decorate it with @IntegrationEvent({ type: '...', version: 1 }).",
     );
   });
 
@@ -131,7 +131,7 @@ describe('EventTypeRegistry', () => {
 
     const error = configurationError(() => registry().register(target));
 
-    expect(error.message).toContain('"@Event(BadType).type"');
+    expect(error.message).toContain('"@IntegrationEvent(BadType).type"');
   });
 
   it.each([0, -1, 1.5, NaN, '2'])('fails for the version %j, naming the class', (version) => {
@@ -139,14 +139,14 @@ describe('EventTypeRegistry', () => {
 
     const error = configurationError(() => registry().register(target));
 
-    expect(error.message).toContain('"@Event(BadVersion).version"');
+    expect(error.message).toContain('"@IntegrationEvent(BadVersion).version"');
   });
 
   it('fails for a key that is not a function', () => {
     const target = withMetadata('BadKey', { type: 'user.registered', version: 1, key: 'userId' });
 
     expect(configurationError(() => registry().register(target)).message).toContain(
-      '"@Event(BadKey).key"',
+      '"@IntegrationEvent(BadKey).key"',
     );
   });
 

@@ -2,7 +2,7 @@ import { Inject, Injectable, Type } from '@nestjs/common';
 import { EVENT_BUS_RESOLVED_OPTIONS, EVENT_METADATA } from '../event-bus.constants';
 import { EventBusConfigurationError } from '../errors/event-bus-configuration.error';
 import { duplicateEventType, invalidOption, missingEventMetadata } from '../event-bus.messages';
-import type { EventMetadata } from '../decorators/event.decorator';
+import type { EventMetadata } from '../decorators/integration-event.decorator';
 import type { ResolvedEventBusOptions } from '../interfaces/event-bus-options.interface';
 
 const TYPE_PATTERN = /^[a-z0-9][a-z0-9._-]{0,199}$/i;
@@ -30,7 +30,7 @@ export class EventTypeRegistry {
     @Inject(EVENT_BUS_RESOLVED_OPTIONS) private readonly options: ResolvedEventBusOptions,
   ) {}
 
-  /** Registers an `@Event()` class; registering one class twice is harmless. */
+  /** Registers an `@IntegrationEvent()` class; registering one class twice is harmless. */
   register(target: Type<object>): EventDefinition {
     const known = this.byClass.get(target);
     if (known) return known;
@@ -82,7 +82,7 @@ export class EventTypeRegistry {
     if (typeof metadata.type !== 'string' || !TYPE_PATTERN.test(metadata.type)) {
       throw new EventBusConfigurationError(
         invalidOption(
-          `@Event(${target.name}).type`,
+          `@IntegrationEvent(${target.name}).type`,
           'letters, digits, ".", "_" or "-"',
           metadata.type,
         ),
@@ -91,7 +91,7 @@ export class EventTypeRegistry {
     if (!Number.isInteger(metadata.version) || metadata.version < 1) {
       throw new EventBusConfigurationError(
         invalidOption(
-          `@Event(${target.name}).version`,
+          `@IntegrationEvent(${target.name}).version`,
           'an integer of at least 1',
           metadata.version,
         ),
@@ -99,7 +99,11 @@ export class EventTypeRegistry {
     }
     if (metadata.key !== undefined && typeof metadata.key !== 'function') {
       throw new EventBusConfigurationError(
-        invalidOption(`@Event(${target.name}).key`, 'a function of the event', metadata.key),
+        invalidOption(
+          `@IntegrationEvent(${target.name}).key`,
+          'a function of the event',
+          metadata.key,
+        ),
       );
     }
   }

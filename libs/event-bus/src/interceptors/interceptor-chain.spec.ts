@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { TestingModule } from '@nestjs/testing';
 import { DataSource } from 'typeorm';
-import { Event } from '../decorators/event.decorator';
+import { IntegrationEvent } from '../decorators/integration-event.decorator';
 import { EventInterceptor } from '../decorators/event-interceptor.decorator';
 import { EventSubscribe } from '../decorators/event-subscribe.decorator';
 import { EventPublisher } from '../event-bus.publisher';
@@ -15,7 +15,7 @@ import { compileTestApp, waitUntil } from '../__fixtures__/event-bus-test-app';
 import { InterceptorChain } from './interceptor-chain';
 import { OutboxMessage } from '../outbox/outbox-message.entity';
 
-@Event({ type: 'chain.pinged' })
+@IntegrationEvent({ type: 'chain.pinged' })
 class Pinged {}
 
 @Injectable()

@@ -1,17 +1,17 @@
 import { Injectable } from '@nestjs/common';
 import type { TestingModule } from '@nestjs/testing';
-import { Event } from '../decorators/event.decorator';
+import { IntegrationEvent } from '../decorators/integration-event.decorator';
 import { EventSubscribe } from '../decorators/event-subscribe.decorator';
 import type { EventContext } from '../interfaces/event-context.interface';
 import { compileTestApp } from '../__fixtures__/event-bus-test-app';
 import { LocalEventDispatcher } from './local-event.dispatcher';
 
-@Event<CacheInvalidated>({ type: 'local.cache-invalidated', key: (e) => e.entry })
+@IntegrationEvent<CacheInvalidated>({ type: 'local.cache-invalidated', key: (e) => e.entry })
 class CacheInvalidated {
   constructor(readonly entry: string) {}
 }
 
-@Event({ type: 'local.unheard' })
+@IntegrationEvent({ type: 'local.unheard' })
 class Unheard {}
 
 const calls: Array<{ handler: string; entry: string; eventId: string; key: string | null }> = [];

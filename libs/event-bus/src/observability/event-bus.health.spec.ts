@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { TestingModule } from '@nestjs/testing';
 import { DataSource } from 'typeorm';
-import { Event } from '../decorators/event.decorator';
+import { IntegrationEvent } from '../decorators/integration-event.decorator';
 import { EventSubscribe } from '../decorators/event-subscribe.decorator';
 import { EventConsumer } from '../consumer/event-consumer';
 import { OutboxMessage } from '../outbox/outbox-message.entity';
@@ -10,7 +10,7 @@ import { EventPublisher } from '../event-bus.publisher';
 import { OutboxStore } from '../outbox/outbox.store';
 import { EventBusHealthIndicator } from './event-bus.health';
 
-@Event({ type: 'health.pinged' })
+@IntegrationEvent({ type: 'health.pinged' })
 class Pinged {}
 
 @Injectable()

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { TestingModule } from '@nestjs/testing';
 import { Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
-import { Event } from '../decorators/event.decorator';
+import { IntegrationEvent } from '../decorators/integration-event.decorator';
 import { EventSubscribe } from '../decorators/event-subscribe.decorator';
 import { EVENT_TRANSPORT } from '../event-bus.constants';
 import { EventPublisher } from '../event-bus.publisher';
@@ -14,7 +14,7 @@ import { OutboxMessage } from '../outbox/outbox-message.entity';
 import { OutboxRelay } from '../outbox/outbox.relay';
 import { EVENT_BUS_METRICS as M } from './event-bus.metrics';
 
-@Event({ type: 'metrics.done', key: (e: Done) => e.id })
+@IntegrationEvent({ type: 'metrics.done', key: (e: Done) => e.id })
 class Done {
   constructor(
     readonly id: string,

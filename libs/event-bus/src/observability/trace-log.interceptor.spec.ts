@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { TestingModule } from '@nestjs/testing';
 import { v7 as uuidv7 } from 'uuid';
-import { Event } from '../decorators/event.decorator';
+import { IntegrationEvent } from '../decorators/integration-event.decorator';
 import { EventSubscribe } from '../decorators/event-subscribe.decorator';
 import { EventPublisher } from '../event-bus.publisher';
 import { EventBusMaintenance } from '../event-bus.maintenance';
@@ -10,7 +10,7 @@ import { compileTestApp } from '../__fixtures__/event-bus-test-app';
 import { EventTraceStore } from './event-trace.store';
 import { TraceLogInterceptor } from './trace-log.interceptor';
 
-@Event({ type: 'log.shipped' })
+@IntegrationEvent({ type: 'log.shipped' })
 class Shipped {
   constructor(readonly fail = false) {}
 }

@@ -17,7 +17,7 @@ import {
   type ReadableSpan,
 } from '@opentelemetry/sdk-trace-base';
 import { DataSource } from 'typeorm';
-import { Event } from '../decorators/event.decorator';
+import { IntegrationEvent } from '../decorators/integration-event.decorator';
 import { EventSubscribe } from '../decorators/event-subscribe.decorator';
 import { EventPublisher } from '../event-bus.publisher';
 import type { EventContext } from '../interfaces/event-context.interface';
@@ -26,7 +26,7 @@ import { InterceptorChain } from '../interceptors/interceptor-chain';
 import { compileTestApp, waitUntil } from '../__fixtures__/event-bus-test-app';
 import { MESSAGING_ATTRIBUTES } from './tracing.interceptor';
 
-@Event({ type: 'trace.ordered', key: (e: Ordered) => e.customer })
+@IntegrationEvent({ type: 'trace.ordered', key: (e: Ordered) => e.customer })
 class Ordered {
   constructor(
     readonly customer: string,

@@ -21,7 +21,7 @@ import type {
 import type { EventTransport } from '../transports/event-transport.interface';
 
 /** Tracer name of the bus's spans. */
-export const EVENT_BUS_TRACER = '@app/event-bus';
+export const EVENT_BUS_TRACER = '@nestbus/event-bus';
 
 /** OpenTelemetry messaging semantic-convention attribute names used by the bus. */
 export const MESSAGING_ATTRIBUTES = {

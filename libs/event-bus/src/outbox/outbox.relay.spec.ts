@@ -2,7 +2,7 @@ import type { TestingModule } from '@nestjs/testing';
 import { DataSource, Repository } from 'typeorm';
 import { bootTestApp } from '../__fixtures__/event-bus-test-app';
 import { ScriptedTransport } from '../__fixtures__/scripted.transport';
-import { Event } from '../decorators/event.decorator';
+import { IntegrationEvent } from '../decorators/integration-event.decorator';
 import { TransportError } from '../errors/transport.error';
 import { EventPublisher } from '../event-bus.publisher';
 import type { EventBusModuleOptions } from '../interfaces/event-bus-options.interface';
@@ -12,7 +12,7 @@ import { OutboxMessage } from './outbox-message.entity';
 import { OutboxRelay } from './outbox.relay';
 import { OutboxStore } from './outbox.store';
 
-@Event({ type: 'item.created', key: (e: ItemCreated) => e.itemKey })
+@IntegrationEvent({ type: 'item.created', key: (e: ItemCreated) => e.itemKey })
 class ItemCreated {
   constructor(
     readonly itemKey: string | null,
@@ -21,7 +21,7 @@ class ItemCreated {
   ) {}
 }
 
-@Event({ type: 'item.audited' })
+@IntegrationEvent({ type: 'item.audited' })
 class ItemAudited {
   constructor(readonly itemKey: string) {}
 }

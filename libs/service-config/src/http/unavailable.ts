@@ -1,4 +1,4 @@
-import { isTransientFailure } from '@app/event-bus';
+import { isTransientFailure } from '@nestbus/event-bus';
 
 /**
  * What the pg driver and PostgreSQL say when one of the configured limits ended the wait, and

@@ -1,6 +1,6 @@
 import { EVENT_METADATA } from '../event-bus.constants';
 
-export interface EventOptions<T = object> {
+export interface IntegrationEventOptions<T = object> {
   /** Stable name of the event on the wire (`ce_type`), e.g. `user.registered`. */
   type: string;
   /** Schema version (`ce_dataversion`); raise it with an upcaster from the previous one. */
@@ -20,10 +20,12 @@ export interface EventMetadata {
  * never leave the process.
  *
  * @example
- * @Event({ type: 'user.registered', version: 1, key: (e) => e.userId })
+ * @IntegrationEvent({ type: 'user.registered', version: 1, key: (e) => e.userId })
  * export class UserRegistered { userId!: string; email!: string }
  */
-export function Event<T extends object>(options: EventOptions<T>): ClassDecorator {
+export function IntegrationEvent<T extends object>(
+  options: IntegrationEventOptions<T>,
+): ClassDecorator {
   return (target) => {
     const metadata: EventMetadata = {
       type: options.type,

@@ -1,0 +1,55 @@
+/**
+ * @nestbus/event-bus/operations: the building blocks of the operator CLI and the service endpoints
+ * that look inside the bus (outbox status, dead letters, replay, the trace log). Less stable than
+ * the main entry point: they follow the tables and the wire format.
+ */
+export { EVENT_BUS_DEFAULTS, resolveEventBusOptions } from './event-bus.options';
+export type { ResolvedEventBusOptions } from './interfaces/event-bus-options.interface';
+export { CE_HEADERS, EVENT_METADATA, EVENT_BUS_RESOLVED_OPTIONS } from './event-bus.constants';
+export { EventTypeRegistry } from './envelope/event-type.registry';
+export type { EventDefinition } from './envelope/event-type.registry';
+export { CloudEventCodec } from './envelope/cloud-event.codec';
+export type { EventEnvelope } from './envelope/event-envelope.interface';
+export { LocalEventDispatcher } from './local/local-event.dispatcher';
+
+export { OutboxMessage } from './outbox/outbox-message.entity';
+export type { OutboxStatus } from './outbox/outbox-message.entity';
+export { OutboxStore } from './outbox/outbox.store';
+export type { OutboxCounts } from './outbox/outbox.store';
+export { OutboxInspector } from './operations/outbox.inspector';
+export type { OutboxStatusReport, FailedRowsPage } from './operations/outbox.inspector';
+export { InboxRecord } from './inbox/inbox-record.entity';
+
+export { deadLetterTopic } from './consumer/dead-letter.publisher';
+export {
+  DeadLetterReader,
+  toDeadLetter,
+  deadLetterAddress,
+  parkedToDeadLetter,
+} from './operations/dead-letter.reader';
+export type { DeadLetterReadOptions, DeadLetterSink } from './operations/dead-letter.reader';
+export type { DeadLetter } from './operations/dead-letter.interface';
+export { ParkedDeadLetter } from './dead-letter/parked-dead-letter.entity';
+export { ParkedDeadLetterStore } from './dead-letter/parked-dead-letter.store';
+export type { ParkedRecord } from './dead-letter/parked-dead-letter.store';
+export { DeadLetterReplayService, DeadLetterReplay } from './operations/dead-letter-replay.service';
+export type {
+  ReplayDecision,
+  ReplayOutcome,
+  ReplayOptions,
+  ReplayTotals,
+} from './operations/dead-letter-replay.service';
+export { REPLAY_HEADERS } from './operations/replay.constants';
+export type {
+  TopicReader,
+  PartitionRange,
+  TopicReadOptions,
+  TopicReadResult,
+  RecordSink,
+} from './operations/topic-reader.interface';
+
+export { EventTrace } from './observability/event-trace.entity';
+export type { EventTraceStage } from './observability/event-trace.entity';
+export { EventTraceStore } from './observability/event-trace.store';
+export type { EventTraceEntry } from './observability/event-trace.store';
+export { MESSAGING_ATTRIBUTES, EVENT_BUS_TRACER } from './observability/tracing.interceptor';

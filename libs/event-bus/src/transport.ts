@@ -1,0 +1,22 @@
+/**
+ * @nestbus/event-bus/transport: the port a transport implements, for authors of a custom one
+ * (`transport: { type: 'custom', transport }`), and the in-memory transport as a reference.
+ */
+export type {
+  EventTransport,
+  OutgoingRecord,
+  IncomingRecord,
+  RecordBatch,
+  BatchHandler,
+  SubscribeOptions,
+  TransportSubscription,
+  TopicSpec,
+  RecordHeaders,
+  HeaderValue,
+  OutgoingHeaders,
+  RawHeaders,
+  SubscriptionStatus,
+  PartitionLag,
+} from './transports/event-transport.interface';
+export { InMemoryTransport } from './transports/in-memory/in-memory.transport';
+export { EVENT_TRANSPORT } from './event-bus.constants';
