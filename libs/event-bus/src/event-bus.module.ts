@@ -43,6 +43,7 @@ import { TracingInterceptor } from './observability/tracing.interceptor';
 import { TraceLogInterceptor } from './observability/trace-log.interceptor';
 import { EventTraceStore } from './observability/event-trace.store';
 
+/** What a feature module registers with `EventBusModule.forFeature()`. */
 export interface EventBusFeatureOptions {
   /** Event classes this module publishes or consumes (registered at startup). */
   events?: Type<object>[];

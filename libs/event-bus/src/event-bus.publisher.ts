@@ -18,6 +18,7 @@ import { EventBusConfigurationError } from './errors/event-bus-configuration.err
 const MAX_KEY_LENGTH = 255;
 const HEADER_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
 
+/** Per-call options of `EventPublisher.publish()`: the transaction, key, destination and extra headers. */
 export interface PublishOptions {
   /** Write through this transaction instead of the ambient `@Transactional()` one. */
   manager?: EntityManager;
@@ -32,6 +33,7 @@ export interface PublishOptions {
   correlationId?: string;
 }
 
+/** What `publish()` returns: the event's id, type, version, topic and key, as written to the outbox. */
 export interface PublishedEvent {
   id: string;
   type: string;

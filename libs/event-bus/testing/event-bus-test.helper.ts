@@ -12,10 +12,12 @@ import { InterceptorChain } from '../src/interceptors/interceptor-chain';
 
 const HISTORY_LIMIT = 10_000;
 
+/** How long a helper waits before it fails with what it saw. */
 export interface WaitOptions {
   timeoutMs?: number;
 }
 
+/** `waitForHandled` options: besides the timeout, which handled events count. */
 export interface HandledWaitOptions<T> extends WaitOptions {
   /** Only outcomes of this handler id. */
   handlerId?: string;

@@ -27,6 +27,7 @@ const MAX_ID_LENGTH = 255;
 /** A reduced dead letter keeps the key up to this size (it may itself be the oversized part). */
 const MAX_REDUCED_KEY_BYTES = 1024;
 
+/** The dead-letter topic of a topic: `<topic>.dlq`. */
 export const deadLetterTopic = (topic: string): string => `${topic}${DEAD_LETTER_SUFFIX}`;
 
 /** Why and where a record failed, written as `x-*` headers on its dead letter. */

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EVENT_INTERCEPTOR_METADATA } from '../event-bus.constants';
 
+/** Options of `@EventInterceptor()`: the order among interceptors. */
 export interface EventInterceptorOptions {
   /** Lower runs first (outermost); ties keep discovery order. */
   order?: number;

@@ -2,6 +2,7 @@ import type { Type } from '@nestjs/common';
 import { EVENT_SUBSCRIBE_METADATA } from '../event-bus.constants';
 import type { RetryOptions } from '../interfaces/event-bus-options.interface';
 
+/** Options of `@EventSubscribe()`: the handler's stable id, its consumer group and its retries. */
 export interface EventSubscribeOptions {
   /** Stable handler id keying the inbox; `ClassName.methodName` by default. */
   id?: string;

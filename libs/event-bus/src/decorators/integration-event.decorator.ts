@@ -1,5 +1,6 @@
 import { EVENT_METADATA } from '../event-bus.constants';
 
+/** Options of `@IntegrationEvent()`: the name, version and partition key of an event class. */
 export interface IntegrationEventOptions<T = object> {
   /** Stable name of the event on the wire (`ce_type`), e.g. `user.registered`. */
   type: string;

@@ -7,6 +7,7 @@ import { EventBusError } from './event-bus.error';
 export type InvalidEventReason =
   'malformed' | 'too_large' | 'unknown_type' | 'unsupported_version' | 'validation_failed';
 
+/** A record that can never be processed (poison): it goes to the dead-letter topic at once, with `reason`. */
 export class InvalidEventError extends EventBusError {
   constructor(
     readonly reason: InvalidEventReason,

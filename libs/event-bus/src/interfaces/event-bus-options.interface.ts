@@ -6,25 +6,30 @@ import type { BackoffOptions } from '../util/backoff';
 import type { TransientFailureClassifier } from '../errors/transient-failure';
 import type { KafkaTransportOptions } from '../transports/kafka/kafka-transport-options.interface';
 
+/** The in-memory transport: one process, or several modules sharing one `InMemoryBroker`. */
 export interface InMemoryTransportOptions {
   type: 'in-memory';
   /** Share one broker between applications of a process; the process-wide default otherwise. */
   broker?: InMemoryBroker;
 }
 
+/** A transport of your own that implements `EventTransport` (see `@nestbus/event-bus/transport`). */
 export interface CustomTransportOptions {
   type: 'custom';
   transport: EventTransport;
 }
 
+/** Where events travel: `in-memory` (the default), `kafka`, or a `custom` transport. */
 export type TransportOptions =
   InMemoryTransportOptions | KafkaTransportOptions | CustomTransportOptions;
 
+/** Retries of a failing handler in place, before its record is dead-lettered. */
 export interface RetryOptions extends BackoffOptions {
   /** Retries after the first attempt before the record goes to the dead-letter topic. */
   maxRetries: number;
 }
 
+/** The transactional outbox and its relay: polling, batching, attempts and retention. */
 export interface OutboxOptions {
   /** Run the relay in this instance (false for instances that only publish). */
   enabled: boolean;
@@ -49,6 +54,7 @@ export interface OutboxOptions {
   redeliverOnStartupMs: number;
 }
 
+/** How handlers consume: groups, concurrency, backpressure, retries and what counts as an outage. */
 export interface ConsumerOptions {
   /** Consume in this instance (false for instances that only publish). */
   enabled: boolean;
@@ -79,6 +85,7 @@ export interface ConsumerOptions {
   isTransient?: TransientFailureClassifier;
 }
 
+/** How event types map to topics and how the bus creates them. */
 export interface TopicOptions {
   partitions: number;
   replicationFactor: number;
@@ -86,11 +93,13 @@ export interface TopicOptions {
   naming: (eventType: string) => string;
 }
 
+/** The inbox that makes each handler's database effects happen once per event id. */
 export interface InboxOptions {
   /** Inbox rows are kept this long; longer than any redelivery can take. */
   retentionMs: number;
 }
 
+/** What `EventBusHealthIndicator` reports as down. */
 export interface HealthOptions {
   /** More pending outbox events than this and the bus reports itself down. */
   maxPendingEvents: number;
@@ -103,6 +112,7 @@ export interface HealthOptions {
   maxStalledMs: number;
 }
 
+/** The sampled `event_trace` table: each hop of an event, queryable by event id. */
 export interface TraceLogOptions {
   /** Write the hops of sampled events to the `event_trace` table (add EVENT_BUS_ENTITIES). */
   enabled: boolean;
@@ -115,6 +125,7 @@ export interface TraceLogOptions {
   retentionMs: number;
 }
 
+/** OpenTelemetry spans for send and process, joined to the publisher's trace. */
 export interface TracingOptions {
   /** OpenTelemetry `send`/`process` spans (no-ops until an SDK is registered). */
   enabled: boolean;
@@ -123,6 +134,7 @@ export interface TracingOptions {
   log: TraceLogOptions;
 }
 
+/** Prometheus metrics through prom-client's default registry (or one you pass). */
 export interface MetricsOptions {
   /** Prometheus metrics of the bus. */
   enabled: boolean;
@@ -130,6 +142,7 @@ export interface MetricsOptions {
   registry: Registry;
 }
 
+/** Decoding of incoming records: the size limit for untrusted payloads. */
 export interface CodecOptions {
   /** Largest payload accepted, in bytes, on publish and on receipt. */
   maxMessageBytes: number;

@@ -20,12 +20,14 @@ import { buildReplayRow, ReplayStamp } from './replay-row.factory';
  */
 export type ReplayOutcome = 'replay' | 'requeue' | 'send' | 'skip';
 
+/** What a replay does with one dead letter, and why. */
 export interface ReplayDecision {
   letter: DeadLetter;
   outcome: ReplayOutcome;
   reason?: string;
 }
 
+/** Options of a dead-letter replay: who replays, dry run or execute, and when. */
 export interface ReplayOptions {
   /** Who replays: the `x-replayed-by` header. */
   by: string;
@@ -40,6 +42,7 @@ export interface ReplayOptions {
   send?: (records: OutgoingRecord[]) => Promise<void>;
 }
 
+/** How many dead letters a replay handled, by outcome. */
 export type ReplayTotals = Record<ReplayOutcome, number>;
 
 /**

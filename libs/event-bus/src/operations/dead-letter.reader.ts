@@ -9,6 +9,7 @@ import { decodeHeaders } from '../transports/record-bytes';
 /** Dead-letter topics named in a "does not exist" error, at most. */
 const MAX_LISTED = 20;
 
+/** How a dead-letter read reports progress, besides the topic read options. */
 export interface DeadLetterReadOptions {
   /** Told, after each batch, how many letters were read of the total. */
   onProgress?: (read: number, total: number) => void;

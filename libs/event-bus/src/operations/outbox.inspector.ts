@@ -12,6 +12,7 @@ export interface OutboxStatusReport {
   oldestPendingAt: Date | null;
 }
 
+/** One page of failed outbox rows, oldest first, and how many there are. */
 export interface FailedRowsPage {
   /** Failed rows in all. */
   total: number;

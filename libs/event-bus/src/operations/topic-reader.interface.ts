@@ -9,6 +9,7 @@ export interface PartitionRange {
   high: string;
 }
 
+/** Which partitions of a topic to read, from which offsets, with progress reports. */
 export interface TopicReadOptions {
   /** Partitions to read; all of them by default. */
   partitions?: number[];
@@ -24,6 +25,7 @@ export interface TopicReadOptions {
  */
 export type RecordSink = (records: IncomingRecord[]) => Promise<boolean | void> | boolean | void;
 
+/** How many records a read saw out of how many, and whether the sink stopped it. */
 export interface TopicReadResult {
   /** Records handed to the sink. */
   read: number;

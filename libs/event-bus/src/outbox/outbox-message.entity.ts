@@ -1,5 +1,6 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
+/** The life of an outbox row: `pending` until sent, then `published`, or `failed` after `outbox.maxAttempts`. */
 export type OutboxStatus = 'pending' | 'published' | 'failed';
 
 /**

@@ -24,6 +24,7 @@ const INSERT_COLUMNS = [
   'created_at',
 ];
 
+/** Pending and failed outbox rows, and the age of the oldest pending one. */
 export interface OutboxCounts {
   pending: number;
   failed: number;

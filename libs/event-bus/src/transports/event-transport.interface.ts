@@ -59,8 +59,10 @@ export interface RecordBatch {
   commit(nextOffset: string): Promise<void>;
 }
 
+/** Receives one partition's batch; the transport commits the offsets the batch resolves. */
 export type BatchHandler = (batch: RecordBatch) => Promise<void>;
 
+/** One consumer group's subscription: its topics, concurrency and backpressure bounds. */
 export interface SubscribeOptions {
   groupId: string;
   topics: string[];
@@ -78,6 +80,7 @@ export interface SubscriptionStatus {
   partitions: number;
 }
 
+/** A running subscription: pause, resume, status and close. */
 export interface TransportSubscription {
   status?(): SubscriptionStatus;
   /** Stops fetching a partition (records in hand stay valid). */
@@ -95,6 +98,7 @@ export interface PartitionLag {
   lag: number;
 }
 
+/** A topic the bus needs, with its partitions and replication factor. */
 export interface TopicSpec {
   name: string;
   partitions: number;

@@ -6,8 +6,10 @@ import { partitionForKey } from '../../util/key-hash';
 import { PartitionLog } from './partition-log';
 import { InMemoryGroup } from './in-memory-group';
 
+/** What a full in-memory topic does with a new record: `block` the sender until there is room, or `reject` it. */
 export type OverflowPolicy = 'block' | 'reject';
 
+/** Limits of an `InMemoryBroker`: records held per partition, and what a full partition does. */
 export interface InMemoryBrokerOptions {
   /**
    * Records a partition keeps that some subscribed group has not committed yet. When reached,

@@ -14,6 +14,7 @@ import { kafkaLogCreator } from './kafka-log.bridge';
 import { toIncomingRecord } from './kafka-record.mapper';
 import { describeError } from '../../util/describe-error';
 
+/** Connection options of a `KafkaTopicReader`. */
 export interface KafkaTopicReaderOptions {
   /** kafkajs logs; routed to Nest's logger by default. */
   logCreator?: logCreator;

@@ -1,5 +1,6 @@
 import type { ConnectionOptions } from 'node:tls';
 
+/** SASL authentication for the Kafka transport, passed to kafkajs. */
 export type KafkaSaslOptions =
   | { mechanism: 'plain'; username: string; password: string }
   | { mechanism: 'scram-sha-256'; username: string; password: string }
