@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ts from 'typescript';
 
@@ -122,5 +123,16 @@ describe('public API', () => {
       const built = `./dist/${file.replace(/\.ts$/, '')}`;
       expect(manifest.exports[entry]).toEqual({ types: `${built}.d.ts`, default: `${built}.js` });
     }
+  });
+});
+
+describe('docs/API.md', () => {
+  it('is the reference the JSDoc renders today (node scripts/api-reference.js rewrites it)', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const reference = require(join(ROOT, '..', '..', 'scripts', 'api-reference.js')) as {
+      render(): string;
+      OUTPUT: string;
+    };
+    expect(readFileSync(reference.OUTPUT, 'utf8')).toBe(reference.render());
   });
 });
