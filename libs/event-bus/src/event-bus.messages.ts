@@ -21,6 +21,35 @@ export const requestScopedHandler = (className: string): string =>
 export const entitiesNotRegistered = (missing: string[]): string =>
   `The event-bus entities ${missing.join(', ')} are not registered in the TypeORM DataSource. Add EVENT_BUS_ENTITIES to its "entities" (and EVENT_BUS_MIGRATIONS to its "migrations" when synchronize is off).`;
 
+/**
+ * No TypeORM DataSource by the name the `dataSource` option gives (`undefined`: the default one).
+ * `known` are the names the application has, `'default'` for the unnamed one.
+ */
+export const dataSourceNotFound = (name: string | undefined, known: string[]): string => {
+  const looked =
+    name === undefined
+      ? 'the option "dataSource" is not set, so it looked for the default DataSource'
+      : `the option "dataSource" is "${name}", so it looked for the DataSource named "${name}"`;
+  const module =
+    name === undefined
+      ? 'TypeOrmModule.forRoot({ ... })'
+      : `TypeOrmModule.forRoot({ name: '${name}', ... })`;
+  const others = known.filter((n) => n !== (name ?? 'default'));
+  const alternative =
+    others.length === 0
+      ? ''
+      : ` Or point "dataSource" at one the application has: ${others
+          .map((n) =>
+            n === 'default' ? 'the default DataSource (leave "dataSource" unset)' : `"${n}"`,
+          )
+          .join(', ')}.`;
+  return (
+    `The event bus found no TypeORM DataSource: ${looked}. ` +
+    `Import ${module} (or forRootAsync) in your application module and add EVENT_BUS_ENTITIES to its "entities".` +
+    alternative
+  );
+};
+
 export const interceptorSkippedWork = (hook: string): string =>
   `An ${hook} interceptor returned without calling next(): the bus will not treat work that never ran as done.`;
 
