@@ -1,7 +1,28 @@
 /* Every message the event bus shows a user, in one place, as small functions. */
 
+import type { UnknownOptionKey } from './util/option-keys';
+
 export const invalidOption = (path: string, expected: string, got: unknown): string =>
   `Invalid event-bus option "${path}": expected ${expected}, got ${describe(got)}.`;
+
+/** One error for every unknown key, each with the option most likely meant. */
+export const unknownOptions = (keys: UnknownOptionKey[]): string => {
+  const items = keys.map(describeUnknownKey);
+  return items.length === 1
+    ? `Unknown event-bus option ${items[0]}`
+    : `Unknown event-bus options:\n${items.map((item) => `  - ${item}`).join('\n')}`;
+};
+
+function describeUnknownKey(key: UnknownOptionKey): string {
+  if (key.suggestion !== undefined) return `"${key.path}": did you mean "${key.suggestion}"?`;
+  if (key.validFor) {
+    const { discriminator, values } = key.validFor;
+    const owners = values.map((v) => `"${v}"`).join(' or ');
+    return `"${key.path}": it applies only when "${key.section}.${discriminator}" is ${owners}.`;
+  }
+  const holder = key.section === '' ? 'The options take' : `"${key.section}" takes`;
+  return `"${key.path}". ${holder} ${key.known.join(', ')}.`;
+}
 
 export const missingEventMetadata = (className: string): string =>
   `${className} is not an event class: decorate it with @IntegrationEvent({ type: '...', version: 1 }).`;
