@@ -102,6 +102,21 @@ export const unknownTopic = (topic: string): string =>
 
 export const transportClosed = (): string => 'The transport is closed.';
 
+/** One line per failed connection attempt, e.g. `... unreachable (connect ECONNREFUSED), attempt 3, retrying in 1.2 s`. */
+export const kafkaBrokerUnreachable = (
+  broker: string | undefined,
+  reason: string,
+  attempt: number | undefined,
+  retryInMs: number | undefined,
+): string =>
+  `Kafka broker ${broker ?? '(seed)'} unreachable (${reason})` +
+  (attempt === undefined ? '' : `, attempt ${attempt}`) +
+  (retryInMs === undefined ? '' : `, retrying in ${duration(retryInMs)}`);
+
+function duration(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
+
 function describe(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'function') return 'a function';
