@@ -1,7 +1,28 @@
 /* Every message the event bus shows a user, in one place, as small functions. */
 
+import type { UnknownOptionKey } from './util/option-keys';
+
 export const invalidOption = (path: string, expected: string, got: unknown): string =>
   `Invalid event-bus option "${path}": expected ${expected}, got ${describe(got)}.`;
+
+/** One error for every unknown key, each with the option most likely meant. */
+export const unknownOptions = (keys: UnknownOptionKey[]): string => {
+  const items = keys.map(describeUnknownKey);
+  return items.length === 1
+    ? `Unknown event-bus option ${items[0]}`
+    : `Unknown event-bus options:\n${items.map((item) => `  - ${item}`).join('\n')}`;
+};
+
+function describeUnknownKey(key: UnknownOptionKey): string {
+  if (key.suggestion !== undefined) return `"${key.path}": did you mean "${key.suggestion}"?`;
+  if (key.validFor) {
+    const { discriminator, values } = key.validFor;
+    const owners = values.map((v) => `"${v}"`).join(' or ');
+    return `"${key.path}": it applies only when "${key.section}.${discriminator}" is ${owners}.`;
+  }
+  const holder = key.section === '' ? 'The options take' : `"${key.section}" takes`;
+  return `"${key.path}". ${holder} ${key.known.join(', ')}.`;
+}
 
 export const missingEventMetadata = (className: string): string =>
   `${className} is not an event class: decorate it with @IntegrationEvent({ type: '...', version: 1 }).`;
@@ -20,6 +41,35 @@ export const requestScopedHandler = (className: string): string =>
 
 export const entitiesNotRegistered = (missing: string[]): string =>
   `The event-bus entities ${missing.join(', ')} are not registered in the TypeORM DataSource. Add EVENT_BUS_ENTITIES to its "entities" (and EVENT_BUS_MIGRATIONS to its "migrations" when synchronize is off).`;
+
+/**
+ * No TypeORM DataSource by the name the `dataSource` option gives (`undefined`: the default one).
+ * `known` are the names the application has, `'default'` for the unnamed one.
+ */
+export const dataSourceNotFound = (name: string | undefined, known: string[]): string => {
+  const looked =
+    name === undefined
+      ? 'the option "dataSource" is not set, so it looked for the default DataSource'
+      : `the option "dataSource" is "${name}", so it looked for the DataSource named "${name}"`;
+  const module =
+    name === undefined
+      ? 'TypeOrmModule.forRoot({ ... })'
+      : `TypeOrmModule.forRoot({ name: '${name}', ... })`;
+  const others = known.filter((n) => n !== (name ?? 'default'));
+  const alternative =
+    others.length === 0
+      ? ''
+      : ` Or point "dataSource" at one the application has: ${others
+          .map((n) =>
+            n === 'default' ? 'the default DataSource (leave "dataSource" unset)' : `"${n}"`,
+          )
+          .join(', ')}.`;
+  return (
+    `The event bus found no TypeORM DataSource: ${looked}. ` +
+    `Import ${module} (or forRootAsync) in your application module and add EVENT_BUS_ENTITIES to its "entities".` +
+    alternative
+  );
+};
 
 export const interceptorSkippedWork = (hook: string): string =>
   `An ${hook} interceptor returned without calling next(): the bus will not treat work that never ran as done.`;
@@ -51,6 +101,21 @@ export const unknownTopic = (topic: string): string =>
   `Topic "${topic}" does not exist; topics are created at startup for registered events.`;
 
 export const transportClosed = (): string => 'The transport is closed.';
+
+/** One line per failed connection attempt, e.g. `... unreachable (connect ECONNREFUSED), attempt 3, retrying in 1.2 s`. */
+export const kafkaBrokerUnreachable = (
+  broker: string | undefined,
+  reason: string,
+  attempt: number | undefined,
+  retryInMs: number | undefined,
+): string =>
+  `Kafka broker ${broker ?? '(seed)'} unreachable (${reason})` +
+  (attempt === undefined ? '' : `, attempt ${attempt}`) +
+  (retryInMs === undefined ? '' : `, retrying in ${duration(retryInMs)}`);
+
+function duration(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
 
 function describe(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);

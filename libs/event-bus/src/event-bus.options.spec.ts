@@ -1,4 +1,8 @@
+import type { DynamicModule } from '@nestjs/common';
+import { Test, TestingModule } from '@nestjs/testing';
 import { register } from 'prom-client';
+import { RecordingLogger } from './__fixtures__/event-bus-test-app';
+import { EventBusModule } from './event-bus.module';
 import { EventBusConfigurationError } from './errors/event-bus-configuration.error';
 import { EVENT_BUS_DEFAULTS, resolveEventBusOptions } from './event-bus.options';
 import type { EventBusModuleOptions } from './interfaces/event-bus-options.interface';
@@ -206,5 +210,270 @@ describe('resolveEventBusOptions', () => {
       expect(error.message).toContain('"outbox.backoff.maxMs"');
       expect(error.message).toContain('outbox.backoff.initialMs (120000)');
     });
+  });
+});
+
+describe('unknown option keys', () => {
+  const kafka = { type: 'kafka', brokers: ['127.0.0.1:9092'] };
+
+  it('rejects a misspelt top-level key, suggesting the one meant', () => {
+    const error = configurationError({ serviceId: 'svc', outbx: { enabled: false } });
+
+    expect(error.message).toBe('Unknown event-bus option "outbx": did you mean "outbox"?');
+    expect(error.retriable).toBe(false);
+  });
+
+  const typos: Array<[path: string, suggestion: string, options: Record<string, unknown>]> = [
+    ['serviceid', 'serviceId', { serviceid: 'svc' }],
+    ['dataSrouce', 'dataSource', { dataSrouce: 'orders' }],
+    ['shutdownTimeout', 'shutdownTimeoutMs', { shutdownTimeout: 1000 }],
+    ['interceptor', 'interceptors', { interceptor: [] }],
+    ['outbox.batchSze', 'outbox.batchSize', { outbox: { batchSze: 5 } }],
+    [
+      'outbox.backoff.intialMs',
+      'outbox.backoff.initialMs',
+      { outbox: { backoff: { intialMs: 1 } } },
+    ],
+    ['consumer.concurency', 'consumer.concurrency', { consumer: { concurency: 2 } }],
+    [
+      'consumer.retry.maxRetires',
+      'consumer.retry.maxRetries',
+      { consumer: { retry: { maxRetires: 1 } } },
+    ],
+    [
+      'consumer.unavailableBackoff.maxMS',
+      'consumer.unavailableBackoff.maxMs',
+      { consumer: { unavailableBackoff: { maxMS: 1000 } } },
+    ],
+    ['consumer.isTransiant', 'consumer.isTransient', { consumer: { isTransiant: () => true } }],
+    ['topics.partition', 'topics.partitions', { topics: { partition: 6 } }],
+    ['inbox.retention', 'inbox.retentionMs', { inbox: { retention: 60_000 } }],
+    ['codec.maxMessageByte', 'codec.maxMessageBytes', { codec: { maxMessageByte: 10 } }],
+    ['health.maxPendingEvent', 'health.maxPendingEvents', { health: { maxPendingEvent: 10 } }],
+    ['tracing.enable', 'tracing.enabled', { tracing: { enable: false } }],
+    ['tracing.log.sampelRate', 'tracing.log.sampleRate', { tracing: { log: { sampelRate: 0.5 } } }],
+    ['metrics.registery', 'metrics.registry', { metrics: { registery: register } }],
+    ['transport.borker', 'transport.broker', { transport: { type: 'in-memory', borker: null } }],
+    ['transport.clientID', 'transport.clientId', { transport: { ...kafka, clientID: 'x' } }],
+    [
+      'transport.requestTimeout',
+      'transport.requestTimeoutMs',
+      { transport: { ...kafka, requestTimeout: 1000 } },
+    ],
+    [
+      'transport.transprot',
+      'transport.transport',
+      {
+        transport: {
+          type: 'custom',
+          transport: new InMemoryTransport(new InMemoryBroker()),
+          transprot: 1,
+        },
+      },
+    ],
+  ];
+
+  it.each(typos)('rejects "%s", suggesting "%s"', (path, suggestion, options) => {
+    const error = configurationError({ serviceId: 'svc', ...options });
+
+    expect(error.message).toBe(`Unknown event-bus option "${path}": did you mean "${suggestion}"?`);
+  });
+
+  it('reports every unknown key in one error', () => {
+    const error = configurationError({
+      serviceId: 'svc',
+      outbx: {},
+      consumer: { retry: { maxRetires: 1 }, banana: true },
+      tracing: { log: { enabeld: true } },
+    });
+
+    expect(error.message).toBe(
+      [
+        'Unknown event-bus options:',
+        '  - "outbx": did you mean "outbox"?',
+        '  - "consumer.retry.maxRetires": did you mean "consumer.retry.maxRetries"?',
+        '  - "consumer.banana". "consumer" takes enabled, groupId, fromBeginning, maxBatchSize, concurrency, recordsPerTransaction, partitionsConcurrently, retry, unavailableBackoff, isTransient.',
+        '  - "tracing.log.enabeld": did you mean "tracing.log.enabled"?',
+      ].join('\n'),
+    );
+  });
+
+  it('lists the keys a section takes when no key is close', () => {
+    const error = configurationError({ serviceId: 'svc', codec: { gzip: true } });
+
+    expect(error.message).toBe(
+      'Unknown event-bus option "codec.gzip". "codec" takes maxMessageBytes.',
+    );
+  });
+
+  it('suggests the key one level deeper when it was put at the wrong depth', () => {
+    expect(configurationError({ serviceId: 'svc', consumer: { maxRetries: 5 } }).message).toBe(
+      'Unknown event-bus option "consumer.maxRetries": did you mean "consumer.retry.maxRetries"?',
+    );
+    expect(configurationError({ serviceId: 'svc', brokers: ['k:9092'] }).message).toBe(
+      'Unknown event-bus option "brokers": did you mean "transport.brokers"?',
+    );
+  });
+
+  it('guesses no deeper key that several sections have', () => {
+    expect(configurationError({ serviceId: 'svc', groupId: 'g' }).message).toBe(
+      'Unknown event-bus option "groupId": did you mean "consumer.groupId"?',
+    );
+    expect(configurationError({ serviceId: 'svc', enabled: false }).message).toMatch(
+      /^Unknown event-bus option "enabled"\. The options take serviceId, transport, dataSource, /,
+    );
+  });
+
+  it('says which transport type a key belongs to', () => {
+    const error = configurationError({
+      serviceId: 'svc',
+      transport: { type: 'in-memory', brokers: ['127.0.0.1:9092'] },
+    });
+
+    expect(error.message).toBe(
+      'Unknown event-bus option "transport.brokers": it applies only when "transport.type" is "kafka".',
+    );
+  });
+
+  it('does not take inherited names such as "toString" or "__proto__" for options', () => {
+    const parsed: unknown = JSON.parse(
+      '{ "serviceId": "svc", "__proto__": {}, "outbox": { "toString": 1 } }',
+    );
+
+    const lines = configurationError(parsed).message.split('\n');
+
+    expect(lines[0]).toBe('Unknown event-bus options:');
+    expect(lines[1]).toMatch(/^ {2}- "__proto__"\. The options take serviceId, transport, /);
+    expect(lines[2]).toMatch(/^ {2}- "outbox\.toString"\. "outbox" takes enabled, batchSize, /);
+  });
+
+  it('does not walk into objects the bus passes on: TLS, SASL, transports, brokers, registries, functions', () => {
+    const isTransient = Object.assign(() => undefined, { someProperty: 1 });
+    const naming = Object.assign((type: string) => type, { prefix: 'x' });
+    const ssl = { ca: ['pem'], rejectUnauthorized: false, checkServerIdentity: () => undefined };
+    const sasl = { mechanism: 'plain', username: 'u', password: 'p', authorizationIdentity: 'z' };
+
+    expect(() =>
+      resolveEventBusOptions({
+        serviceId: 'svc',
+        transport: {
+          type: 'kafka',
+          brokers: ['127.0.0.1:9092'],
+          ssl,
+          sasl,
+        } as EventBusModuleOptions['transport'],
+        consumer: { isTransient },
+        topics: { naming },
+        metrics: { registry: register },
+        interceptors: [{ beforePublish: () => undefined, anything: 1 } as never],
+      }),
+    ).not.toThrow();
+    expect(() =>
+      resolveEventBusOptions({
+        serviceId: 'svc',
+        transport: { type: 'in-memory', broker: new InMemoryBroker() },
+      }),
+    ).not.toThrow();
+    expect(() =>
+      resolveEventBusOptions({
+        serviceId: 'svc',
+        transport: { type: 'custom', transport: new InMemoryTransport(new InMemoryBroker()) },
+      }),
+    ).not.toThrow();
+  });
+
+  it('leaves the keys of an unknown transport type to the type check', () => {
+    const error = configurationError({
+      serviceId: 'svc',
+      transport: { type: 'rabbitmq', url: 'amqp://' },
+    });
+
+    expect(error.message).toContain('Invalid event-bus option "transport.type"');
+  });
+
+  it('takes null sections as not given', () => {
+    const resolved = resolveEventBusOptions({
+      serviceId: 'svc',
+      outbox: null,
+      tracing: { log: null },
+    } as unknown as EventBusModuleOptions);
+
+    expect(resolved.outbox).toEqual(EVENT_BUS_DEFAULTS.outbox);
+    expect(resolved.tracing.log).toEqual(EVENT_BUS_DEFAULTS.tracing.log);
+  });
+
+  it.each([
+    ['outbox', { outbox: 5 }, '5'],
+    ['consumer.retry', { consumer: { retry: [] } }, 'an array'],
+    ['tracing.log', { tracing: { log: 'on' } }, '"on"'],
+  ])('rejects a section "%s" that is not an object', (path, options, got) => {
+    const error = configurationError({ serviceId: 'svc', ...options });
+
+    expect(error.message).toBe(
+      `Invalid event-bus option "${path}": expected an object, got ${got}.`,
+    );
+  });
+});
+
+describe('option keys through EventBusModule', () => {
+  class BusOptions {
+    create(): EventBusModuleOptions {
+      return { serviceId: 'svc', consumer: { concurency: 2 } } as EventBusModuleOptions;
+    }
+  }
+
+  /** Compiles an app importing `bus`; the error compile() failed with, or undefined. */
+  async function compileError(bus: DynamicModule): Promise<unknown> {
+    const app = await Test.createTestingModule({ imports: [bus] })
+      .setLogger(new RecordingLogger())
+      .compile()
+      .catch((error: unknown) => error);
+    if (!(app instanceof TestingModule)) return app;
+    await app.close();
+    return undefined;
+  }
+
+  const expected =
+    'Unknown event-bus option "consumer.concurency": did you mean "consumer.concurrency"?';
+
+  it.each<[string, () => DynamicModule]>([
+    [
+      'forRoot',
+      () =>
+        EventBusModule.forRoot({
+          serviceId: 'svc',
+          consumer: { concurency: 2 },
+        } as EventBusModuleOptions),
+    ],
+    [
+      'forRootAsync with useFactory',
+      () =>
+        EventBusModule.forRootAsync({
+          useFactory: async () =>
+            ({ serviceId: 'svc', consumer: { concurency: 2 } }) as EventBusModuleOptions,
+        }),
+    ],
+    ['forRootAsync with useClass', () => EventBusModule.forRootAsync({ useClass: BusOptions })],
+  ])('fails startup on an unknown key given to %s', async (_, bus) => {
+    const error = await compileError(bus());
+
+    expect(error).toBeInstanceOf(EventBusConfigurationError);
+    expect((error as Error).message).toBe(expected);
+  });
+
+  it('does not count the module extra isGlobal as an option', async () => {
+    const transport = { type: 'in-memory' as const, broker: new InMemoryBroker() };
+
+    expect(
+      await compileError(EventBusModule.forRoot({ serviceId: 'svc', transport, isGlobal: false })),
+    ).toBeUndefined();
+    expect(
+      await compileError(
+        EventBusModule.forRootAsync({
+          isGlobal: false,
+          useFactory: () => ({ serviceId: 'svc', transport }),
+        }),
+      ),
+    ).toBeUndefined();
   });
 });

@@ -1,13 +1,26 @@
 import { register, type Registry } from 'prom-client';
 import { EventBusConfigurationError } from './errors/event-bus-configuration.error';
-import { invalidOption } from './event-bus.messages';
+import { invalidOption, unknownOptions } from './event-bus.messages';
 import type {
+  CodecOptions,
+  ConsumerOptions,
+  CustomTransportOptions,
   EventBusModuleOptions,
+  HealthOptions,
+  InboxOptions,
+  InMemoryTransportOptions,
+  MetricsOptions,
+  OutboxOptions,
   ResolvedEventBusOptions,
   RetryOptions,
+  TopicOptions,
+  TraceLogOptions,
+  TracingOptions,
+  TransportOptions,
 } from './interfaces/event-bus-options.interface';
 import type { BackoffOptions } from './util/backoff';
 import type { KafkaTransportOptions } from './transports/kafka/kafka-transport-options.interface';
+import { checkOptionKeys, LEAF, section, variants } from './util/option-keys';
 
 const SECOND = 1000;
 const DAY = 24 * 60 * 60 * SECOND;
@@ -48,6 +61,75 @@ export const EVENT_BUS_DEFAULTS = {
   shutdownTimeoutMs: 15 * SECOND,
 } as const;
 
+const BACKOFF_KEYS = { initialMs: LEAF, maxMs: LEAF, multiplier: LEAF, jitter: LEAF } as const;
+
+/**
+ * Every key `forRoot` takes, so a misspelt one fails startup instead of being ignored. A new
+ * options section is registered here (the types make a missing key a compile error); keys that
+ * hold the user's own objects (a transport instance, kafkajs `ssl`/`sasl`, a Registry, functions)
+ * are `LEAF`s, never walked into.
+ */
+const EVENT_BUS_OPTION_KEYS = section<EventBusModuleOptions>({
+  serviceId: LEAF,
+  transport: variants<TransportOptions, 'type'>('type', {
+    'in-memory': section<InMemoryTransportOptions>({ type: LEAF, broker: LEAF }),
+    kafka: section<KafkaTransportOptions>({
+      type: LEAF,
+      brokers: LEAF,
+      clientId: LEAF,
+      ssl: LEAF,
+      sasl: LEAF,
+      connectionTimeoutMs: LEAF,
+      requestTimeoutMs: LEAF,
+      compression: LEAF,
+      sendTimeoutMs: LEAF,
+      sessionTimeoutMs: LEAF,
+      heartbeatIntervalMs: LEAF,
+      maxBytesPerPartition: LEAF,
+    }),
+    custom: section<CustomTransportOptions>({ type: LEAF, transport: LEAF }),
+  }),
+  dataSource: LEAF,
+  outbox: section<OutboxOptions>({
+    enabled: LEAF,
+    batchSize: LEAF,
+    pollIntervalMs: LEAF,
+    maxAttempts: LEAF,
+    backoff: section<BackoffOptions>(BACKOFF_KEYS),
+    retentionMs: LEAF,
+    retryFailedEveryMs: LEAF,
+    redeliverOnStartupMs: LEAF,
+  }),
+  consumer: section<ConsumerOptions>({
+    enabled: LEAF,
+    groupId: LEAF,
+    fromBeginning: LEAF,
+    maxBatchSize: LEAF,
+    concurrency: LEAF,
+    recordsPerTransaction: LEAF,
+    partitionsConcurrently: LEAF,
+    retry: section<RetryOptions>({ maxRetries: LEAF, ...BACKOFF_KEYS }),
+    unavailableBackoff: section<BackoffOptions>(BACKOFF_KEYS),
+    isTransient: LEAF,
+  }),
+  topics: section<TopicOptions>({ partitions: LEAF, replicationFactor: LEAF, naming: LEAF }),
+  inbox: section<InboxOptions>({ retentionMs: LEAF }),
+  codec: section<CodecOptions>({ maxMessageBytes: LEAF }),
+  health: section<HealthOptions>({
+    maxPendingEvents: LEAF,
+    maxPendingAgeMs: LEAF,
+    maxStalledMs: LEAF,
+  }),
+  tracing: section<TracingOptions>({
+    enabled: LEAF,
+    recordKeys: LEAF,
+    log: section<TraceLogOptions>({ enabled: LEAF, sampleRate: LEAF, retentionMs: LEAF }),
+  }),
+  metrics: section<MetricsOptions>({ enabled: LEAF, registry: LEAF }),
+  interceptors: LEAF,
+  shutdownTimeoutMs: LEAF,
+});
+
 /**
  * Applies defaults and checks every option, so a bad value fails startup with an error that
  * names it instead of misbehaving later.
@@ -57,6 +139,7 @@ export function resolveEventBusOptions(options: EventBusModuleOptions): Resolved
   if (options === null || typeof options !== 'object') {
     throw new EventBusConfigurationError(invalidOption('options', 'an object', options));
   }
+  check.keys(options);
   const serviceId = check.name('serviceId', options.serviceId);
   const d = EVENT_BUS_DEFAULTS;
   const outbox = options.outbox ?? {};
@@ -235,6 +318,14 @@ export function resolveEventBusOptions(options: EventBusModuleOptions): Resolved
 }
 
 class OptionChecker {
+  /** Unknown keys anywhere, all in one error: a typo would otherwise be silently ignored. */
+  keys(options: object): void {
+    const { unknown, notObjects } = checkOptionKeys(options, EVENT_BUS_OPTION_KEYS);
+    if (notObjects.length > 0)
+      throw this.error(notObjects[0].path, 'an object', notObjects[0].value);
+    if (unknown.length > 0) throw new EventBusConfigurationError(unknownOptions(unknown));
+  }
+
   name(path: string, value: unknown): string {
     if (typeof value !== 'string' || !NAME_PATTERN.test(value)) {
       throw this.error(

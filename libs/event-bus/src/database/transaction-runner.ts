@@ -1,6 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
-import { getDataSourceToken } from '@nestjs/typeorm';
 import { ClsService } from 'nestjs-cls';
 import { Propagation, TransactionHost } from '@nestjs-cls/transactional';
 import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
@@ -8,6 +7,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { EVENT_BUS_RESOLVED_OPTIONS } from '../event-bus.constants';
 import type { ResolvedEventBusOptions } from '../interfaces/event-bus-options.interface';
 import { DatabaseDialect, dialectOf } from './database-dialect';
+import { findDataSource } from './data-source.lookup';
 import { serializeSqliteTransactions } from './sqlite-transaction.serializer';
 
 type TypeOrmTransactionHost = TransactionHost<TransactionalAdapterTypeOrm>;
@@ -33,9 +33,7 @@ export class TransactionRunner {
   /** Resolved on first use, so it works from any lifecycle hook. */
   private init(): DataSource {
     if (this.source) return this.source;
-    const source = this.moduleRef.get<DataSource>(getDataSourceToken(this.options.dataSource), {
-      strict: false,
-    });
+    const source = findDataSource(this.moduleRef, this.options.dataSource);
     this.kind = dialectOf(source);
     if (this.kind === 'sqlite') serializeSqliteTransactions(source);
     this.txHost = this.managesSource(this.optional(TransactionHost), source);
