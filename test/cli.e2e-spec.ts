@@ -56,6 +56,25 @@ describe('events CLI: usage and unreachable services', () => {
     expect(run.stderr).toContain('DATABASE_URL is not set');
   });
 
+  it('exits with 2 on bad environment variables, naming each of them and what it expects', async () => {
+    const run = await cli(['dlq', 'list', 'anything'], {
+      KAFKA_BROKERS: 'kafka',
+      DATABASE_POOL_SIZE: 'x',
+    });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(
+      'error: Invalid environment: KAFKA_BROKERS must be a comma list of host:port, got ' +
+        '"kafka". DATABASE_POOL_SIZE must be an integer from 1 to 1000, got "x".',
+    );
+    expect(run.stderr).not.toContain('    at ');
+  });
+
+  it('shows help whatever the environment: it is read by the commands that need it', async () => {
+    const run = await cli(['--help'], { KAFKA_BROKERS: 'kafka' });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('outbox');
+  });
+
   it('exits with 3 when Kafka is unreachable, saying how to start it', async () => {
     const run = await cli(['dlq', 'list', 'anything'], { KAFKA_BROKERS: '127.0.0.1:1' });
     expect(run.code).toBe(3);

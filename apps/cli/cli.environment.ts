@@ -1,57 +1,81 @@
-import { DatabaseConfig, loadServiceConfig, ServiceConfig } from '@nestbus/service-config';
+import { Injectable } from '@nestjs/common';
+import { LazyModuleLoader } from '@nestjs/core';
+import {
+  DatabaseConfig,
+  EnvironmentError,
+  SERVICE_CONFIG,
+  ServiceConfig,
+  ServiceConfigModule,
+  ServiceEnvironment,
+  ServiceSchema,
+  toServiceConfig,
+} from '@nestbus/service-config';
 import { UsageError } from './cli.errors';
 
-/** What the CLI assumes when the environment does not say. */
-export const CLI_DEFAULTS = {
-  serviceId: 'event-bus-cli',
-  kafkaBrokers: ['127.0.0.1:9092'],
-} as const;
+/**
+ * The services' variables (an operator points the CLI at a service by copying that service's
+ * settings), with what the CLI assumes when the environment does not say.
+ */
+export class CliEnvironmentVariables extends ServiceEnvironment {
+  // The CLI listens on nothing; PORT is still checked, as the service it copies would.
+  override PORT = 0;
+  override SERVICE_ID = 'event-bus-cli';
+  // Unset: the commands that need a database refuse to guess a file (see database()).
+  override DATABASE_URL = '';
+  override KAFKA_BROKERS = ['127.0.0.1:9092'];
+}
+
+/** The services' settings; the CLI's always name brokers. */
+export interface CliConfig extends ServiceConfig {
+  kafkaBrokers: string[];
+}
+
+export const CLI_SCHEMA: ServiceSchema<CliEnvironmentVariables, CliConfig> = {
+  environment: CliEnvironmentVariables,
+  toConfig: (env) => ({ ...toServiceConfig(env), kafkaBrokers: env.get('KAFKA_BROKERS') }),
+};
 
 /**
- * The CLI reads the services' environment (DATABASE_URL, KAFKA_BROKERS, SERVICE_ID,
- * EVENT_TOPIC_PREFIX, ...), so an operator points it at a service by copying that service's
- * settings. Read lazily: `--help` works with any environment, and a command fails only for the
- * settings it needs.
+ * The CLI's settings (DATABASE_URL, KAFKA_BROKERS, SERVICE_ID, EVENT_TOPIC_PREFIX, ...), validated
+ * by @nestjs/config against CLI_SCHEMA. Loaded lazily, on a command's first question: `--help`
+ * works with any environment, and a bad variable is a usage error (exit code 2).
  */
+@Injectable()
 export class CliEnvironment {
-  private loaded?: ServiceConfig;
+  private loaded?: Promise<CliConfig>;
 
-  constructor(private readonly env: NodeJS.ProcessEnv) {}
+  constructor(private readonly modules: LazyModuleLoader) {}
 
-  config(): ServiceConfig {
-    if (this.loaded) return this.loaded;
-    try {
-      this.loaded = loadServiceConfig(this.env, {
-        port: 0,
-        serviceId: CLI_DEFAULTS.serviceId,
-        sqlitePath: '',
-      });
-    } catch (error) {
-      throw new UsageError(error instanceof Error ? error.message : String(error));
-    }
+  config(): Promise<CliConfig> {
+    this.loaded ??= this.load();
     return this.loaded;
   }
 
   /** The database to work on; DATABASE_URL is required (no default file is guessed). */
-  database(): DatabaseConfig {
-    if (!this.env.DATABASE_URL) {
+  async database(): Promise<DatabaseConfig> {
+    const { database } = await this.config();
+    if (database.type === 'sqlite' && database.path === '') {
       throw new UsageError(
         'DATABASE_URL is not set. Point it at the database of the service to inspect: ' +
           'postgres://user@host:5432/db, or the SQLite file (e.g. ./data/order-service.sqlite).',
       );
     }
-    return this.config().database;
+    return database;
   }
 
-  kafkaBrokers(): string[] {
-    return this.config().kafkaBrokers ?? [...CLI_DEFAULTS.kafkaBrokers];
+  async topicPrefix(): Promise<string | undefined> {
+    return (await this.config()).topicPrefix;
   }
 
-  serviceId(): string {
-    return this.config().serviceId;
-  }
-
-  topicPrefix(): string | undefined {
-    return this.config().topicPrefix;
+  private async load(): Promise<CliConfig> {
+    try {
+      const settings = await this.modules.load(() =>
+        ServiceConfigModule.forEnvironment(CLI_SCHEMA),
+      );
+      return settings.get<CliConfig>(SERVICE_CONFIG);
+    } catch (error) {
+      if (error instanceof EnvironmentError) throw new UsageError(error.message);
+      throw error;
+    }
   }
 }

@@ -25,7 +25,7 @@ import { TraceCommand } from './commands/trace.command';
  */
 @Module({
   providers: [
-    { provide: CliEnvironment, useFactory: () => new CliEnvironment(process.env) },
+    CliEnvironment,
     CliProgram,
     CliDatabase,
     CliKafka,

@@ -32,7 +32,7 @@ export class DlqListCommand extends CommandRunner {
     const limit = parseCount('--limit', options.limit, DEFAULT_LIMIT);
     await this.kafka.useReader(async (reader) => {
       const letters = new DeadLetterReader(reader);
-      const dlq = await letters.resolveTopic(topic, this.environment.topicPrefix());
+      const dlq = await letters.resolveTopic(topic, await this.environment.topicPrefix());
       const shown: DeadLetter[] = [];
       const progress = this.out.progress('read');
       const result = await letters.read(

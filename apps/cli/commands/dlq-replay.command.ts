@@ -45,7 +45,7 @@ export class DlqReplayCommand extends CommandRunner {
 
     await this.kafka.useReader(async (reader) => {
       const letters = new DeadLetterReader(reader);
-      const dlq = await letters.resolveTopic(topic, this.environment.topicPrefix());
+      const dlq = await letters.resolveTopic(topic, await this.environment.topicPrefix());
       const broker = this.kafka.lazySender();
       try {
         await this.database.use(async (session) => {

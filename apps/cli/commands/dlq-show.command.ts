@@ -31,7 +31,7 @@ export class DlqShowCommand extends CommandRunner {
     const offset = parseNonNegative('<offset>', offsetText);
     await this.kafka.useReader(async (reader) => {
       const letters = new DeadLetterReader(reader);
-      const dlq = await letters.resolveTopic(topic, this.environment.topicPrefix());
+      const dlq = await letters.resolveTopic(topic, await this.environment.topicPrefix());
       const letter = await letters.find(dlq, partition, offset);
       if (!letter) {
         throw new CliError(`${dlq} has no record at partition ${partition}, offset ${offset}.`);

@@ -34,7 +34,7 @@ export class TopicsEnsureCommand extends CommandRunner {
   async run(_params: string[], options: TopicsEnsureOptions): Promise<void> {
     // The services' own options, so names (EVENT_TOPIC_PREFIX) and sizes match theirs.
     const bus = resolveEventBusOptions({
-      ...eventBusOptionsFor(this.environment.config()),
+      ...eventBusOptionsFor(await this.environment.config()),
       transport: { type: 'in-memory', broker: new InMemoryBroker() },
     });
     const partitions = parseCount(

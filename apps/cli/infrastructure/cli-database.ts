@@ -41,7 +41,7 @@ export class CliDatabase {
 
   /** Runs `work` with an open session and closes it afterwards, whatever happens. */
   async use<T>(work: (session: DatabaseSession) => Promise<T>): Promise<T> {
-    const database = this.environment.database();
+    const database = await this.environment.database();
     const location = describe(database);
     const dataSource = await this.connect(database, location);
     let app: Awaited<ReturnType<typeof NestFactory.createApplicationContext>> | undefined;
@@ -61,7 +61,7 @@ export class CliDatabase {
         );
       }
       app = await NestFactory.createApplicationContext(
-        CliDatabaseModule.forRoot(dataSource, this.busOptions()),
+        CliDatabaseModule.forRoot(dataSource, await this.busOptions()),
         { logger: cliLogger(isVerbose()), abortOnError: false },
       );
       const context = app;
@@ -78,9 +78,9 @@ export class CliDatabase {
     }
   }
 
-  private busOptions() {
+  private async busOptions() {
     return {
-      ...eventBusOptionsFor(this.environment.config()),
+      ...eventBusOptionsFor(await this.environment.config()),
       transport: { type: 'in-memory' as const, broker: new InMemoryBroker() },
       outbox: { enabled: false },
       consumer: { enabled: false },

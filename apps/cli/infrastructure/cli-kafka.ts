@@ -15,8 +15,8 @@ export class CliKafka {
 
   /** Runs `work` with a connected reader, and disconnects it afterwards. */
   async useReader<T>(work: (reader: KafkaTopicReader) => Promise<T>): Promise<T> {
-    const brokers = this.environment.kafkaBrokers();
-    const reader = new KafkaTopicReader({ type: 'kafka', brokers }, this.environment.serviceId(), {
+    const { kafkaBrokers: brokers, serviceId } = await this.environment.config();
+    const reader = new KafkaTopicReader({ type: 'kafka', brokers }, serviceId, {
       logCreator: isVerbose() ? kafkaLogCreator : silent,
     });
     try {
@@ -56,7 +56,7 @@ export class CliKafka {
     return {
       send: async (records) => {
         connected ??= (async () => {
-          const transport = this.transport();
+          const transport = await this.transport();
           await transport.connect();
           return transport;
         })();
@@ -70,7 +70,7 @@ export class CliKafka {
 
   /** The bus's own transport, which creates topics the way the services do. */
   async useTransport<T>(work: (transport: KafkaTransport) => Promise<T>): Promise<T> {
-    const transport = this.transport();
+    const transport = await this.transport();
     try {
       await transport.connect();
       return await work(transport);
@@ -79,11 +79,9 @@ export class CliKafka {
     }
   }
 
-  private transport(): KafkaTransport {
-    return new KafkaTransport(
-      { type: 'kafka', brokers: this.environment.kafkaBrokers() },
-      this.environment.serviceId(),
-    );
+  private async transport(): Promise<KafkaTransport> {
+    const { kafkaBrokers, serviceId } = await this.environment.config();
+    return new KafkaTransport({ type: 'kafka', brokers: kafkaBrokers }, serviceId);
   }
 }
 

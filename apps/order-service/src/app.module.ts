@@ -1,7 +1,11 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { InMemoryBroker } from '@nestbus/event-bus';
-import { serviceModules, validationPipeProvider } from '@nestbus/service-config';
-import { OrderServiceConfig } from './config';
+import {
+  ServiceConfigModule,
+  serviceModules,
+  validationPipeProvider,
+} from '@nestbus/service-config';
+import { ORDER_SERVICE_SCHEMA, OrderServiceConfig } from './config';
 import { UserProfile } from './profiles/user-profile.entity';
 import { ProfilesModule } from './profiles/profiles.module';
 import { CreateUserProfiles1764300000000 } from './migrations/1764300000000-create-user-profiles';
@@ -13,13 +17,24 @@ export interface OrderServiceModuleOptions extends OrderServiceConfig {
 
 @Module({})
 export class AppModule {
+  /** With settings made already (tests, the demo). */
   static forRoot(options: OrderServiceModuleOptions): DynamicModule {
+    const { broker, ...config } = options;
+    return AppModule.withConfig(ServiceConfigModule.forConfig(config), broker);
+  }
+
+  /** With the process environment, validated by @nestjs/config; rejects naming each bad variable. */
+  static async forEnvironment(): Promise<DynamicModule> {
+    return AppModule.withConfig(await ServiceConfigModule.forEnvironment(ORDER_SERVICE_SCHEMA));
+  }
+
+  private static withConfig(config: DynamicModule, broker?: InMemoryBroker): DynamicModule {
     return {
       module: AppModule,
       imports: [
         ...serviceModules({
-          config: options,
-          broker: options.broker,
+          config,
+          broker,
           entities: [UserProfile],
           migrations: [CreateUserProfiles1764300000000],
         }),

@@ -1,7 +1,5 @@
 import { bootstrapService } from '@nestbus/service-config';
 import { AppModule } from './app.module';
-import { loadOrderServiceConfig } from './config';
 
-// A bad environment variable fails here, naming it, before anything starts.
-const config = loadOrderServiceConfig(process.env);
-bootstrapService(config, AppModule.forRoot(config));
+// A bad environment variable fails here, with every bad one named, before anything starts.
+bootstrapService(AppModule.forEnvironment());

@@ -4,8 +4,12 @@ import { ClsModule } from 'nestjs-cls';
 import { ClsPluginTransactional } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { InMemoryBroker } from '@nestbus/event-bus';
-import { serviceModules, validationPipeProvider } from '@nestbus/service-config';
-import { UserServiceConfig } from './config';
+import {
+  ServiceConfigModule,
+  serviceModules,
+  validationPipeProvider,
+} from '@nestbus/service-config';
+import { USER_SERVICE_SCHEMA, UserServiceConfig } from './config';
 import { User } from './users/user.entity';
 import { UsersModule } from './users/users.module';
 import { CreateUsers1764300000000 } from './migrations/1764300000000-create-users';
@@ -18,13 +22,24 @@ export interface UserServiceModuleOptions extends UserServiceConfig {
 
 @Module({})
 export class AppModule {
+  /** With settings made already (tests, the demo). */
   static forRoot(options: UserServiceModuleOptions): DynamicModule {
+    const { broker, ...config } = options;
+    return AppModule.withConfig(ServiceConfigModule.forConfig(config), broker);
+  }
+
+  /** With the process environment, validated by @nestjs/config; rejects naming each bad variable. */
+  static async forEnvironment(): Promise<DynamicModule> {
+    return AppModule.withConfig(await ServiceConfigModule.forEnvironment(USER_SERVICE_SCHEMA));
+  }
+
+  private static withConfig(config: DynamicModule, broker?: InMemoryBroker): DynamicModule {
     return {
       module: AppModule,
       imports: [
         ...serviceModules({
-          config: options,
-          broker: options.broker,
+          config,
+          broker,
           entities: [User],
           migrations: [CreateUsers1764300000000, NormaliseUserEmails1764900000000],
         }),
@@ -38,7 +53,7 @@ export class AppModule {
             }),
           ],
         }),
-        UsersModule.register({ scryptCost: options.scryptCost }),
+        UsersModule,
       ],
       providers: [validationPipeProvider()],
     };

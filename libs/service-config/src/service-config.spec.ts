@@ -1,14 +1,237 @@
-import { DEFAULT_DATABASE_LIMITS, loadServiceConfig, typeOrmOptionsFor } from './service-config';
+import { DEFAULT_DATABASE_LIMITS, typeOrmOptionsFor, type ServiceConfig } from './service-config';
 import { BoundedPgClient } from './bounded-pg-client';
+import { loadServiceConfig, type ServiceSchema } from './environment/service-config.module';
+import { ServiceEnvironment, toServiceConfig } from './environment/service.environment';
+import { EnvironmentError } from './environment/environment.validation';
 
-const DEFAULTS = { port: 3001, serviceId: 'svc', sqlitePath: './svc.sqlite' };
+class TestEnvironment extends ServiceEnvironment {
+  override PORT = 3001;
+  override SERVICE_ID = 'svc';
+  override DATABASE_URL = './svc.sqlite';
+}
+
+const SCHEMA: ServiceSchema<TestEnvironment, ServiceConfig> = {
+  environment: TestEnvironment,
+  toConfig: toServiceConfig,
+};
 const PG = 'postgres://postgres@127.0.0.1:5432/db';
 
-const limitsOf = (env: NodeJS.ProcessEnv) => {
-  const { database } = loadServiceConfig({ DATABASE_URL: PG, ...env }, DEFAULTS);
+const load = (env: Record<string, string>) => loadServiceConfig(SCHEMA, env);
+
+const limitsOf = (env: Record<string, string>) => {
+  const { database } = load({ DATABASE_URL: PG, ...env });
   if (database.type !== 'postgres') throw new Error('expected postgres');
   return database.limits;
 };
+
+/** The problems the environment was refused for (fails the test if it was accepted). */
+const problemsOf = (env: Record<string, string>): readonly string[] => {
+  try {
+    load(env);
+  } catch (error) {
+    if (error instanceof EnvironmentError) return error.problems;
+    throw error;
+  }
+  throw new Error(`accepted ${JSON.stringify(env)}`);
+};
+
+const DEFAULT_CONFIG: ServiceConfig = {
+  port: 3001,
+  host: undefined,
+  serviceId: 'svc',
+  database: { type: 'sqlite', path: './svc.sqlite' },
+  kafkaBrokers: undefined,
+  topicPrefix: undefined,
+  relayEnabled: true,
+  maxMessageBytes: undefined,
+  traceSampleRate: 0.01,
+  topicReplicationFactor: undefined,
+  httpMaxBodyBytes: 64 * 1024,
+};
+
+describe('loadServiceConfig: the shared variables', () => {
+  it("applies the schema's defaults to an empty environment", () => {
+    expect(load({})).toEqual(DEFAULT_CONFIG);
+  });
+
+  it('treats an empty variable as unset', () => {
+    const empty = Object.fromEntries(
+      [
+        'PORT',
+        'HOST',
+        'SERVICE_ID',
+        'DATABASE_URL',
+        'KAFKA_BROKERS',
+        'EVENT_TOPIC_PREFIX',
+        'OUTBOX_RELAY_ENABLED',
+        'EVENT_MAX_MESSAGE_BYTES',
+        'EVENT_TRACE_SAMPLE_RATE',
+        'EVENT_TOPIC_REPLICATION_FACTOR',
+        'HTTP_MAX_BODY_BYTES',
+        'DATABASE_POOL_SIZE',
+      ].map((name) => [name, '']),
+    );
+    expect(load(empty)).toEqual(DEFAULT_CONFIG);
+  });
+
+  it('reads every variable', () => {
+    expect(
+      load({
+        PORT: '0',
+        HOST: '127.0.0.1',
+        SERVICE_ID: 'svc-2',
+        DATABASE_URL: '/var/lib/svc.db',
+        KAFKA_BROKERS: ' kafka-1:9092 , kafka-2:9093,',
+        EVENT_TOPIC_PREFIX: 'test-1.run_2.',
+        OUTBOX_RELAY_ENABLED: 'false',
+        EVENT_MAX_MESSAGE_BYTES: '2048',
+        EVENT_TRACE_SAMPLE_RATE: '0.5',
+        EVENT_TOPIC_REPLICATION_FACTOR: '3',
+        HTTP_MAX_BODY_BYTES: '1024',
+      }),
+    ).toEqual({
+      port: 0,
+      host: '127.0.0.1',
+      serviceId: 'svc-2',
+      database: { type: 'sqlite', path: '/var/lib/svc.db' },
+      kafkaBrokers: ['kafka-1:9092', 'kafka-2:9093'],
+      topicPrefix: 'test-1.run_2.',
+      relayEnabled: false,
+      maxMessageBytes: 2048,
+      traceSampleRate: 0.5,
+      topicReplicationFactor: 3,
+      httpMaxBodyBytes: 1024,
+    });
+  });
+
+  it.each([
+    ['true', true],
+    ['1', true],
+    ['false', false],
+    ['0', false],
+  ])('reads OUTBOX_RELAY_ENABLED=%s as %s', (value, enabled) => {
+    expect(load({ OUTBOX_RELAY_ENABLED: value }).relayEnabled).toBe(enabled);
+  });
+
+  it.each(['postgres://u@h:5432/db', 'postgresql://u@h/db', 'POSTGRES://u@h/db'])(
+    'takes %s for PostgreSQL',
+    (url) => {
+      expect(load({ DATABASE_URL: url }).database).toEqual({
+        type: 'postgres',
+        url,
+        limits: DEFAULT_DATABASE_LIMITS,
+      });
+    },
+  );
+
+  it.each([
+    ['PORT', '65535'],
+    ['EVENT_TRACE_SAMPLE_RATE', '1'],
+    ['EVENT_TRACE_SAMPLE_RATE', '0'],
+    ['HTTP_MAX_BODY_BYTES', String(100 * 1024 * 1024)],
+    ['HTTP_MAX_BODY_BYTES', '1'],
+  ])('accepts %s=%s, at the edge of its range', (name, value) => {
+    expect(() => load({ [name]: value })).not.toThrow();
+  });
+
+  it.each([
+    ['PORT', 'abc', 'PORT must be an integer from 0 to 65535, got "abc".'],
+    ['PORT', '65536', 'PORT must be an integer from 0 to 65535, got "65536".'],
+    ['PORT', '-1', 'PORT must be an integer from 0 to 65535, got "-1".'],
+    ['PORT', '1e3', 'PORT must be an integer from 0 to 65535, got "1e3".'],
+    ['KAFKA_BROKERS', 'kafka', 'KAFKA_BROKERS must be a comma list of host:port, got "kafka".'],
+    ['KAFKA_BROKERS', ' , ', 'KAFKA_BROKERS must be a comma list of host:port, got " , ".'],
+    [
+      'KAFKA_BROKERS',
+      'a:1,b c:2',
+      'KAFKA_BROKERS must be a comma list of host:port, got "a:1,b c:2".',
+    ],
+    [
+      'KAFKA_BROKERS',
+      'a:123456',
+      'KAFKA_BROKERS must be a comma list of host:port, got "a:123456".',
+    ],
+    [
+      'EVENT_TOPIC_PREFIX',
+      'a/b',
+      'EVENT_TOPIC_PREFIX may hold letters, digits, ".", "_" and "-" only, got "a/b".',
+    ],
+    ['OUTBOX_RELAY_ENABLED', 'yes', 'OUTBOX_RELAY_ENABLED must be true or false, got "yes".'],
+    [
+      'OUTBOX_RELAY_ENABLED',
+      'toString',
+      'OUTBOX_RELAY_ENABLED must be true or false, got "toString".',
+    ],
+    [
+      'EVENT_MAX_MESSAGE_BYTES',
+      '1MiB',
+      'EVENT_MAX_MESSAGE_BYTES must be a positive integer, got "1MiB".',
+    ],
+    [
+      'EVENT_TOPIC_REPLICATION_FACTOR',
+      'three',
+      'EVENT_TOPIC_REPLICATION_FACTOR must be a positive integer, got "three".',
+    ],
+    [
+      'EVENT_TRACE_SAMPLE_RATE',
+      '1.5',
+      'EVENT_TRACE_SAMPLE_RATE must be a number from 0 to 1, got "1.5".',
+    ],
+    [
+      'EVENT_TRACE_SAMPLE_RATE',
+      '.5',
+      'EVENT_TRACE_SAMPLE_RATE must be a number from 0 to 1, got ".5".',
+    ],
+    [
+      'EVENT_TRACE_SAMPLE_RATE',
+      '-0.1',
+      'EVENT_TRACE_SAMPLE_RATE must be a number from 0 to 1, got "-0.1".',
+    ],
+    [
+      'HTTP_MAX_BODY_BYTES',
+      String(100 * 1024 * 1024 + 1),
+      'HTTP_MAX_BODY_BYTES must be an integer from 1 to 104857600, got "104857601".',
+    ],
+    [
+      'HTTP_MAX_BODY_BYTES',
+      '0',
+      'HTTP_MAX_BODY_BYTES must be an integer from 1 to 104857600, got "0".',
+    ],
+  ])('refuses %s=%j, naming it and what it expects', (name, value, problem) => {
+    expect(problemsOf({ [name]: value })).toEqual([problem]);
+  });
+
+  it('takes an EVENT_TOPIC_PREFIX of up to 100 characters', () => {
+    expect(load({ EVENT_TOPIC_PREFIX: 'x'.repeat(100) }).topicPrefix).toBe('x'.repeat(100));
+    expect(problemsOf({ EVENT_TOPIC_PREFIX: 'x'.repeat(101) })).toEqual([
+      `EVENT_TOPIC_PREFIX may hold letters, digits, ".", "_" and "-" only, got "${'x'.repeat(101)}".`,
+    ]);
+  });
+
+  it('refuses a URL of another database without printing it (it may hold a password)', () => {
+    const [problem] = problemsOf({ DATABASE_URL: 'mysql://root:s3cret@db/app' });
+    expect(problem).toBe(
+      'DATABASE_URL must be postgres://… or a SQLite file path, got a mysql:// URL.',
+    );
+  });
+
+  it('lists every bad variable at once, in one error message', () => {
+    let thrown: unknown;
+    try {
+      load({ PORT: 'abc', KAFKA_BROKERS: 'kafka', DATABASE_POOL_SIZE: 'x' });
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(EnvironmentError);
+    const { problems, message } = thrown as EnvironmentError;
+    expect(problems.map((p) => p.split(' ')[0])).toEqual([
+      'PORT',
+      'KAFKA_BROKERS',
+      'DATABASE_POOL_SIZE',
+    ]);
+    expect(message).toBe(`Invalid environment: ${problems.join(' ')}`);
+  });
+});
 
 describe('loadServiceConfig: database limits', () => {
   it('applies the documented defaults', () => {
@@ -38,28 +261,48 @@ describe('loadServiceConfig: database limits', () => {
   });
 
   it.each([
-    ['DATABASE_CONNECT_TIMEOUT_MS', 'soon'],
-    ['DATABASE_STATEMENT_TIMEOUT_MS', '0'],
-    ['DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS', '-5'],
-    ['DATABASE_QUERY_TIMEOUT_MS', '1.5'],
-    ['DATABASE_POOL_SIZE', '0'],
-    ['DATABASE_POOL_SIZE', '5000'],
-    ['DATABASE_CONNECT_TIMEOUT_MS', '9999999999'],
-    ['HTTP_MAX_BODY_BYTES', 'big'],
-  ])('fails naming %s for "%s"', (name, value) => {
-    expect(() => limitsOf({ [name]: value })).toThrow(new RegExp(`^${name} must be`));
+    ['DATABASE_POOL_SIZE', '1'],
+    ['DATABASE_POOL_SIZE', '1000'],
+    ['DATABASE_CONNECT_TIMEOUT_MS', '1'],
+    ['DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS', '2147483647'],
+  ])('accepts %s=%s, at the edge of its range', (name, value) => {
+    expect(() => limitsOf({ [name]: value })).not.toThrow();
+  });
+
+  it.each([
+    ['DATABASE_CONNECT_TIMEOUT_MS', 'soon', '1 to 2147483647'],
+    ['DATABASE_STATEMENT_TIMEOUT_MS', '0', '1 to 2147483647'],
+    ['DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS', '-5', '1 to 2147483647'],
+    ['DATABASE_QUERY_TIMEOUT_MS', '1.5', '1 to 2147483647'],
+    ['DATABASE_POOL_SIZE', '0', '1 to 1000'],
+    ['DATABASE_POOL_SIZE', '5000', '1 to 1000'],
+    ['DATABASE_CONNECT_TIMEOUT_MS', '9999999999', '1 to 2147483647'],
+    ['HTTP_MAX_BODY_BYTES', 'big', '1 to 104857600'],
+  ])('fails naming %s for "%s"', (name, value, range) => {
+    expect(problemsOf({ DATABASE_URL: PG, [name]: value })).toEqual([
+      `${name} must be an integer from ${range}, got "${value}".`,
+    ]);
   });
 
   it('fails when the query timeout would fire before the statement timeout', () => {
-    expect(() =>
-      limitsOf({ DATABASE_STATEMENT_TIMEOUT_MS: '5000', DATABASE_QUERY_TIMEOUT_MS: '5000' }),
-    ).toThrow(/DATABASE_QUERY_TIMEOUT_MS \(5000\) must be above DATABASE_STATEMENT_TIMEOUT_MS/);
+    expect(
+      problemsOf({ DATABASE_STATEMENT_TIMEOUT_MS: '5000', DATABASE_QUERY_TIMEOUT_MS: '5000' }),
+    ).toEqual([
+      'DATABASE_QUERY_TIMEOUT_MS (5000) must be above DATABASE_STATEMENT_TIMEOUT_MS (5000): a ' +
+        'reachable server must cancel a slow statement before the client gives up on the connection.',
+    ]);
+  });
+
+  it('compares the query timeout with a default statement timeout too', () => {
+    expect(problemsOf({ DATABASE_QUERY_TIMEOUT_MS: '4000' })[0]).toMatch(
+      /^DATABASE_QUERY_TIMEOUT_MS \(4000\) must be above DATABASE_STATEMENT_TIMEOUT_MS \(5000\)/,
+    );
   });
 
   it('checks the limits on SQLite too, so a typo does not wait for the move to PostgreSQL', () => {
-    expect(() => loadServiceConfig({ DATABASE_POOL_SIZE: 'x' }, DEFAULTS)).toThrow(
-      /DATABASE_POOL_SIZE/,
-    );
+    expect(problemsOf({ DATABASE_POOL_SIZE: 'x' })).toEqual([
+      'DATABASE_POOL_SIZE must be an integer from 1 to 1000, got "x".',
+    ]);
   });
 });
 

@@ -1,8 +1,13 @@
 import { MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
-import type { DynamicModule } from '@nestjs/common';
+import type { DynamicModule, FactoryProvider } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { HTTP_MAX_BODY_BYTES, JsonBodyMiddleware } from './json-body.middleware';
 import { ServiceExceptionFilter } from './service-exception.filter';
+
+export interface ServiceHttpOptions {
+  /** Largest JSON body read, in bytes (413 above it). */
+  maxBodyBytes: number;
+}
 
 /**
  * The HTTP edge every service shares: JSON bodies parsed as untrusted input (size, depth,
@@ -11,11 +16,23 @@ import { ServiceExceptionFilter } from './service-exception.filter';
  */
 @Module({})
 export class ServiceHttpModule implements NestModule {
-  static forRoot(options: { maxBodyBytes: number }): DynamicModule {
+  static forRoot(options: ServiceHttpOptions): DynamicModule {
+    return ServiceHttpModule.forRootAsync({ useFactory: () => options });
+  }
+
+  /** Options made by a factory, from injected providers (the service's settings). */
+  static forRootAsync(
+    options: Pick<FactoryProvider<ServiceHttpOptions>, 'inject' | 'useFactory'>,
+  ): DynamicModule {
     return {
       module: ServiceHttpModule,
       providers: [
-        { provide: HTTP_MAX_BODY_BYTES, useValue: options.maxBodyBytes },
+        {
+          provide: HTTP_MAX_BODY_BYTES,
+          inject: options.inject,
+          useFactory: async (...args: unknown[]) =>
+            (await options.useFactory(...args)).maxBodyBytes,
+        },
         { provide: APP_FILTER, useClass: ServiceExceptionFilter },
       ],
     };
