@@ -1,6 +1,5 @@
 import { DynamicModule, Module, Provider, Type } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
-import { TerminusModule } from '@nestjs/terminus';
 import { EVENT_BUS_RESOLVED_OPTIONS, EVENT_TRANSPORT } from './event-bus.constants';
 import {
   EVENT_BUS_MODULE_OPTIONS,
@@ -108,7 +107,8 @@ const providers: Provider[] = [
  * EventBusModule.forFeature({ events: [UserRegistered], upcasters: [UserRegisteredV1ToV2] })
  */
 @Module({
-  imports: [DiscoveryModule, TerminusModule],
+  // No TerminusModule: @nestjs/terminus is optional; EventBusHealthIndicator loads it on use.
+  imports: [DiscoveryModule],
   providers,
   exports: [
     EventPublisher,

@@ -1,6 +1,7 @@
-import { register, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import { EventBusConfigurationError } from './errors/event-bus-configuration.error';
-import { invalidOption } from './event-bus.messages';
+import { invalidOption, missingPackage } from './event-bus.messages';
+import { isPackageInstalled, loadPackage } from './util/load-package';
 import type {
   EventBusModuleOptions,
   ResolvedEventBusOptions,
@@ -39,6 +40,8 @@ export const EVENT_BUS_DEFAULTS = {
   inbox: { retentionMs: 14 * DAY },
   codec: { maxMessageBytes: 1024 * 1024 },
   health: { maxPendingEvents: 10_000, maxPendingAgeMs: 5 * 60 * SECOND, maxStalledMs: 60 * SECOND },
+  // tracing.enabled and metrics.enabled: on by default only where their optional peer
+  // (@opentelemetry/api, prom-client) is installed; see OptionChecker.peerFeature.
   tracing: {
     enabled: true,
     recordKeys: false,
@@ -195,7 +198,12 @@ export function resolveEventBusOptions(options: EventBusModuleOptions): Resolved
       ),
     },
     tracing: {
-      enabled: check.bool('tracing.enabled', options.tracing?.enabled ?? d.tracing.enabled),
+      enabled: check.peerFeature(
+        'tracing.enabled',
+        options.tracing?.enabled,
+        d.tracing.enabled,
+        '@opentelemetry/api',
+      ),
       recordKeys: check.bool(
         'tracing.recordKeys',
         options.tracing?.recordKeys ?? d.tracing.recordKeys,
@@ -219,10 +227,7 @@ export function resolveEventBusOptions(options: EventBusModuleOptions): Resolved
         ),
       },
     },
-    metrics: {
-      enabled: check.bool('metrics.enabled', options.metrics?.enabled ?? d.metrics.enabled),
-      registry: check.registry('metrics.registry', options.metrics?.registry ?? register),
-    },
+    metrics: check.metrics(options.metrics, d.metrics.enabled),
     interceptors: check.interceptors(options.interceptors ?? []),
     shutdownTimeoutMs: check.int(
       'shutdownTimeoutMs',
@@ -397,6 +402,36 @@ class OptionChecker {
       if (value[key] !== undefined) this.int(`transport.${key}`, value[key], min, max);
     }
     return value;
+  }
+
+  /**
+   * A feature that needs an optional peer: by default on when the package is installed and off
+   * when not (its provider logs a debug line); asked for explicitly without the package, a
+   * startup error naming it.
+   */
+  peerFeature(path: string, value: unknown, byDefault: boolean, name: string): boolean {
+    if (value === undefined) return byDefault && isPackageInstalled(name);
+    const enabled = this.bool(path, value);
+    if (enabled && !isPackageInstalled(name)) {
+      throw new EventBusConfigurationError(missingPackage(name, `${path}: true`));
+    }
+    return enabled;
+  }
+
+  metrics(
+    value: EventBusModuleOptions['metrics'],
+    byDefault: boolean,
+  ): ResolvedEventBusOptions['metrics'] {
+    const enabled = this.peerFeature('metrics.enabled', value?.enabled, byDefault, 'prom-client');
+    if (value?.registry !== undefined) {
+      return { enabled, registry: this.registry('metrics.registry', value.registry) };
+    }
+    if (!enabled) return { enabled, registry: undefined };
+    const { register } = loadPackage<typeof import('prom-client')>(
+      'prom-client',
+      'metrics.enabled: true',
+    );
+    return { enabled, registry: register };
   }
 
   registry(path: string, value: unknown): Registry {

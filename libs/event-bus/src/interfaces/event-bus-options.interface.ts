@@ -116,7 +116,10 @@ export interface TraceLogOptions {
 }
 
 export interface TracingOptions {
-  /** OpenTelemetry `send`/`process` spans (no-ops until an SDK is registered). */
+  /**
+   * OpenTelemetry `send`/`process` spans (no-ops until an SDK is registered). By default on when
+   * `@opentelemetry/api` is installed and off when not; `true` without it fails startup.
+   */
   enabled: boolean;
   /** Adds `messaging.kafka.message.key` to spans; off because keys can be personal data. */
   recordKeys: boolean;
@@ -124,10 +127,16 @@ export interface TracingOptions {
 }
 
 export interface MetricsOptions {
-  /** Prometheus metrics of the bus. */
+  /**
+   * Prometheus metrics of the bus. By default on when `prom-client` is installed and off when
+   * not; `true` without it fails startup.
+   */
   enabled: boolean;
-  /** Where the metrics are registered; prom-client's default registry (served at /metrics). */
-  registry: Registry;
+  /**
+   * Where the metrics are registered; prom-client's default registry (served at /metrics).
+   * Unset while metrics are off and no registry was given.
+   */
+  registry?: Registry;
 }
 
 export interface CodecOptions {
