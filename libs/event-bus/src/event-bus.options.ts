@@ -48,6 +48,7 @@ export const EVENT_BUS_DEFAULTS = {
     log: { enabled: false, sampleRate: 1, retentionMs: 7 * DAY },
   },
   metrics: { enabled: true },
+  maintenance: { cleanupEveryMs: 10 * 60 * SECOND },
   shutdownTimeoutMs: 15 * SECOND,
 } as const;
 
@@ -228,6 +229,14 @@ export function resolveEventBusOptions(options: EventBusModuleOptions): Resolved
       },
     },
     metrics: check.metrics(options.metrics, d.metrics.enabled),
+    maintenance: {
+      cleanupEveryMs: check.int(
+        'maintenance.cleanupEveryMs',
+        options.maintenance?.cleanupEveryMs ?? d.maintenance.cleanupEveryMs,
+        SECOND,
+        DAY,
+      ),
+    },
     interceptors: check.interceptors(options.interceptors ?? []),
     shutdownTimeoutMs: check.int(
       'shutdownTimeoutMs',

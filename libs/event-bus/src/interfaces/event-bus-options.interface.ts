@@ -38,8 +38,10 @@ export interface OutboxOptions {
   /** Published rows are deleted after this long. */
   retentionMs: number;
   /**
-   * Puts `failed` rows back in line this often (0: never; the CLI's `outbox retry` does it on
-   * demand). For refusals that an operator may fix meanwhile, such as a topic's permissions.
+   * Puts `failed` rows back in line this often (0: never, the default; otherwise 1 s to 30 days;
+   * the CLI's `outbox retry` does it on demand). For refusals that an operator may fix meanwhile,
+   * such as a topic's permissions. Runs as the `event-bus:outbox-retry-failed` interval of
+   * @nestjs/schedule's SchedulerRegistry.
    */
   retryFailedEveryMs: number;
   /**
@@ -139,6 +141,15 @@ export interface MetricsOptions {
   registry?: Registry;
 }
 
+export interface MaintenanceOptions {
+  /**
+   * How often rows past retention are deleted (`outbox.retentionMs`, `inbox.retentionMs`,
+   * `tracing.log.retentionMs`), from 1 s to 1 day; 10 minutes by default. Runs as the
+   * `event-bus:retention-cleanup` interval of @nestjs/schedule's SchedulerRegistry.
+   */
+  cleanupEveryMs: number;
+}
+
 export interface CodecOptions {
   /** Largest payload accepted, in bytes, on publish and on receipt. */
   maxMessageBytes: number;
@@ -170,6 +181,8 @@ export interface EventBusModuleOptions {
   metrics?: { enabled?: boolean; registry?: Registry };
   /** Interceptor instances, run after those found through `@EventBusInterceptor()`. */
   interceptors?: EventBusInterceptor[];
+  /** Periodic clean-up of the bus's tables. */
+  maintenance?: DeepPartial<MaintenanceOptions>;
   /** Longest wait for in-flight handlers and sends at shutdown. */
   shutdownTimeoutMs?: number;
 }
@@ -187,6 +200,7 @@ export interface ResolvedEventBusOptions {
   health: HealthOptions;
   tracing: TracingOptions;
   metrics: MetricsOptions;
+  maintenance: MaintenanceOptions;
   interceptors: EventBusInterceptor[];
   shutdownTimeoutMs: number;
 }
