@@ -11,6 +11,19 @@ export const EVENT_INTERCEPTOR_METADATA = 'event-bus:interceptor';
 export const EVENT_BUS_RESOLVED_OPTIONS = Symbol('EVENT_BUS_RESOLVED_OPTIONS');
 /** Injection token of the active transport. */
 export const EVENT_TRANSPORT = Symbol('EVENT_TRANSPORT');
+/**
+ * Injection token of the SchedulerRegistry the bus's periodic jobs run in: the application's,
+ * when it imports `ScheduleModule.forRoot()`, else one of the bus's own.
+ */
+export const EVENT_BUS_SCHEDULER = Symbol('EVENT_BUS_SCHEDULER');
+
+/** Names of the bus's periodic jobs in the SchedulerRegistry. */
+export const EVENT_BUS_JOBS = {
+  /** Deletes rows past retention, every `maintenance.cleanupEveryMs`. */
+  cleanup: 'event-bus:retention-cleanup',
+  /** Puts failed outbox rows back in line, every `outbox.retryFailedEveryMs` (when set). */
+  retryFailed: 'event-bus:outbox-retry-failed',
+} as const;
 
 /** CloudEvents 1.0 Kafka binary-mode header names, plus our extensions. */
 export const CE_HEADERS = {

@@ -1,45 +1,52 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { EVENT_BUS_RESOLVED_OPTIONS } from './event-bus.constants';
+import type { SchedulerRegistry } from '@nestjs/schedule';
+import {
+  EVENT_BUS_JOBS,
+  EVENT_BUS_RESOLVED_OPTIONS,
+  EVENT_BUS_SCHEDULER,
+} from './event-bus.constants';
 import type { ResolvedEventBusOptions } from './interfaces/event-bus-options.interface';
 import { OutboxStore } from './outbox/outbox.store';
 import { InboxConsumer } from './inbox/inbox.consumer';
 import { EventTraceStore } from './observability/event-trace.store';
 import { describeError } from './util/describe-error';
 
-const INTERVAL_MS = 10 * 60 * 1000;
-
 /**
  * Keeps the tables bounded: deletes published outbox rows after `outbox.retentionMs` and inbox
  * rows after `inbox.retentionMs` (which must outlast the longest redelivery), and trace log rows
- * after `tracing.log.retentionMs`.
+ * after `tracing.log.retentionMs`; and, when `outbox.retryFailedEveryMs` is set, puts failed
+ * outbox rows back in line. Both are intervals in @nestjs/schedule's SchedulerRegistry (names in
+ * EVENT_BUS_JOBS), so the application sees them next to its own jobs.
  */
 @Injectable()
 export class EventBusMaintenance {
   private readonly logger = new Logger(EventBusMaintenance.name);
-  private timer?: NodeJS.Timeout;
-  private retryTimer?: NodeJS.Timeout;
+  /** Jobs this instance added, removed again by `stop()`. */
+  private readonly jobs: string[] = [];
   private running?: Promise<void>;
 
   constructor(
     @Inject(EVENT_BUS_RESOLVED_OPTIONS) private readonly options: ResolvedEventBusOptions,
+    @Inject(EVENT_BUS_SCHEDULER) private readonly scheduler: SchedulerRegistry,
     private readonly outbox: OutboxStore,
     private readonly inbox: InboxConsumer,
     private readonly traces: EventTraceStore,
   ) {}
 
   start(): void {
-    this.timer = setInterval(() => void this.runOnce(), INTERVAL_MS);
-    this.timer.unref();
-    const every = this.options.outbox.retryFailedEveryMs;
-    if (every > 0) {
-      this.retryTimer = setInterval(() => void this.retryFailed(), every);
-      this.retryTimer.unref();
-    }
+    this.every(EVENT_BUS_JOBS.cleanup, this.options.maintenance.cleanupEveryMs, () =>
+      this.runOnce(),
+    );
+    const retryEvery = this.options.outbox.retryFailedEveryMs;
+    if (retryEvery > 0)
+      this.every(EVENT_BUS_JOBS.retryFailed, retryEvery, () => this.retryFailed());
   }
 
   async stop(): Promise<void> {
-    clearInterval(this.timer);
-    clearInterval(this.retryTimer);
+    for (const name of this.jobs.splice(0)) {
+      // ScheduleModule's own shutdown hook may have cleared the application's registry first.
+      if (this.scheduler.doesExist('interval', name)) this.scheduler.deleteInterval(name);
+    }
     await this.running;
   }
 
@@ -61,6 +68,15 @@ export class EventBusMaintenance {
       this.logger.error(`Retrying failed outbox rows failed: ${describeError(error)}`);
       return 0;
     }
+  }
+
+  /** Both jobs catch and log their own errors, so a tick never rejects. */
+  private every(name: string, ms: number, job: () => Promise<unknown>): void {
+    const timer = setInterval(() => void job(), ms);
+    // Housekeeping must not keep a process alive that has nothing else to do.
+    timer.unref();
+    this.scheduler.addInterval(name, timer);
+    this.jobs.push(name);
   }
 
   private async cleanUp(): Promise<void> {

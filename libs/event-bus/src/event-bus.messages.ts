@@ -75,7 +75,10 @@ export const interceptorSkippedWork = (hook: string): string =>
   `An ${hook} interceptor returned without calling next(): the bus will not treat work that never ran as done.`;
 
 export const noTransaction = (): string =>
-  'EventPublisher.publish() needs a transaction so the event commits with your business data: call it inside @Transactional(), pass { manager } from your transaction, or pass { newTransaction: true } to publish on its own.';
+  'EventPublisher.publish() needs a transaction so the event commits with your business data: pass { manager } from your transaction, call it inside @Transactional() (ambient transactions need @nestjs-cls/transactional with its TypeORM adapter installed and configured for this DataSource), or pass { newTransaction: true } to publish on its own.';
+
+export const missingPackage = (name: string, feature: string): string =>
+  `${feature} needs the package "${name}": npm install ${name}`;
 
 export const unsupportedDatabase = (type: string): string =>
   `The event bus supports PostgreSQL and SQLite (better-sqlite3); the DataSource is "${type}".`;

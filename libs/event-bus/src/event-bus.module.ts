@@ -1,7 +1,11 @@
 import { DynamicModule, Module, Provider, Type } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
-import { TerminusModule } from '@nestjs/terminus';
-import { EVENT_BUS_RESOLVED_OPTIONS, EVENT_TRANSPORT } from './event-bus.constants';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import {
+  EVENT_BUS_RESOLVED_OPTIONS,
+  EVENT_BUS_SCHEDULER,
+  EVENT_TRANSPORT,
+} from './event-bus.constants';
 import {
   EVENT_BUS_MODULE_OPTIONS,
   EventBusConfigurableModule,
@@ -68,6 +72,15 @@ const providers: Provider[] = [
     useFactory: (options: ResolvedEventBusOptions) => createTransport(options),
     inject: [EVENT_BUS_RESOLVED_OPTIONS],
   },
+  {
+    // The application's registry when it imports ScheduleModule.forRoot(), else one of our own.
+    // We do not import ScheduleModule.forRoot(): Nest 11 keys dynamic modules by reference (its
+    // default moduleIdGeneratorAlgorithm), so the application's forRoot() and ours would be two
+    // modules, and the second explorer would run the application's @Interval/@Cron jobs twice.
+    provide: EVENT_BUS_SCHEDULER,
+    useFactory: (app?: SchedulerRegistry) => app ?? new SchedulerRegistry(),
+    inject: [{ token: SchedulerRegistry, optional: true }],
+  },
   EventBusMetadataAccessor,
   EventBusExplorer,
   HandlerRegistry,
@@ -109,7 +122,8 @@ const providers: Provider[] = [
  * EventBusModule.forFeature({ events: [UserRegistered], upcasters: [UserRegisteredV1ToV2] })
  */
 @Module({
-  imports: [DiscoveryModule, TerminusModule],
+  // No TerminusModule: @nestjs/terminus is optional; EventBusHealthIndicator loads it on use.
+  imports: [DiscoveryModule],
   providers,
   exports: [
     EventPublisher,

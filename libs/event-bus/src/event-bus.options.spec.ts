@@ -211,6 +211,29 @@ describe('resolveEventBusOptions', () => {
       expect(error.message).toContain('outbox.backoff.initialMs (120000)');
     });
   });
+
+  describe('maintenance', () => {
+    it('cleans up every 10 minutes unless maintenance.cleanupEveryMs says otherwise', () => {
+      expect(resolveEventBusOptions({ serviceId: 'svc' }).maintenance).toEqual({
+        cleanupEveryMs: 600_000,
+      });
+      expect(
+        resolveEventBusOptions({ serviceId: 'svc', maintenance: { cleanupEveryMs: 5000 } })
+          .maintenance.cleanupEveryMs,
+      ).toBe(5000);
+    });
+
+    it.each([999, 86_400_001, 1.5, '60000'])(
+      'rejects maintenance.cleanupEveryMs %p with an error naming it',
+      (cleanupEveryMs) => {
+        const error = configurationError({ serviceId: 'svc', maintenance: { cleanupEveryMs } });
+
+        expect(error.message).toContain(
+          'Invalid event-bus option "maintenance.cleanupEveryMs": expected an integer from 1000 to 86400000',
+        );
+      },
+    );
+  });
 });
 
 describe('unknown option keys', () => {

@@ -1,6 +1,7 @@
-import { register, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import { EventBusConfigurationError } from './errors/event-bus-configuration.error';
-import { invalidOption, unknownOptions } from './event-bus.messages';
+import { invalidOption, missingPackage, unknownOptions } from './event-bus.messages';
+import { isPackageInstalled, loadPackage } from './util/load-package';
 import type {
   CodecOptions,
   ConsumerOptions,
@@ -9,6 +10,7 @@ import type {
   HealthOptions,
   InboxOptions,
   InMemoryTransportOptions,
+  MaintenanceOptions,
   MetricsOptions,
   OutboxOptions,
   ResolvedEventBusOptions,
@@ -52,12 +54,15 @@ export const EVENT_BUS_DEFAULTS = {
   inbox: { retentionMs: 14 * DAY },
   codec: { maxMessageBytes: 1024 * 1024 },
   health: { maxPendingEvents: 10_000, maxPendingAgeMs: 5 * 60 * SECOND, maxStalledMs: 60 * SECOND },
+  // tracing.enabled and metrics.enabled: on by default only where their optional peer
+  // (@opentelemetry/api, prom-client) is installed; see OptionChecker.peerFeature.
   tracing: {
     enabled: true,
     recordKeys: false,
     log: { enabled: false, sampleRate: 1, retentionMs: 7 * DAY },
   },
   metrics: { enabled: true },
+  maintenance: { cleanupEveryMs: 10 * 60 * SECOND },
   shutdownTimeoutMs: 15 * SECOND,
 } as const;
 
@@ -126,6 +131,7 @@ const EVENT_BUS_OPTION_KEYS = section<EventBusModuleOptions>({
     log: section<TraceLogOptions>({ enabled: LEAF, sampleRate: LEAF, retentionMs: LEAF }),
   }),
   metrics: section<MetricsOptions>({ enabled: LEAF, registry: LEAF }),
+  maintenance: section<MaintenanceOptions>({ cleanupEveryMs: LEAF }),
   interceptors: LEAF,
   shutdownTimeoutMs: LEAF,
 });
@@ -278,7 +284,12 @@ export function resolveEventBusOptions(options: EventBusModuleOptions): Resolved
       ),
     },
     tracing: {
-      enabled: check.bool('tracing.enabled', options.tracing?.enabled ?? d.tracing.enabled),
+      enabled: check.peerFeature(
+        'tracing.enabled',
+        options.tracing?.enabled,
+        d.tracing.enabled,
+        '@opentelemetry/api',
+      ),
       recordKeys: check.bool(
         'tracing.recordKeys',
         options.tracing?.recordKeys ?? d.tracing.recordKeys,
@@ -302,9 +313,14 @@ export function resolveEventBusOptions(options: EventBusModuleOptions): Resolved
         ),
       },
     },
-    metrics: {
-      enabled: check.bool('metrics.enabled', options.metrics?.enabled ?? d.metrics.enabled),
-      registry: check.registry('metrics.registry', options.metrics?.registry ?? register),
+    metrics: check.metrics(options.metrics, d.metrics.enabled),
+    maintenance: {
+      cleanupEveryMs: check.int(
+        'maintenance.cleanupEveryMs',
+        options.maintenance?.cleanupEveryMs ?? d.maintenance.cleanupEveryMs,
+        SECOND,
+        DAY,
+      ),
     },
     interceptors: check.interceptors(options.interceptors ?? []),
     shutdownTimeoutMs: check.int(
@@ -488,6 +504,36 @@ class OptionChecker {
       if (value[key] !== undefined) this.int(`transport.${key}`, value[key], min, max);
     }
     return value;
+  }
+
+  /**
+   * A feature that needs an optional peer: by default on when the package is installed and off
+   * when not (its provider logs a debug line); asked for explicitly without the package, a
+   * startup error naming it.
+   */
+  peerFeature(path: string, value: unknown, byDefault: boolean, name: string): boolean {
+    if (value === undefined) return byDefault && isPackageInstalled(name);
+    const enabled = this.bool(path, value);
+    if (enabled && !isPackageInstalled(name)) {
+      throw new EventBusConfigurationError(missingPackage(name, `${path}: true`));
+    }
+    return enabled;
+  }
+
+  metrics(
+    value: EventBusModuleOptions['metrics'],
+    byDefault: boolean,
+  ): ResolvedEventBusOptions['metrics'] {
+    const enabled = this.peerFeature('metrics.enabled', value?.enabled, byDefault, 'prom-client');
+    if (value?.registry !== undefined) {
+      return { enabled, registry: this.registry('metrics.registry', value.registry) };
+    }
+    if (!enabled) return { enabled, registry: undefined };
+    const { register } = loadPackage<typeof import('prom-client')>(
+      'prom-client',
+      'metrics.enabled: true',
+    );
+    return { enabled, registry: register };
   }
 
   registry(path: string, value: unknown): Registry {

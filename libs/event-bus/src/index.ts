@@ -48,6 +48,7 @@ export type {
   TracingOptions,
   TraceLogOptions,
   MetricsOptions,
+  MaintenanceOptions,
 } from './interfaces/event-bus-options.interface';
 export type {
   KafkaTransportOptions,

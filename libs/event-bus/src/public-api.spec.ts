@@ -45,6 +45,7 @@ const MAIN_ENTRY = [
   'InvalidEventReason',
   'KafkaSaslOptions',
   'KafkaTransportOptions',
+  'MaintenanceOptions',
   'MetricsOptions',
   'OutboxOptions',
   'OutgoingEvent',

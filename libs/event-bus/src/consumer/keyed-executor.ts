@@ -17,6 +17,7 @@ export async function processBatchByKey(
   const lanes = new Map<string, Promise<void>>();
   const done: boolean[] = [];
   const tasks: Promise<void>[] = [];
+  // Not a SchedulerRegistry job: it lives for this one batch, keeping the group membership alive.
   const heartbeat = setInterval(
     () => void batch.heartbeat().catch(() => undefined),
     HEARTBEAT_INTERVAL_MS,

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
-import { ClsService } from 'nestjs-cls';
-import { Propagation, TransactionHost } from '@nestjs-cls/transactional';
+import type { ClsService } from 'nestjs-cls';
+import type { TransactionHost } from '@nestjs-cls/transactional';
 import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { EVENT_BUS_RESOLVED_OPTIONS } from '../event-bus.constants';
@@ -9,19 +9,25 @@ import type { ResolvedEventBusOptions } from '../interfaces/event-bus-options.in
 import { DatabaseDialect, dialectOf } from './database-dialect';
 import { findDataSource } from './data-source.lookup';
 import { serializeSqliteTransactions } from './sqlite-transaction.serializer';
+import { loadOptionalPackage } from '../util/load-package';
 
 type TypeOrmTransactionHost = TransactionHost<TransactionalAdapterTypeOrm>;
+type NestjsCls = typeof import('nestjs-cls');
+type ClsTransactional = typeof import('@nestjs-cls/transactional');
 
 /**
  * The bus's door to the database: which DataSource, which dialect, and how to run work in a
  * transaction. When the application uses `@nestjs-cls/transactional`, transactions opened here
  * are also the ambient one, so `@Transactional()` code called from a handler joins them.
+ * Both packages are optional peers, loaded only if installed: without them there is no ambient
+ * transaction, and `publish()` takes `{ manager }`.
  */
 @Injectable()
 export class TransactionRunner {
   private readonly logger = new Logger(TransactionRunner.name);
   private txHost?: TypeOrmTransactionHost;
   private cls?: ClsService;
+  private transactional?: ClsTransactional;
   private source?: DataSource;
   private kind: DatabaseDialect = 'sqlite';
 
@@ -36,8 +42,7 @@ export class TransactionRunner {
     const source = findDataSource(this.moduleRef, this.options.dataSource);
     this.kind = dialectOf(source);
     if (this.kind === 'sqlite') serializeSqliteTransactions(source);
-    this.txHost = this.managesSource(this.optional(TransactionHost), source);
-    this.cls = this.optional(ClsService);
+    this.loadCls(source);
     if (this.txHost) this.logger.debug('Joining @nestjs-cls/transactional ambient transactions');
     this.source = source;
     return source;
@@ -62,13 +67,28 @@ export class TransactionRunner {
   /** Runs `work` in a new transaction, which is also the ambient one for cls-transactional code. */
   run<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     const source = this.init();
-    const { txHost, cls } = this;
-    if (txHost && cls) {
+    const { txHost, cls, transactional } = this;
+    if (txHost && cls && transactional) {
       return cls.run({ ifNested: 'inherit' }, () =>
-        txHost.withTransaction(Propagation.RequiresNew, () => work(txHost.tx)),
+        txHost.withTransaction(transactional.Propagation.RequiresNew, () => work(txHost.tx)),
       );
     }
     return source.transaction((manager) => work(manager));
+  }
+
+  /**
+   * Joins the application's @nestjs-cls/transactional, if it has the packages and a host for
+   * our DataSource; required here rather than imported, so an application without them starts.
+   */
+  private loadCls(source: DataSource): void {
+    // nestjs-cls first: the plugin requires it, so the plugin alone would fail to load.
+    const nestjsCls = loadOptionalPackage<NestjsCls>('nestjs-cls');
+    const transactional =
+      nestjsCls && loadOptionalPackage<ClsTransactional>('@nestjs-cls/transactional');
+    if (!nestjsCls || !transactional) return;
+    this.transactional = transactional;
+    this.txHost = this.managesSource(this.optional(transactional.TransactionHost), source);
+    this.cls = this.optional(nestjsCls.ClsService);
   }
 
   /** The cls host only if its transactions are on our DataSource (not another connection's). */

@@ -43,8 +43,10 @@ export interface OutboxOptions {
   /** Published rows are deleted after this long. */
   retentionMs: number;
   /**
-   * Puts `failed` rows back in line this often (0: never; the CLI's `outbox retry` does it on
-   * demand). For refusals that an operator may fix meanwhile, such as a topic's permissions.
+   * Puts `failed` rows back in line this often (0: never, the default; otherwise 1 s to 30 days;
+   * the CLI's `outbox retry` does it on demand). For refusals that an operator may fix meanwhile,
+   * such as a topic's permissions. Runs as the `event-bus:outbox-retry-failed` interval of
+   * @nestjs/schedule's SchedulerRegistry.
    */
   retryFailedEveryMs: number;
   /**
@@ -127,7 +129,10 @@ export interface TraceLogOptions {
 
 /** OpenTelemetry spans for send and process, joined to the publisher's trace. */
 export interface TracingOptions {
-  /** OpenTelemetry `send`/`process` spans (no-ops until an SDK is registered). */
+  /**
+   * OpenTelemetry `send`/`process` spans (no-ops until an SDK is registered). By default on when
+   * `@opentelemetry/api` is installed and off when not; `true` without it fails startup.
+   */
   enabled: boolean;
   /** Adds `messaging.kafka.message.key` to spans; off because keys can be personal data. */
   recordKeys: boolean;
@@ -136,10 +141,26 @@ export interface TracingOptions {
 
 /** Prometheus metrics through prom-client's default registry (or one you pass). */
 export interface MetricsOptions {
-  /** Prometheus metrics of the bus. */
+  /**
+   * Prometheus metrics of the bus. By default on when `prom-client` is installed and off when
+   * not; `true` without it fails startup.
+   */
   enabled: boolean;
-  /** Where the metrics are registered; prom-client's default registry (served at /metrics). */
-  registry: Registry;
+  /**
+   * Where the metrics are registered; prom-client's default registry (served at /metrics).
+   * Unset while metrics are off and no registry was given.
+   */
+  registry?: Registry;
+}
+
+/** The bus's scheduled jobs (through @nestjs/schedule's SchedulerRegistry): how often they run. */
+export interface MaintenanceOptions {
+  /**
+   * How often rows past retention are deleted (`outbox.retentionMs`, `inbox.retentionMs`,
+   * `tracing.log.retentionMs`), from 1 s to 1 day; 10 minutes by default. Runs as the
+   * `event-bus:retention-cleanup` interval of @nestjs/schedule's SchedulerRegistry.
+   */
+  cleanupEveryMs: number;
 }
 
 /** Decoding of incoming records: the size limit for untrusted payloads. */
@@ -174,6 +195,8 @@ export interface EventBusModuleOptions {
   metrics?: { enabled?: boolean; registry?: Registry };
   /** Interceptor instances, run after those found through `@EventBusInterceptor()`. */
   interceptors?: EventBusInterceptor[];
+  /** Periodic clean-up of the bus's tables. */
+  maintenance?: DeepPartial<MaintenanceOptions>;
   /** Longest wait for in-flight handlers and sends at shutdown. */
   shutdownTimeoutMs?: number;
 }
@@ -191,6 +214,7 @@ export interface ResolvedEventBusOptions {
   health: HealthOptions;
   tracing: TracingOptions;
   metrics: MetricsOptions;
+  maintenance: MaintenanceOptions;
   interceptors: EventBusInterceptor[];
   shutdownTimeoutMs: number;
 }

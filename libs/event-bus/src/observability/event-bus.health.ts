@@ -1,11 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
+import type { HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
 import { EVENT_BUS_RESOLVED_OPTIONS, EVENT_TRANSPORT } from '../event-bus.constants';
 import type { ResolvedEventBusOptions } from '../interfaces/event-bus-options.interface';
 import type { EventTransport } from '../transports/event-transport.interface';
 import { EventConsumer } from '../consumer/event-consumer';
 import { OutboxStore } from '../outbox/outbox.store';
 import { withTimeout } from '../util/with-timeout';
+import { loadPackage } from '../util/load-package';
+
+type Terminus = typeof import('@nestjs/terminus');
 
 /**
  * Terminus health of the bus: the broker answers, every consumer group of this instance has
@@ -14,20 +17,29 @@ import { withTimeout } from '../util/with-timeout';
  * (2 s), so the answer comes within seconds whatever the database or broker does.
  * A failing part is named in `problems`.
  *
+ * Needs `@nestjs/terminus` (an optional peer), loaded on the first check: an application without
+ * it starts, and gets an error naming the package if it calls `isHealthy()`.
+ *
  * @example
  * @Get('health') check() { return this.health.check([() => this.eventBus.isHealthy('eventBus')]); }
  */
 @Injectable()
 export class EventBusHealthIndicator {
+  /**
+   * Made here rather than injected: injecting it would make the bus require @nestjs/terminus at
+   * load time. It is stateless (`check(key)` only builds a result), so our own instance is the same.
+   */
+  private indicators?: HealthIndicatorService;
+
   constructor(
     @Inject(EVENT_BUS_RESOLVED_OPTIONS) private readonly options: ResolvedEventBusOptions,
     @Inject(EVENT_TRANSPORT) private readonly transport: EventTransport,
     private readonly consumer: EventConsumer,
     private readonly outbox: OutboxStore,
-    private readonly indicators: HealthIndicatorService,
   ) {}
 
   async isHealthy<const Key extends string>(key: Key): Promise<HealthIndicatorResult<Key>> {
+    const session = this.terminus().check(key);
     const problems: string[] = [];
     // Both reads are bounded, so a black-holed broker or database cannot hold the answer.
     const [transport, counts] = await Promise.all([
@@ -76,8 +88,18 @@ export class EventBusHealthIndicator {
     }
 
     const details = { transport, consumerGroups: groups, stalledPartitions: stalled, outbox };
-    const session = this.indicators.check(key);
     return problems.length === 0 ? session.up(details) : session.down({ ...details, problems });
+  }
+
+  private terminus(): HealthIndicatorService {
+    if (!this.indicators) {
+      const { HealthIndicatorService } = loadPackage<Terminus>(
+        '@nestjs/terminus',
+        'EventBusHealthIndicator',
+      );
+      this.indicators = new HealthIndicatorService();
+    }
+    return this.indicators;
   }
 }
 

@@ -14,6 +14,7 @@ import { describeError } from '../util/describe-error';
 import type { ResolvedEventBusOptions } from '../interfaces/event-bus-options.interface';
 import { OutboxStore, type OutboxCounts } from '../outbox/outbox.store';
 import { HandlerRegistry } from '../discovery/handler.registry';
+import { isPackageInstalled } from '../util/load-package';
 import type { ProcessStatus } from '../interfaces/event-bus-interceptor.interface';
 
 const OUTCOMES: readonly ProcessStatus[] = [
@@ -96,7 +97,13 @@ export class EventBusMetrics implements OnApplicationBootstrap, OnApplicationShu
       SCRAPE_READ_TIMEOUT_MS,
     );
     this.lags = new ScrapeCache(() => this.readLags(), SCRAPE_CACHE_MS, SCRAPE_READ_TIMEOUT_MS);
-    if (this.enabled) this.create(new MetricFactory(options.metrics.registry));
+    const { registry } = options.metrics;
+    if (this.enabled && registry) this.create(new MetricFactory(registry));
+    else if (!isPackageInstalled('prom-client')) {
+      this.logger.debug(
+        'Metrics are off: prom-client is not installed (npm install prom-client for metrics)',
+      );
+    }
   }
 
   eventPublished(type: string): void {

@@ -1,4 +1,7 @@
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { loadPackage } from '../util/load-package';
+
+type PromClient = typeof import('prom-client');
 
 /** Reads a gauge's values at scrape time. */
 export type GaugeCollector = (gauge: Gauge<string>) => Promise<void>;
@@ -9,16 +12,26 @@ const collectors = new WeakMap<Gauge<string>, Set<GaugeCollector>>();
 /**
  * Creates the bus's instruments on a registry, or returns the ones another application of the
  * process already registered there (prom-client refuses a name twice). Every instrument has a
- * `service` label before the given ones.
+ * `service` label before the given ones. Loads prom-client (an optional peer): only an
+ * application with metrics on makes one.
  */
 export class MetricFactory {
-  constructor(private readonly registry: Registry) {}
+  private readonly prom: PromClient;
+
+  constructor(private readonly registry: Registry) {
+    this.prom = loadPackage<PromClient>('prom-client', 'metrics.enabled: true');
+  }
 
   counter(name: string, help: string, labels: string[]): Counter<string> {
     const existing = this.registry.getSingleMetric(name) as Counter<string> | undefined;
     return (
       existing ??
-      new Counter({ name, help, labelNames: ['service', ...labels], registers: [this.registry] })
+      new this.prom.Counter({
+        name,
+        help,
+        labelNames: ['service', ...labels],
+        registers: [this.registry],
+      })
     );
   }
 
@@ -26,7 +39,7 @@ export class MetricFactory {
     const existing = this.registry.getSingleMetric(name) as Histogram<string> | undefined;
     return (
       existing ??
-      new Histogram({
+      new this.prom.Histogram({
         name,
         help,
         labelNames: ['service', ...labels],
@@ -40,7 +53,7 @@ export class MetricFactory {
   gauge(name: string, help: string, labels: string[]): Gauge<string> {
     const existing = this.registry.getSingleMetric(name) as Gauge<string> | undefined;
     if (existing) return existing;
-    const gauge: Gauge<string> = new Gauge({
+    const gauge: Gauge<string> = new this.prom.Gauge({
       name,
       help,
       labelNames: ['service', ...labels],

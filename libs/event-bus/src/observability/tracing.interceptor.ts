@@ -1,15 +1,5 @@
-import { Inject, Injectable } from '@nestjs/common';
-import {
-  type Attributes,
-  type Context,
-  ROOT_CONTEXT,
-  type Span,
-  SpanKind,
-  SpanStatusCode,
-  context,
-  propagation,
-  trace,
-} from '@opentelemetry/api';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { Attributes, Context, Span } from '@opentelemetry/api';
 import { CE_HEADERS, EVENT_BUS_RESOLVED_OPTIONS, EVENT_TRANSPORT } from '../event-bus.constants';
 import type { ResolvedEventBusOptions } from '../interfaces/event-bus-options.interface';
 import type {
@@ -19,6 +9,9 @@ import type {
   SendingEvent,
 } from '../interfaces/event-bus-interceptor.interface';
 import type { EventTransport } from '../transports/event-transport.interface';
+import { isPackageInstalled, loadPackage } from '../util/load-package';
+
+type OpenTelemetryApi = typeof import('@opentelemetry/api');
 
 /** Tracer name of the bus's spans. */
 export const EVENT_BUS_TRACER = '@nestbus/event-bus';
@@ -43,11 +36,14 @@ export const MESSAGING_ATTRIBUTES = {
  * under it and puts that span in the record, and the consumer opens a CONSUMER
  * `process <topic>` span under the record's context around each handler attempt. One trace thus
  * runs from the request that published, through the commit and the relay, to the handler.
- * Without a registered OpenTelemetry SDK, every call here is a no-op.
+ * Without a registered OpenTelemetry SDK, every call here is a no-op. `@opentelemetry/api` is an
+ * optional peer, loaded only when tracing is on (by default, when it is installed).
  */
 @Injectable()
 export class TracingInterceptor implements EventBusInterceptor {
   private readonly system: string;
+  /** Loaded only when tracing is on; the chain calls no hook of a disabled interceptor. */
+  private readonly api?: OpenTelemetryApi;
 
   constructor(
     @Inject(EVENT_BUS_RESOLVED_OPTIONS) private readonly options: ResolvedEventBusOptions,
@@ -55,6 +51,13 @@ export class TracingInterceptor implements EventBusInterceptor {
   ) {
     // 'kafka' is the convention's value; other transports report their own name.
     this.system = transport.name;
+    if (options.tracing.enabled) {
+      this.api = loadPackage<OpenTelemetryApi>('@opentelemetry/api', 'tracing.enabled: true');
+    } else if (!isPackageInstalled('@opentelemetry/api')) {
+      new Logger(TracingInterceptor.name).debug(
+        'Tracing is off: @opentelemetry/api is not installed (npm install @opentelemetry/api for spans)',
+      );
+    }
   }
 
   get enabled(): boolean {
@@ -62,12 +65,14 @@ export class TracingInterceptor implements EventBusInterceptor {
   }
 
   beforePublish(event: OutgoingEvent): void {
+    const { context, propagation, trace } = this.otel();
     const active = context.active();
     if (!trace.getSpanContext(active)) return;
     propagation.inject(active, event.headers);
   }
 
   async aroundSend(events: readonly SendingEvent[], next: () => Promise<void>): Promise<void> {
+    const { ROOT_CONTEXT, SpanKind, propagation, trace } = this.otel();
     const tracer = trace.getTracer(EVENT_BUS_TRACER);
     const spans: Span[] = [];
     for (const event of events) {
@@ -83,7 +88,7 @@ export class TracingInterceptor implements EventBusInterceptor {
     try {
       await next();
     } catch (error) {
-      for (const span of spans) fail(span, error);
+      for (const span of spans) this.fail(span, error);
       throw error;
     } finally {
       for (const span of spans) span.end();
@@ -91,6 +96,7 @@ export class TracingInterceptor implements EventBusInterceptor {
   }
 
   async aroundProcess(invocation: ProcessInvocation, next: () => Promise<void>): Promise<void> {
+    const { ROOT_CONTEXT, SpanKind, context, propagation, trace } = this.otel();
     const ctx = invocation.context;
     // The record's headers carry traceparent/tracestate as the relay's send span left them.
     const parent = propagation.extract(ROOT_CONTEXT, ctx.headers);
@@ -104,7 +110,7 @@ export class TracingInterceptor implements EventBusInterceptor {
     try {
       await context.with(trace.setSpan(parent, span), next);
     } catch (error) {
-      fail(span, error);
+      this.fail(span, error);
       throw error;
     } finally {
       span.end();
@@ -132,16 +138,21 @@ export class TracingInterceptor implements EventBusInterceptor {
   /** Puts the send span's context in the record, unless there is none to put (no SDK). */
   private carry(spanContext: Context, headers: Record<string, string>): void {
     const carried: Record<string, string> = {};
-    propagation.inject(spanContext, carried);
+    this.otel().propagation.inject(spanContext, carried);
     if (!carried[CE_HEADERS.traceparent]) return;
     delete headers[CE_HEADERS.tracestate];
     Object.assign(headers, carried);
   }
-}
 
-function fail(span: Span, error: unknown): void {
-  const type = error instanceof Error ? error.name : 'Error';
-  span.setAttribute(MESSAGING_ATTRIBUTES.errorType, type);
-  span.setStatus({ code: SpanStatusCode.ERROR, message: type });
-  if (error instanceof Error) span.recordException(error);
+  private fail(span: Span, error: unknown): void {
+    const type = error instanceof Error ? error.name : 'Error';
+    span.setAttribute(MESSAGING_ATTRIBUTES.errorType, type);
+    span.setStatus({ code: this.otel().SpanStatusCode.ERROR, message: type });
+    if (error instanceof Error) span.recordException(error);
+  }
+
+  private otel(): OpenTelemetryApi {
+    // Only reachable through a hook, and hooks run only when enabled, that is with the API loaded.
+    return this.api ?? loadPackage<OpenTelemetryApi>('@opentelemetry/api', 'tracing.enabled');
+  }
 }
