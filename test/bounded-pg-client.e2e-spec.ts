@@ -1,5 +1,5 @@
 import { Pool, PoolClient } from 'pg';
-import { BoundedPgClient } from '../libs/service-config/src/bounded-pg-client';
+import { BoundedPgClient } from '@nestbus/service-config';
 import { createTestDatabase, TestDatabase } from './support/databases';
 import { TcpProxy } from './support/tcp-proxy';
 

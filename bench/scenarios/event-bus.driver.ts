@@ -12,8 +12,8 @@ import {
   EventContext,
   EventPublisher,
   EventSubscribe,
+  LocalEventDispatcher,
 } from '@nestbus/event-bus';
-import { LocalEventDispatcher } from '@nestbus/event-bus/operations';
 import { BenchProfile, BenchUser, BenchUserRegistered } from '../lib/bench-entities';
 import { freshPostgres, KAFKA_BROKERS, uniqueName } from '../lib/bench-infra';
 import { LatencyRecorder, now } from '../lib/metrics';

@@ -97,9 +97,17 @@ for (const field of ['dependencies', 'peerDependencies', 'optionalDependencies']
   }
 }
 
-// npm adds a README by itself when there is one; without it the registry page is empty.
-if (!files.some((file) => /^readme(\.|$)/i.test(file))) {
-  console.warn('check-tarball: warning: no README in the package (libs/event-bus/README.md)');
+// The README is the registry page a stranger starts from.
+if (!files.some((file) => /^readme\.md$/i.test(file))) {
+  problems.push('no README.md (libs/event-bus/README.md): the registry page would be empty');
+}
+
+// A source map names its source; the library ships maps with the sources inlined.
+for (const map of files.filter((file) => file.endsWith('.js.map'))) {
+  if (!files.includes(map.replace(/\.map$/, ''))) problems.push(`${map} has no .js beside it`);
+}
+for (const js of files.filter((file) => file.endsWith('.js') && file.startsWith('dist/'))) {
+  if (!files.includes(`${js}.map`)) problems.push(`${js} points to ${js}.map, which is missing`);
 }
 
 if (problems.length > 0) {

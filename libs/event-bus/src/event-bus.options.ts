@@ -1,4 +1,3 @@
-import type { Registry } from 'prom-client';
 import { EventBusConfigurationError } from './errors/event-bus-configuration.error';
 import { invalidOption, missingPackage, unknownOptions } from './event-bus.messages';
 import { isPackageInstalled, loadPackage } from './util/load-package';
@@ -12,6 +11,7 @@ import type {
   InMemoryTransportOptions,
   MaintenanceOptions,
   MetricsOptions,
+  MetricsRegistry,
   OutboxOptions,
   ResolvedEventBusOptions,
   RetryOptions,
@@ -536,8 +536,8 @@ class OptionChecker {
     return { enabled, registry: register };
   }
 
-  registry(path: string, value: unknown): Registry {
-    const candidate = value as Partial<Registry> | null;
+  registry(path: string, value: unknown): MetricsRegistry {
+    const candidate = value as Partial<MetricsRegistry> | null;
     if (
       candidate === null ||
       typeof candidate !== 'object' ||
@@ -546,7 +546,7 @@ class OptionChecker {
     ) {
       throw this.error(path, 'a prom-client Registry', value);
     }
-    return value as Registry;
+    return value as MetricsRegistry;
   }
 
   interceptors(value: unknown): ResolvedEventBusOptions['interceptors'] {

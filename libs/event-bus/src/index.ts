@@ -20,6 +20,7 @@ export type { EventInterceptorOptions } from './decorators/event-interceptor.dec
 
 // Publishing and handling
 export { EventPublisher } from './event-bus.publisher';
+export { LocalEventDispatcher } from './local/local-event.dispatcher';
 export type { PublishOptions, PublishedEvent } from './event-bus.publisher';
 export type { EventContext } from './interfaces/event-context.interface';
 export type {
@@ -49,6 +50,7 @@ export type {
   TraceLogOptions,
   MetricsOptions,
   MaintenanceOptions,
+  MetricsRegistry,
 } from './interfaces/event-bus-options.interface';
 export type {
   KafkaTransportOptions,
@@ -63,6 +65,7 @@ export type {
 // Tables, health, dead letters
 export { EVENT_BUS_ENTITIES, EVENT_BUS_MIGRATIONS } from './event-bus.entities';
 export { EventBusHealthIndicator } from './observability/event-bus.health';
+export type { EventBusHealthResult } from './observability/event-bus.health';
 export { DLQ_HEADERS } from './event-bus.constants';
 
 // Errors

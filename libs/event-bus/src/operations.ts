@@ -10,7 +10,6 @@ export { EventTypeRegistry } from './envelope/event-type.registry';
 export type { EventDefinition } from './envelope/event-type.registry';
 export { CloudEventCodec } from './envelope/cloud-event.codec';
 export type { EventEnvelope } from './envelope/event-envelope.interface';
-export { LocalEventDispatcher } from './local/local-event.dispatcher';
 
 export { OutboxMessage } from './outbox/outbox-message.entity';
 export type { OutboxStatus } from './outbox/outbox-message.entity';

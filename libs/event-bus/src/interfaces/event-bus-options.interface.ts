@@ -1,4 +1,3 @@
-import type { Registry } from 'prom-client';
 import type { EventTransport } from '../transports/event-transport.interface';
 import type { InMemoryBroker } from '../transports/in-memory/in-memory-broker';
 import type { EventBusInterceptor } from './event-bus-interceptor.interface';
@@ -139,6 +138,15 @@ export interface TracingOptions {
   log: TraceLogOptions;
 }
 
+/**
+ * A prom-client `Registry`, described by what the bus uses of it, so that the bus's types compile
+ * without prom-client installed.
+ */
+export interface MetricsRegistry {
+  registerMetric(metric: never): void;
+  getSingleMetric(name: string): unknown;
+}
+
 /** Prometheus metrics through prom-client's default registry (or one you pass). */
 export interface MetricsOptions {
   /**
@@ -150,7 +158,7 @@ export interface MetricsOptions {
    * Where the metrics are registered; prom-client's default registry (served at /metrics).
    * Unset while metrics are off and no registry was given.
    */
-  registry?: Registry;
+  registry?: MetricsRegistry;
 }
 
 /** The bus's scheduled jobs (through @nestjs/schedule's SchedulerRegistry): how often they run. */
@@ -192,7 +200,7 @@ export interface EventBusModuleOptions {
   codec?: DeepPartial<CodecOptions>;
   health?: DeepPartial<HealthOptions>;
   tracing?: DeepPartial<Omit<TracingOptions, 'log'>> & { log?: DeepPartial<TraceLogOptions> };
-  metrics?: { enabled?: boolean; registry?: Registry };
+  metrics?: { enabled?: boolean; registry?: MetricsRegistry };
   /** Interceptor instances, run after those found through `@EventBusInterceptor()`. */
   interceptors?: EventBusInterceptor[];
   /** Periodic clean-up of the bus's tables. */

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
+import type { HealthIndicatorService } from '@nestjs/terminus';
 import { EVENT_BUS_RESOLVED_OPTIONS, EVENT_TRANSPORT } from '../event-bus.constants';
 import type { ResolvedEventBusOptions } from '../interfaces/event-bus-options.interface';
 import type { EventTransport } from '../transports/event-transport.interface';
@@ -9,6 +9,15 @@ import { withTimeout } from '../util/with-timeout';
 import { loadPackage } from '../util/load-package';
 
 type Terminus = typeof import('@nestjs/terminus');
+
+/**
+ * What `isHealthy(key)` answers: terminus's `HealthIndicatorResult`, declared here so that the
+ * bus's types compile without @nestjs/terminus installed.
+ */
+export type EventBusHealthResult<Key extends string> = Record<
+  Key,
+  { status: 'up' | 'down'; [detail: string]: unknown }
+>;
 
 /**
  * Terminus health of the bus: the broker answers, every consumer group of this instance has
@@ -38,7 +47,7 @@ export class EventBusHealthIndicator {
     private readonly outbox: OutboxStore,
   ) {}
 
-  async isHealthy<const Key extends string>(key: Key): Promise<HealthIndicatorResult<Key>> {
+  async isHealthy<const Key extends string>(key: Key): Promise<EventBusHealthResult<Key>> {
     const session = this.terminus().check(key);
     const problems: string[] = [];
     // Both reads are bounded, so a black-holed broker or database cannot hold the answer.

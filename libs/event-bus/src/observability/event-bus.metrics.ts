@@ -5,7 +5,7 @@ import {
   OnApplicationBootstrap,
   OnApplicationShutdown,
 } from '@nestjs/common';
-import type { Counter, Gauge, Histogram } from 'prom-client';
+import type { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { EVENT_BUS_RESOLVED_OPTIONS, EVENT_TRANSPORT } from '../event-bus.constants';
 import type { EventTransport } from '../transports/event-transport.interface';
 import { MetricFactory } from './metric-factory';
@@ -98,7 +98,8 @@ export class EventBusMetrics implements OnApplicationBootstrap, OnApplicationShu
     );
     this.lags = new ScrapeCache(() => this.readLags(), SCRAPE_CACHE_MS, SCRAPE_READ_TIMEOUT_MS);
     const { registry } = options.metrics;
-    if (this.enabled && registry) this.create(new MetricFactory(registry));
+    // The options describe the registry structurally (no prom-client in the public types).
+    if (this.enabled && registry) this.create(new MetricFactory(registry as unknown as Registry));
     else if (!isPackageInstalled('prom-client')) {
       this.logger.debug(
         'Metrics are off: prom-client is not installed (npm install prom-client for metrics)',
