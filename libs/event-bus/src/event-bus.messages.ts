@@ -5,6 +5,10 @@ import type { UnknownOptionKey } from './util/option-keys';
 export const invalidOption = (path: string, expected: string, got: unknown): string =>
   `Invalid event-bus option "${path}": expected ${expected}, got ${describe(got)}.`;
 
+/** A handler's own `retry` fails the same checks as `consumer.retry`, into which it merges. */
+export const invalidHandlerRetry = (handler: string, reason: string): string =>
+  `@EventSubscribe() of ${handler} has a bad "retry" option (merged into consumer.retry): ${reason}`;
+
 /** One error for every unknown key, each with the option most likely meant. */
 export const unknownOptions = (keys: UnknownOptionKey[]): string => {
   const items = keys.map(describeUnknownKey);

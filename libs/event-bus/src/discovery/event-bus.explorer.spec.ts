@@ -302,6 +302,27 @@ describe('EventBusExplorer', () => {
     expect(handler.retry).toEqual({ ...EVENT_BUS_DEFAULTS.consumer.retry, maxRetries: 9 });
   });
 
+  it('fails startup naming the handler whose own retry option is bad', async () => {
+    @Injectable()
+    class Misconfigured {
+      @EventSubscribe(UserDeleted, { retry: { maxRetrys: 2 } as never })
+      onDeleted(): void {}
+    }
+    const failing = await compileTestApp({
+      providers: [Misconfigured],
+      bus: { consumer: { enabled: false } },
+    });
+
+    const error = await failing.init().catch((e: unknown) => e);
+    await failing.get(DataSource).destroy();
+
+    expect(error).toBeInstanceOf(EventBusConfigurationError);
+    expect((error as Error).message).toContain(
+      '@EventSubscribe() of Misconfigured.onDeleted has a bad "retry" option',
+    );
+    expect((error as Error).message).toContain('"consumer.retry.maxRetrys"');
+  });
+
   it('warns about a request-scoped provider with handlers and does not register them', async () => {
     const logger = new RecordingLogger();
     app = await compileTestApp({

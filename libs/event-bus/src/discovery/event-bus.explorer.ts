@@ -2,7 +2,8 @@ import { Inject, Injectable, Logger, OnModuleInit, Type } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper';
 import { EVENT_BUS_RESOLVED_OPTIONS } from '../event-bus.constants';
-import { requestScopedHandler } from '../event-bus.messages';
+import { invalidHandlerRetry, requestScopedHandler } from '../event-bus.messages';
+import { EventBusConfigurationError } from '../errors/event-bus-configuration.error';
 import type { ResolvedEventBusOptions } from '../interfaces/event-bus-options.interface';
 import type { EventBusInterceptor } from '../interfaces/event-bus-interceptor.interface';
 import type { EventContext } from '../interfaces/event-context.interface';
@@ -84,12 +85,8 @@ export class EventBusExplorer implements OnModuleInit {
   ): void {
     const { event, options } = subscription;
     const definition = this.types.register(event);
-    // Reuse the option checks so a bad per-handler retry fails startup naming the handler.
-    const retry = resolveEventBusOptions({
-      serviceId: this.options.serviceId,
-      consumer: { retry: { ...this.options.consumer.retry, ...options.retry } },
-    }).consumer.retry;
     const id = options.id ?? `${className}.${methodName}`;
+    const retry = this.handlerRetry(id, options.retry);
     const group = options.group ?? this.options.consumer.groupId;
     this.handlers.add({
       id,
@@ -102,5 +99,18 @@ export class EventBusExplorer implements OnModuleInit {
       call: method,
     });
     this.logger.log(`Handler ${id} subscribed to ${definition.type} (group "${group}")`);
+  }
+
+  /** Reuses the option checks, so a bad per-handler retry fails startup naming the handler. */
+  private handlerRetry(id: string, own: EventSubscribeMetadata['options']['retry']) {
+    try {
+      return resolveEventBusOptions({
+        serviceId: this.options.serviceId,
+        consumer: { retry: { ...this.options.consumer.retry, ...own } },
+      }).consumer.retry;
+    } catch (error) {
+      if (!(error instanceof EventBusConfigurationError)) throw error;
+      throw new EventBusConfigurationError(invalidHandlerRetry(id, error.message));
+    }
   }
 }
