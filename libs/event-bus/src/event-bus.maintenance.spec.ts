@@ -1,8 +1,13 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, OnModuleInit } from '@nestjs/common';
 import { Interval, ScheduleModule, SchedulerRegistry, Timeout } from '@nestjs/schedule';
 import type { TestingModule } from '@nestjs/testing';
 import { DataSource } from 'typeorm';
-import { bootTestApp, outboxRow, waitUntil } from './__fixtures__/event-bus-test-app';
+import {
+  bootTestApp,
+  compileTestApp,
+  outboxRow,
+  waitUntil,
+} from './__fixtures__/event-bus-test-app';
 import { EVENT_BUS_JOBS, EVENT_BUS_SCHEDULER } from './event-bus.constants';
 import type { EventBusModuleOptions } from './interfaces/event-bus-options.interface';
 import { OutboxMessage } from './outbox/outbox-message.entity';
@@ -99,6 +104,33 @@ describe('EventBusMaintenance', () => {
       expect(scheduler.getIntervals()).toEqual([]);
     },
   );
+
+  it('fails startup when the job name is taken, and leaves no timer of its own running', async () => {
+    const squatter = setInterval(() => undefined, 60_000);
+    @Injectable()
+    class Squatter implements OnModuleInit {
+      constructor(private readonly scheduler: SchedulerRegistry) {}
+      // Before the bus starts its jobs at bootstrap.
+      onModuleInit(): void {
+        this.scheduler.addInterval(EVENT_BUS_JOBS.cleanup, squatter);
+      }
+    }
+    const cleared = jest.spyOn(global, 'clearInterval');
+    try {
+      const failing = await compileTestApp({
+        imports: [ScheduleModule.forRoot()],
+        providers: [Squatter],
+      });
+      const failure = await failing.init().catch((error: unknown) => error);
+      // The application never started: only its DataSource is open.
+      await failing.get(DataSource).destroy();
+      expect(String(failure)).toContain(EVENT_BUS_JOBS.cleanup);
+      expect(cleared.mock.calls.some(([timer]) => timer !== squatter)).toBe(true);
+    } finally {
+      cleared.mockRestore();
+      clearInterval(squatter);
+    }
+  });
 
   it("brings no ScheduleModule of its own that would run the application's jobs against its options", async () => {
     app = await bootTestApp({

@@ -75,7 +75,13 @@ export class EventBusMaintenance {
     const timer = setInterval(() => void job(), ms);
     // Housekeeping must not keep a process alive that has nothing else to do.
     timer.unref();
-    this.scheduler.addInterval(name, timer);
+    try {
+      this.scheduler.addInterval(name, timer);
+    } catch (error) {
+      // A name already taken (another bus in the process, an app job): no timer left running.
+      clearInterval(timer);
+      throw error;
+    }
     this.jobs.push(name);
   }
 

@@ -127,6 +127,11 @@ describe('resolveEventBusOptions', () => {
       ['outbox.retentionMs', { serviceId: 'svc', outbox: { retentionMs: -1 } }],
       ['outbox.retryFailedEveryMs', { serviceId: 'svc', outbox: { retryFailedEveryMs: 500 } }],
       ['outbox.retryFailedEveryMs', { serviceId: 'svc', outbox: { retryFailedEveryMs: -1 } }],
+      [
+        'outbox.retryFailedEveryMs',
+        // Past setInterval's 2^31 - 1 ms, Node would run the job every millisecond.
+        { serviceId: 'svc', outbox: { retryFailedEveryMs: 25 * 24 * 3600 * 1000 } },
+      ],
       ['outbox.redeliverOnStartupMs', { serviceId: 'svc', outbox: { redeliverOnStartupMs: NaN } }],
       ['outbox.backoff.initialMs', { serviceId: 'svc', outbox: { backoff: { initialMs: -1 } } }],
       [

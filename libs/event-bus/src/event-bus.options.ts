@@ -182,7 +182,8 @@ export function resolveEventBusOptions(options: EventBusModuleOptions): Resolved
         'outbox.retryFailedEveryMs',
         outbox.retryFailedEveryMs ?? d.outbox.retryFailedEveryMs,
         SECOND,
-        30 * DAY,
+        // setInterval runs a longer delay than 2^31 - 1 ms (24.8 days) every millisecond.
+        24 * DAY,
       ),
       redeliverOnStartupMs: check.int(
         'outbox.redeliverOnStartupMs',

@@ -57,11 +57,17 @@ export class EventBusOrchestrator implements OnApplicationBootstrap, BeforeAppli
     const subscribers = this.db.dataSource.subscribers;
     if (!subscribers.includes(this.commits)) subscribers.push(this.commits);
 
-    await this.transport.connect();
-    await this.transport.ensureTopics(this.topics());
-    if (this.options.consumer.enabled) await this.consumer.start();
-    if (this.options.outbox.enabled) await this.relay.start();
+    // First: it can fail (a job name already taken) before anything else runs.
     this.maintenance.start();
+    try {
+      await this.transport.connect();
+      await this.transport.ensureTopics(this.topics());
+      if (this.options.consumer.enabled) await this.consumer.start();
+      if (this.options.outbox.enabled) await this.relay.start();
+    } catch (error) {
+      await this.maintenance.stop();
+      throw error;
+    }
     this.started = true;
     this.logger.log(
       `Event bus of "${this.options.serviceId}" started on the ${this.transport.name} transport`,

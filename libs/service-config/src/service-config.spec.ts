@@ -215,6 +215,14 @@ describe('loadServiceConfig: the shared variables', () => {
     );
   });
 
+  it('refuses a postgres URL typed without "//" instead of opening a SQLite file named after it', () => {
+    const [problem] = problemsOf({ DATABASE_URL: 'postgres:/root:s3cret@db/app' });
+    expect(problem).toBe(
+      'DATABASE_URL must be postgres://… or a SQLite file path, got a "postgres:" URL without "//".',
+    );
+    expect(load({ DATABASE_URL: './data/app.sqlite' }).database).toBeDefined();
+  });
+
   it('lists every bad variable at once, in one error message', () => {
     let thrown: unknown;
     try {

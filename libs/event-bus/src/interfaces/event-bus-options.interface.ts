@@ -42,7 +42,7 @@ export interface OutboxOptions {
   /** Published rows are deleted after this long. */
   retentionMs: number;
   /**
-   * Puts `failed` rows back in line this often (0: never, the default; otherwise 1 s to 30 days;
+   * Puts `failed` rows back in line this often (0: never, the default; otherwise 1 s to 24 days;
    * the CLI's `outbox retry` does it on demand). For refusals that an operator may fix meanwhile,
    * such as a topic's permissions. Runs as the `event-bus:outbox-retry-failed` interval of
    * @nestjs/schedule's SchedulerRegistry.

@@ -49,13 +49,22 @@ export const TOPIC_PREFIX: VariableRule<string> = {
 };
 
 const URL_SCHEME = /^([a-z][a-z0-9+.-]*):\/\//i;
+// A scheme of two letters or more followed by ":" (one letter is a Windows drive): a URL typed
+// wrong, such as postgres:/user:pw@host/db, must not become a SQLite file named after it.
+const SCHEME_LIKE = /^([a-z][a-z0-9+.-]+):/i;
 
-/** postgres://… or postgresql://…, or anything without a scheme: a SQLite file path. */
+/** postgres://… or postgresql://…, or a SQLite file path (no scheme). */
 export const DATABASE_URL: VariableRule<string> = {
-  parse: (text) => (!URL_SCHEME.test(text) || /^postgres(ql)?:\/\//i.test(text) ? text : undefined),
+  parse: (text) =>
+    /^postgres(ql)?:\/\//i.test(text) || !(URL_SCHEME.test(text) || SCHEME_LIKE.test(text))
+      ? text
+      : undefined,
   expects: 'must be postgres://… or a SQLite file path',
   // A database URL may carry a password: name its scheme only.
-  show: (text) => `a ${URL_SCHEME.exec(text)?.[1] ?? ''}:// URL`,
+  show: (text) =>
+    URL_SCHEME.test(text)
+      ? `a ${URL_SCHEME.exec(text)?.[1] ?? ''}:// URL`
+      : `a "${SCHEME_LIKE.exec(text)?.[1] ?? ''}:" URL without "//"`,
 };
 
 /** Any text (an empty variable already counts as unset). */
