@@ -2,9 +2,9 @@
 export const EVENT_METADATA = 'event-bus:event';
 /** Metadata key written by `@EventSubscribe()` on handler methods. */
 export const EVENT_SUBSCRIBE_METADATA = 'event-bus:subscribe';
-/** Metadata key written by `@EventUpcaster()` on upcaster classes. */
+/** Metadata key written by `@Upcaster()` on upcaster classes. */
 export const EVENT_UPCASTER_METADATA = 'event-bus:upcaster';
-/** Metadata key written by `@EventBusInterceptor()` on interceptor classes. */
+/** Metadata key written by `@EventInterceptor()` on interceptor classes. */
 export const EVENT_INTERCEPTOR_METADATA = 'event-bus:interceptor';
 
 /** Injection token of the resolved (validated, defaulted) options. */

@@ -10,6 +10,7 @@ import { OutboxStore } from './outbox/outbox.store';
 import { InboxConsumer } from './inbox/inbox.consumer';
 import { EventTraceStore } from './observability/event-trace.store';
 import { describeError } from './util/describe-error';
+import { retryFailedOutboxRowsFailed } from './event-bus.messages';
 
 /**
  * Keeps the tables bounded: deletes published outbox rows after `outbox.retentionMs` and inbox
@@ -65,7 +66,7 @@ export class EventBusMaintenance {
         );
       return retried;
     } catch (error) {
-      this.logger.error(`Retrying failed outbox rows failed: ${describeError(error)}`);
+      this.logger.error(retryFailedOutboxRowsFailed(describeError(error)));
       return 0;
     }
   }

@@ -132,3 +132,29 @@ function describe(value: unknown): string {
   if (typeof value === 'object') return 'an object';
   return String(value);
 }
+
+/** The trace log buffer overflowed; the count of hops it dropped. */
+export const traceLogBufferFull = (dropped: number): string =>
+  `Trace log buffer full: dropped ${dropped} hops`;
+
+/** The last trace log rows could not be written while shutting down. */
+export const traceLogNotFlushedAtShutdown = (reason: string): string =>
+  `Trace log rows not written at shutdown: ${reason}`;
+
+/** An in-memory send was aborted while the topic was full. */
+export const sendAbortedWaitingForRoom = (): string => 'Send aborted while waiting for room.';
+
+/** A read asked for a partition the topic does not have. */
+export const noSuchPartition = (topic: string, partition: number): string =>
+  `Topic "${topic}" has no partition ${partition}.`;
+
+/** The scheduled retry of failed outbox rows itself failed. */
+export const retryFailedOutboxRowsFailed = (reason: string): string =>
+  `Retrying failed outbox rows failed: ${reason}`;
+
+/** One pass of the outbox relay failed; it will try again. */
+export const outboxRelayIterationFailed = (reason: string): string =>
+  `Outbox relay iteration failed: ${reason}`;
+
+/** The ce_time header is not an RFC 3339 timestamp. */
+export const badCeTime = (): string => 'Header ce_time is not an RFC 3339 timestamp.';

@@ -9,7 +9,7 @@ import { EVENT_BUS_RESOLVED_OPTIONS, EVENT_TRANSPORT } from './event-bus.constan
 import type { ResolvedEventBusOptions } from './interfaces/event-bus-options.interface';
 import type { EventTransport, TopicSpec } from './transports/event-transport.interface';
 import { EventBusConfigurationError } from './errors/event-bus-configuration.error';
-import { entitiesNotRegistered } from './event-bus.messages';
+import { entitiesNotRegistered, traceLogNotFlushedAtShutdown } from './event-bus.messages';
 import { TransactionRunner } from './database/transaction-runner';
 import { EventTypeRegistry } from './envelope/event-type.registry';
 import { EventConsumer } from './consumer/event-consumer';
@@ -87,7 +87,7 @@ export class EventBusOrchestrator implements OnApplicationBootstrap, BeforeAppli
       this.options.shutdownTimeoutMs,
       'trace log flush took too long',
     ).catch((error: unknown) =>
-      this.logger.warn(`Trace log rows not written at shutdown: ${describeError(error)}`),
+      this.logger.warn(traceLogNotFlushedAtShutdown(describeError(error))),
     );
     await this.transport.close();
     this.logger.log(`Event bus of "${this.options.serviceId}" stopped`);

@@ -14,6 +14,7 @@ import {
   missingHeader,
   payloadTooLarge,
   unknownEventType,
+  badCeTime,
 } from '../event-bus.messages';
 import type { ResolvedEventBusOptions } from '../interfaces/event-bus-options.interface';
 import type { IncomingRecord, OutgoingRecord } from '../transports/event-transport.interface';
@@ -79,7 +80,7 @@ export class CloudEventCodec {
     const timeText = h[CE_HEADERS.time];
     const time = timeText ? new Date(timeText) : new Date(record.timestamp);
     if (Number.isNaN(time.getTime())) {
-      throw new InvalidEventError('malformed', 'Header ce_time is not an RFC 3339 timestamp.');
+      throw new InvalidEventError('malformed', badCeTime());
     }
     const contentType = h[CE_HEADERS.contentType];
     if (contentType !== undefined && !contentType.startsWith(JSON_CONTENT_TYPE)) {

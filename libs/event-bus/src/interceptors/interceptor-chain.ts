@@ -106,7 +106,7 @@ export class InterceptorChain {
   /**
    * Runs `work` inside every interceptor that has `hook`, the first one outermost. An interceptor
    * cannot make work that failed or never ran look done: the rows would be marked sent, or the
-   * inbox row committed, for nothing (DESIGN: nothing is dropped silently).
+   * inbox row committed, for nothing (nothing is dropped silently).
    */
   private async nest(
     hook: AroundHook,

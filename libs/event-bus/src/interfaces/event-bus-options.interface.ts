@@ -201,7 +201,7 @@ export interface EventBusModuleOptions {
   health?: DeepPartial<HealthOptions>;
   tracing?: DeepPartial<Omit<TracingOptions, 'log'>> & { log?: DeepPartial<TraceLogOptions> };
   metrics?: { enabled?: boolean; registry?: MetricsRegistry };
-  /** Interceptor instances, run after those found through `@EventBusInterceptor()`. */
+  /** Interceptor instances, run after those found through `@EventInterceptor()`. */
   interceptors?: EventBusInterceptor[];
   /** Periodic clean-up of the bus's tables. */
   maintenance?: DeepPartial<MaintenanceOptions>;

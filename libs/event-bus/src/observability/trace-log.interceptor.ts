@@ -11,6 +11,7 @@ import { murmur2 } from '../util/key-hash';
 import { EventTrace, type EventTraceStage } from './event-trace.entity';
 import { EventTraceStore } from './event-trace.store';
 import { describeError } from '../util/describe-error';
+import { traceLogBufferFull } from '../event-bus.messages';
 
 const FLUSH_DELAY_MS = 500;
 const FLUSH_SIZE = 200;
@@ -152,7 +153,7 @@ export class TraceLogInterceptor implements EventBusInterceptor {
 
   private async write(rows: EventTrace[]): Promise<void> {
     if (this.dropped > 0) {
-      this.logger.warn(`Trace log buffer full: dropped ${this.dropped} hops`);
+      this.logger.warn(traceLogBufferFull(this.dropped));
       this.dropped = 0;
     }
     try {

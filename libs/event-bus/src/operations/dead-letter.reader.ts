@@ -5,6 +5,7 @@ import type { DeadLetter } from './dead-letter.interface';
 import type { PartitionRange, TopicReader, TopicReadResult } from './topic-reader.interface';
 import type { ParkedRecord } from '../dead-letter/parked-dead-letter.store';
 import { decodeHeaders } from '../transports/record-bytes';
+import { noSuchPartition } from '../event-bus.messages';
 
 /** Dead-letter topics named in a "does not exist" error, at most. */
 const MAX_LISTED = 20;
@@ -64,7 +65,7 @@ export class DeadLetterReader {
   async find(topic: string, partition: number, offset: string): Promise<DeadLetter | undefined> {
     const range = (await this.reader.partitions(topic)).find((p) => p.partition === partition);
     if (!range) {
-      throw new EventBusError(`Topic "${topic}" has no partition ${partition}.`);
+      throw new EventBusError(noSuchPartition(topic, partition));
     }
     if (BigInt(offset) < BigInt(range.low) || BigInt(offset) >= BigInt(range.high)) {
       throw new EventBusError(

@@ -17,6 +17,7 @@ import { OutboxStore } from './outbox.store';
 import { EventBusMetrics } from '../observability/event-bus.metrics';
 import sjson from 'secure-json-parse';
 import { describeError } from '../util/describe-error';
+import { outboxRelayIterationFailed } from '../event-bus.messages';
 
 /** Pause after a failed iteration: 500 ms, doubling, at most 10 s. */
 const ERROR_BACKOFF = { initialMs: 500, maxMs: 10_000, multiplier: 2, jitter: 0.5 };
@@ -113,7 +114,7 @@ export class OutboxRelay {
         failures++;
         const now = Date.now();
         if (!isTransientFailure(error)) {
-          this.logger.error(`Outbox relay iteration failed: ${describeError(error)}`);
+          this.logger.error(outboxRelayIterationFailed(describeError(error)));
         } else if (outageSince === 0) {
           outageSince = lastLogged = now;
           this.logger.warn(

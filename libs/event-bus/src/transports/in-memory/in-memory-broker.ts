@@ -1,7 +1,11 @@
 import { Logger } from '@nestjs/common';
 import { OutgoingRecord, TopicSpec } from '../event-transport.interface';
 import { BackpressureError, TransportError } from '../../errors/transport.error';
-import { overflowRejected, unknownTopic } from '../../event-bus.messages';
+import {
+  overflowRejected,
+  unknownTopic,
+  sendAbortedWaitingForRoom,
+} from '../../event-bus.messages';
 import { partitionForKey } from '../../util/key-hash';
 import { PartitionLog } from './partition-log';
 import { InMemoryGroup } from './in-memory-group';
@@ -123,7 +127,7 @@ export class InMemoryBroker {
           overflowRejected(log.topic, log.partition, this.maxRecordsPerPartition),
         );
       }
-      if (signal?.aborted) throw new TransportError('Send aborted while waiting for room.');
+      if (signal?.aborted) throw new TransportError(sendAbortedWaitingForRoom());
       this.logger.debug(`Topic ${log.topic}[${log.partition}] is full; sender waits`);
       await log.trimmed.wait(100);
     }
