@@ -10,15 +10,8 @@ import { promisify } from 'node:util';
  * that every optional peer looks uninstalled. An import of one of them at load time, anywhere
  * in the library, makes the child fail.
  */
-const OPTIONAL_PEERS = [
-  'kafkajs',
-  '@nestjs/terminus',
-  '@opentelemetry/api',
-  'nestjs-cls',
-  '@nestjs-cls/transactional',
-  '@nestjs-cls/transactional-adapter-typeorm',
-  'prom-client',
-];
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const OPTIONAL_PEERS: string[] = require('./support/optional-peers/optional-peers.js');
 
 const ROOT = join(__dirname, '..');
 const SUPPORT = join(__dirname, 'support', 'optional-peers');

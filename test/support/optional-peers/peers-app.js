@@ -15,15 +15,7 @@
  */
 const { setTimeout: sleep } = require('node:timers/promises');
 
-const OPTIONAL_PEERS = [
-  'kafkajs',
-  '@nestjs/terminus',
-  '@opentelemetry/api',
-  'nestjs-cls',
-  '@nestjs-cls/transactional',
-  '@nestjs-cls/transactional-adapter-typeorm',
-  'prom-client',
-];
+const OPTIONAL_PEERS = require('./optional-peers.js');
 
 /** Optional peers with a module in the require cache: loaded by someone in this process. */
 function loadedPeers() {
