@@ -137,6 +137,16 @@ const EVENT_BUS_OPTION_KEYS = section<EventBusModuleOptions>({
 });
 
 /**
+ * A handler's own `retry` merged over `consumer.retry`, with the checks `forRoot` applies to it
+ * (keys and values), without resolving the other options again for every handler.
+ */
+export function resolveHandlerRetry(base: RetryOptions, own: unknown): RetryOptions {
+  const check = new OptionChecker();
+  check.keys({ consumer: { retry: own } });
+  return check.retry('consumer.retry', { ...base, ...(own as Partial<RetryOptions> | undefined) });
+}
+
+/**
  * Applies defaults and checks every option, so a bad value fails startup with an error that
  * names it instead of misbehaving later.
  */

@@ -1,19 +1,10 @@
 import { DEFAULT_DATABASE_LIMITS, typeOrmOptionsFor, type ServiceConfig } from './service-config';
 import { BoundedPgClient } from './bounded-pg-client';
-import { loadServiceConfig, type ServiceSchema } from './environment/service-config.module';
-import { ServiceEnvironment, toServiceConfig } from './environment/service.environment';
+import { loadServiceConfig } from './environment/service-config.module';
+import { TEST_SCHEMA } from './environment/__fixtures__/test-environment';
 import { EnvironmentError } from './environment/environment.validation';
 
-class TestEnvironment extends ServiceEnvironment {
-  override PORT = 3001;
-  override SERVICE_ID = 'svc';
-  override DATABASE_URL = './svc.sqlite';
-}
-
-const SCHEMA: ServiceSchema<TestEnvironment, ServiceConfig> = {
-  environment: TestEnvironment,
-  toConfig: toServiceConfig,
-};
+const SCHEMA = TEST_SCHEMA;
 const PG = 'postgres://postgres@127.0.0.1:5432/db';
 
 const load = (env: Record<string, string>) => loadServiceConfig(SCHEMA, env);

@@ -12,7 +12,7 @@ import type { EventSubscribeMetadata } from '../decorators/event-subscribe.decor
 import { EventTypeRegistry } from '../envelope/event-type.registry';
 import { UpcasterRegistry } from '../envelope/upcaster.registry';
 import { InterceptorChain } from '../interceptors/interceptor-chain';
-import { resolveEventBusOptions } from '../event-bus.options';
+import { resolveHandlerRetry } from '../event-bus.options';
 import { EventBusMetadataAccessor } from './event-bus-metadata.accessor';
 import { HandlerRegistry } from './handler.registry';
 
@@ -104,10 +104,7 @@ export class EventBusExplorer implements OnModuleInit {
   /** Reuses the option checks, so a bad per-handler retry fails startup naming the handler. */
   private handlerRetry(id: string, own: EventSubscribeMetadata['options']['retry']) {
     try {
-      return resolveEventBusOptions({
-        serviceId: this.options.serviceId,
-        consumer: { retry: { ...this.options.consumer.retry, ...own } },
-      }).consumer.retry;
+      return resolveHandlerRetry(this.options.consumer.retry, own);
     } catch (error) {
       if (!(error instanceof EventBusConfigurationError)) throw error;
       throw new EventBusConfigurationError(invalidHandlerRetry(id, error.message));

@@ -1,20 +1,11 @@
 import { ConfigService } from '@nestjs/config';
 import { Test } from '@nestjs/testing';
-import type { ServiceConfig } from '../service-config';
 import { EnvironmentError } from './environment.validation';
-import { SERVICE_CONFIG, ServiceConfigModule, type ServiceSchema } from './service-config.module';
-import { ServiceEnvironment, toServiceConfig } from './service.environment';
+import { SERVICE_CONFIG, ServiceConfigModule } from './service-config.module';
+import { TEST_SCHEMA, type TestEnvironment } from './__fixtures__/test-environment';
+import type { ServiceConfig } from '../service-config';
 
-class TestEnvironment extends ServiceEnvironment {
-  override PORT = 3001;
-  override SERVICE_ID = 'svc';
-  override DATABASE_URL = './svc.sqlite';
-}
-
-const SCHEMA: ServiceSchema<TestEnvironment, ServiceConfig> = {
-  environment: TestEnvironment,
-  toConfig: toServiceConfig,
-};
+const SCHEMA = TEST_SCHEMA;
 
 describe('ServiceConfigModule.forEnvironment (ConfigModule validates process.env)', () => {
   const saved = { ...process.env };
