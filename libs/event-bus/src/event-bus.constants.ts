@@ -9,6 +9,11 @@ export const EVENT_INTERCEPTOR_METADATA = 'event-bus:interceptor';
 
 /** Injection token of the resolved (validated, defaulted) options. */
 export const EVENT_BUS_RESOLVED_OPTIONS = Symbol('EVENT_BUS_RESOLVED_OPTIONS');
+/**
+ * Injection token of the bus's own interceptors that are enabled (tracing, metrics, the trace
+ * log), which run before all others; the module builds them, the chain only runs them.
+ */
+export const EVENT_BUS_BUILT_IN_INTERCEPTORS = Symbol('EVENT_BUS_BUILT_IN_INTERCEPTORS');
 /** Injection token of the active transport. */
 export const EVENT_TRANSPORT = Symbol('EVENT_TRANSPORT');
 /**
@@ -60,4 +65,3 @@ export const DLQ_HEADERS = {
 
 export const CLOUDEVENTS_SPEC_VERSION = '1.0';
 export const JSON_CONTENT_TYPE = 'application/json';
-export const DEAD_LETTER_SUFFIX = '.dlq';

@@ -2,6 +2,7 @@ import { DynamicModule, Module, Provider, Type } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import {
+  EVENT_BUS_BUILT_IN_INTERCEPTORS,
   EVENT_BUS_RESOLVED_OPTIONS,
   EVENT_BUS_SCHEDULER,
   EVENT_TRANSPORT,
@@ -10,7 +11,7 @@ import {
   EVENT_BUS_MODULE_OPTIONS,
   EventBusConfigurableModule,
 } from './event-bus.module-definition';
-import { resolveEventBusOptions } from './event-bus.options';
+import { resolveEventBusOptions } from './options/resolve-event-bus-options';
 import type {
   EventBusModuleOptions,
   ResolvedEventBusOptions,
@@ -69,7 +70,8 @@ const providers: Provider[] = [
   },
   {
     provide: EVENT_TRANSPORT,
-    useFactory: (options: ResolvedEventBusOptions) => createTransport(options),
+    useFactory: (options: ResolvedEventBusOptions) =>
+      createTransport(options.transport, options.serviceId),
     inject: [EVENT_BUS_RESOLVED_OPTIONS],
   },
   {
@@ -80,6 +82,15 @@ const providers: Provider[] = [
     provide: EVENT_BUS_SCHEDULER,
     useFactory: (app?: SchedulerRegistry) => app ?? new SchedulerRegistry(),
     inject: [{ token: SchedulerRegistry, optional: true }],
+  },
+  {
+    // The bus's own interceptors, built here and handed to the chain, which knows only the
+    // interface: tracing first, so a span covers what the metrics and the trace log do.
+    provide: EVENT_BUS_BUILT_IN_INTERCEPTORS,
+    useFactory: (
+      ...builtIn: Array<TracingInterceptor | MetricsInterceptor | TraceLogInterceptor>
+    ) => builtIn.filter((interceptor) => interceptor.enabled),
+    inject: [TracingInterceptor, MetricsInterceptor, TraceLogInterceptor],
   },
   EventBusMetadataAccessor,
   EventBusExplorer,

@@ -13,13 +13,12 @@ import { entitiesNotRegistered, traceLogNotFlushedAtShutdown } from './event-bus
 import { TransactionRunner } from './database/transaction-runner';
 import { EventTypeRegistry } from './envelope/event-type.registry';
 import { EventConsumer } from './consumer/event-consumer';
-import { deadLetterTopic } from './consumer/dead-letter.publisher';
+import { deadLetterTopic } from './dead-letter/dead-letter-topic';
 import { OutboxRelay } from './outbox/outbox.relay';
 import { OutboxCommitSubscriber } from './outbox/outbox-commit.subscriber';
 import { OutboxMessage } from './outbox/outbox-message.entity';
 import { EventTrace } from './observability/event-trace.entity';
 import { TraceLogInterceptor } from './observability/trace-log.interceptor';
-import { InterceptorChain } from './interceptors/interceptor-chain';
 import { withTimeout } from './util/with-timeout';
 import { describeError } from './util/describe-error';
 import { InboxRecord } from './inbox/inbox-record.entity';
@@ -45,15 +44,10 @@ export class EventBusOrchestrator implements OnApplicationBootstrap, BeforeAppli
     private readonly commits: OutboxCommitSubscriber,
     private readonly maintenance: EventBusMaintenance,
     private readonly traceLog: TraceLogInterceptor,
-    private readonly interceptors: InterceptorChain,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     this.checkEntities();
-    this.commits.onCommit((events) => {
-      this.relay.wake();
-      this.interceptors.committed(events);
-    });
     const subscribers = this.db.dataSource.subscribers;
     if (!subscribers.includes(this.commits)) subscribers.push(this.commits);
 

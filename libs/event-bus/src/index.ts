@@ -28,6 +28,8 @@ export type {
   OutgoingEvent,
   SendingEvent,
   SentEvent,
+  SendFailure,
+  PartitionPause,
   ProcessInvocation,
   ProcessOutcome,
   ProcessStatus,
@@ -36,9 +38,6 @@ export type {
 // Options
 export type {
   EventBusModuleOptions,
-  TransportOptions,
-  InMemoryTransportOptions,
-  CustomTransportOptions,
   OutboxOptions,
   ConsumerOptions,
   RetryOptions,
@@ -52,6 +51,8 @@ export type {
   MaintenanceOptions,
   MetricsRegistry,
 } from './interfaces/event-bus-options.interface';
+export type { TransportOptions, CustomTransportOptions } from './transports/transport-options';
+export type { InMemoryTransportOptions } from './transports/in-memory/in-memory-transport-options';
 export type {
   KafkaTransportOptions,
   KafkaSaslOptions,

@@ -3,7 +3,8 @@
  * that look inside the bus (outbox status, dead letters, replay, the trace log). Less stable than
  * the main entry point: they follow the tables and the wire format.
  */
-export { EVENT_BUS_DEFAULTS, resolveEventBusOptions } from './event-bus.options';
+export { EVENT_BUS_DEFAULTS } from './options/event-bus-defaults';
+export { resolveEventBusOptions } from './options/resolve-event-bus-options';
 export type { ResolvedEventBusOptions } from './interfaces/event-bus-options.interface';
 export { CE_HEADERS, EVENT_METADATA, EVENT_BUS_RESOLVED_OPTIONS } from './event-bus.constants';
 export { EventTypeRegistry } from './envelope/event-type.registry';
@@ -19,7 +20,7 @@ export { OutboxInspector } from './operations/outbox.inspector';
 export type { OutboxStatusReport, FailedRowsPage } from './operations/outbox.inspector';
 export { InboxRecord } from './inbox/inbox-record.entity';
 
-export { deadLetterTopic } from './consumer/dead-letter.publisher';
+export { deadLetterTopic } from './dead-letter/dead-letter-topic';
 export {
   DeadLetterReader,
   toDeadLetter,
@@ -45,7 +46,7 @@ export type {
   TopicReadOptions,
   TopicReadResult,
   RecordSink,
-} from './operations/topic-reader.interface';
+} from './transports/topic-reader.interface';
 
 export { EventTrace } from './observability/event-trace.entity';
 export type { EventTraceStage } from './observability/event-trace.entity';

@@ -1,7 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import {
   CE_HEADERS,
-  DEAD_LETTER_SUFFIX,
   DLQ_HEADERS,
   EVENT_BUS_RESOLVED_OPTIONS,
   EVENT_TRANSPORT,
@@ -9,7 +8,7 @@ import {
 import { InvalidEventError } from '../errors/invalid-event.error';
 import { isNonRetriable } from '../errors/event-bus.error';
 import { ParkedDeadLetterStore } from '../dead-letter/parked-dead-letter.store';
-import { EventBusMetrics } from '../observability/event-bus.metrics';
+import { deadLetterTopic } from '../dead-letter/dead-letter-topic';
 import type { ResolvedEventBusOptions } from '../interfaces/event-bus-options.interface';
 import type {
   EventTransport,
@@ -26,9 +25,6 @@ const MAX_MESSAGE_LENGTH = 1000;
 const MAX_ID_LENGTH = 255;
 /** A reduced dead letter keeps the key up to this size (it may itself be the oversized part). */
 const MAX_REDUCED_KEY_BYTES = 1024;
-
-/** The dead-letter topic of a topic: `<topic>.dlq`. */
-export const deadLetterTopic = (topic: string): string => `${topic}${DEAD_LETTER_SUFFIX}`;
 
 /** Why and where a record failed, written as `x-*` headers on its dead letter. */
 export interface DeadLetterReason {
@@ -58,7 +54,6 @@ export class DeadLetterPublisher {
     @Inject(EVENT_TRANSPORT) private readonly transport: EventTransport,
     private readonly interceptors: InterceptorChain,
     private readonly parked: ParkedDeadLetterStore,
-    private readonly metrics: EventBusMetrics,
   ) {}
 
   async send(record: IncomingRecord, reason: DeadLetterReason, signal: AbortSignal): Promise<void> {
@@ -101,7 +96,7 @@ export class DeadLetterPublisher {
           // The broker will never take this letter (too large once the reasons were added, say):
           // keep the whole record in the database and send a reduced letter pointing at it.
           parkedId = await this.park(record, reason, type, error, signal);
-          this.metrics.deadLetterParked(record.topic);
+          this.interceptors.deadLetterParked(record.topic);
           attempt = 0;
           continue;
         }

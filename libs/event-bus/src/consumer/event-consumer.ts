@@ -10,7 +10,7 @@ import { HandlerRegistry } from '../discovery/handler.registry';
 import { processBatchByKey } from './keyed-executor';
 import { RecordProcessor } from './record-processor';
 import { TransactionBatchProcessor } from './transaction-batch.processor';
-import { EventBusMetrics } from '../observability/event-bus.metrics';
+import { InterceptorChain } from '../interceptors/interceptor-chain';
 
 export interface ConsumerGroupInfo {
   groupId: string;
@@ -37,6 +37,8 @@ export class EventConsumer {
   private stopping = new AbortController();
   /** Batches in progress, by group and partition: when each last moved. */
   private readonly progress = new Map<string, StalledPartition & { movedAt: number }>();
+  /** Records taken from the transport and not finished, over every group and partition. */
+  private inFlight = 0;
 
   constructor(
     @Inject(EVENT_BUS_RESOLVED_OPTIONS) private readonly options: ResolvedEventBusOptions,
@@ -44,7 +46,7 @@ export class EventConsumer {
     private readonly handlers: HandlerRegistry,
     private readonly processor: RecordProcessor,
     private readonly batches: TransactionBatchProcessor,
-    private readonly metrics: EventBusMetrics,
+    private readonly interceptors: InterceptorChain,
   ) {}
 
   /** The groups and topics this application consumes. */
@@ -119,7 +121,7 @@ export class EventConsumer {
 
   private async onBatch(groupId: string, batch: RecordBatch): Promise<void> {
     const taken = batch.records.length;
-    this.metrics.recordsTaken(taken);
+    this.interceptors.inFlight((this.inFlight += taken));
     const key = `${groupId}\u0000${batch.topic}\u0000${batch.partition}`;
     const entry = {
       groupId,
@@ -144,7 +146,7 @@ export class EventConsumer {
       await this.processBatch(groupId, tracked);
     } finally {
       if (this.progress.get(key) === entry) this.progress.delete(key);
-      this.metrics.recordsDone(taken);
+      this.interceptors.inFlight((this.inFlight -= taken));
     }
   }
 

@@ -13,7 +13,6 @@ import { DeadLetterPublisher } from './dead-letter.publisher';
 import { DependencyOutage } from './dependency-outage';
 import { RecordRouter } from './record-router';
 import { buildEventContext } from './event-context.factory';
-import { EventBusMetrics } from '../observability/event-bus.metrics';
 import { describeError } from '../util/describe-error';
 
 /** Thrown when the consumer stops during a retry wait: the record stays uncommitted. */
@@ -40,7 +39,6 @@ export class RecordProcessor {
     private readonly inbox: InboxConsumer,
     private readonly interceptors: InterceptorChain,
     private readonly deadLetters: DeadLetterPublisher,
-    private readonly metrics: EventBusMetrics,
     private readonly outage: DependencyOutage,
   ) {}
 
@@ -105,7 +103,7 @@ export class RecordProcessor {
         if (this.outage.isTransient(error)) {
           // The database or broker is down: only waiting helps, so no retry is spent.
           this.report(group, handler, envelope, record, 'unavailable', attempt, elapsed, error);
-          if (waits === 0) this.metrics.partitionPaused(record.topic);
+          if (waits === 0) this.paused(group, handler, record, 'unavailable');
           await this.outage.wait(batch, ++waits, error, signal);
           if (signal.aborted || !batch.isActive()) throw new ProcessingStoppedError();
           continue;
@@ -121,7 +119,7 @@ export class RecordProcessor {
         }
         this.report(group, handler, envelope, record, 'retried', attempt, elapsed, error);
         // The partition waits with this record: the consumer's backpressure under failure.
-        this.metrics.partitionPaused(record.topic);
+        this.paused(group, handler, record, 'retry');
         this.logger.warn(
           `${handler.id} failed on event ${envelope.id} (attempt ${attempt} of ${handler.retry.maxRetries + 1}); retrying: ${describeError(error)}`,
         );
@@ -154,6 +152,22 @@ export class RecordProcessor {
       attempt,
       durationMs,
       error,
+    });
+  }
+
+  /** The partition holds this record while the handler waits to retry or for a dependency. */
+  private paused(
+    group: string,
+    handler: HandlerDefinition,
+    record: IncomingRecord,
+    reason: 'retry' | 'unavailable',
+  ): void {
+    this.interceptors.paused({
+      group,
+      topic: record.topic,
+      partition: record.partition,
+      handlerId: handler.id,
+      reason,
     });
   }
 }

@@ -16,7 +16,7 @@ import { EventTypeRegistry } from '../envelope/event-type.registry';
 import { EventBusConfigurationError } from '../errors/event-bus-configuration.error';
 import { entitiesNotRegistered, requestScopedHandler } from '../event-bus.messages';
 import { EventBusModule } from '../event-bus.module';
-import { EVENT_BUS_DEFAULTS } from '../event-bus.options';
+import { EVENT_BUS_DEFAULTS } from '../options/event-bus-defaults';
 import { InterceptorChain } from '../interceptors/interceptor-chain';
 import type {
   EventBusInterceptor,

@@ -12,7 +12,7 @@ import type { EventSubscribeMetadata } from '../decorators/event-subscribe.decor
 import { EventTypeRegistry } from '../envelope/event-type.registry';
 import { UpcasterRegistry } from '../envelope/upcaster.registry';
 import { InterceptorChain } from '../interceptors/interceptor-chain';
-import { resolveHandlerRetry } from '../event-bus.options';
+import { resolveHandlerRetry } from '../options/resolve-event-bus-options';
 import { EventBusMetadataAccessor } from './event-bus-metadata.accessor';
 import { HandlerRegistry } from './handler.registry';
 

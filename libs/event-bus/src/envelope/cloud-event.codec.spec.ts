@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { IsEmail, IsInt, IsString, Min } from 'class-validator';
 import { IntegrationEvent } from '../decorators/integration-event.decorator';
 import { InvalidEventError, InvalidEventReason } from '../errors/invalid-event.error';
-import { resolveEventBusOptions } from '../event-bus.options';
+import { resolveEventBusOptions } from '../options/resolve-event-bus-options';
 import type { EventBusModuleOptions } from '../interfaces/event-bus-options.interface';
 import type { IncomingRecord, OutgoingRecord } from '../transports/event-transport.interface';
 import { asReceived } from '../transports/record-bytes';

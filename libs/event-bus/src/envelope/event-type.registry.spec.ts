@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { IntegrationEvent } from '../decorators/integration-event.decorator';
 import { EventBusConfigurationError } from '../errors/event-bus-configuration.error';
 import { EVENT_METADATA } from '../event-bus.constants';
-import { resolveEventBusOptions } from '../event-bus.options';
+import { resolveEventBusOptions } from '../options/resolve-event-bus-options';
 import type { EventBusModuleOptions } from '../interfaces/event-bus-options.interface';
 import { EventTypeRegistry } from './event-type.registry';
 

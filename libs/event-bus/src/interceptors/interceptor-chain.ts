@@ -1,44 +1,45 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { EVENT_BUS_RESOLVED_OPTIONS } from '../event-bus.constants';
+import {
+  EVENT_BUS_BUILT_IN_INTERCEPTORS,
+  EVENT_BUS_RESOLVED_OPTIONS,
+} from '../event-bus.constants';
 import type {
   EventBusInterceptor,
   OutgoingEvent,
+  PartitionPause,
   ProcessInvocation,
   ProcessOutcome,
+  SendFailure,
   SendingEvent,
   SentEvent,
 } from '../interfaces/event-bus-interceptor.interface';
 import type { ResolvedEventBusOptions } from '../interfaces/event-bus-options.interface';
-import { TracingInterceptor } from '../observability/tracing.interceptor';
-import { MetricsInterceptor } from '../observability/metrics.interceptor';
-import { TraceLogInterceptor } from '../observability/trace-log.interceptor';
 import { EventBusError } from '../errors/event-bus.error';
 import { interceptorSkippedWork } from '../event-bus.messages';
 
 type AroundHook = 'aroundProcess' | 'aroundSend';
 
 /**
- * Runs interceptors in their defined order (see `EventBusInterceptor`). The bus's own tracing,
- * metrics and trace log come first (when enabled), so a span covers everything the others do;
- * then discovered interceptors, sorted by `order`; then instances from the module options.
+ * Runs interceptors in their defined order (see `EventBusInterceptor`). The bus's own ones come
+ * first (the module hands over those enabled: tracing, metrics, the trace log), so a span covers
+ * everything the others do; then discovered interceptors, sorted by `order`; then instances from
+ * the module options. The core reports through it and nothing else: the observer hooks are how
+ * sends, outcomes, pauses and records in flight reach metrics and traces.
  */
 @Injectable()
 export class InterceptorChain {
   private readonly logger = new Logger(InterceptorChain.name);
   private discovered: EventBusInterceptor[] = [];
   private readonly added: EventBusInterceptor[] = [];
-  private readonly builtIn: EventBusInterceptor[];
   private interceptors: EventBusInterceptor[] = [];
   /** The interceptors of each around-hook, kept with the list rather than filtered per call. */
   private around: Record<AroundHook, EventBusInterceptor[]> = { aroundProcess: [], aroundSend: [] };
 
   constructor(
     @Inject(EVENT_BUS_RESOLVED_OPTIONS) private readonly options: ResolvedEventBusOptions,
-    tracing: TracingInterceptor,
-    metrics: MetricsInterceptor,
-    traceLog: TraceLogInterceptor,
+    @Inject(EVENT_BUS_BUILT_IN_INTERCEPTORS)
+    private readonly builtIn: readonly EventBusInterceptor[],
   ) {
-    this.builtIn = [tracing, metrics, traceLog].filter((i) => i.enabled);
     this.rebuild();
   }
 
@@ -98,11 +99,26 @@ export class InterceptorChain {
     this.notify('onSent', (i) => i.onSent?.(events));
   }
 
+  sendFailed(failure: SendFailure): void {
+    this.notify('onSendFailed', (i) => i.onSendFailed?.(failure));
+  }
+
   outcome(outcome: ProcessOutcome): void {
     this.notify('onOutcome', (i) => i.onOutcome?.(outcome));
   }
 
-  /** Runs `work` inside every interceptor that has `hook`, the first one outermost. */
+  paused(pause: PartitionPause): void {
+    this.notify('onPaused', (i) => i.onPaused?.(pause));
+  }
+
+  inFlight(records: number): void {
+    this.notify('onInFlight', (i) => i.onInFlight?.(records));
+  }
+
+  deadLetterParked(topic: string): void {
+    this.notify('onDeadLetterParked', (i) => i.onDeadLetterParked?.(topic));
+  }
+
   /**
    * Runs `work` inside every interceptor that has `hook`, the first one outermost. An interceptor
    * cannot make work that failed or never ran look done: the rows would be marked sent, or the

@@ -34,6 +34,24 @@ export interface SentEvent {
   readonly latencyMs: number;
 }
 
+/** Outbox rows a send failed for; the relay tries them again later, up to `outbox.maxAttempts`. */
+export interface SendFailure {
+  readonly events: ReadonlyArray<Pick<SentEvent, 'id' | 'type' | 'topic'>>;
+  readonly error: unknown;
+}
+
+/**
+ * A partition holding its records: a handler waits to retry (`retry`, one per retry), or waits
+ * for a database or broker to come back (`unavailable`, once per outage).
+ */
+export interface PartitionPause {
+  readonly group: string;
+  readonly topic: string;
+  readonly partition: number;
+  readonly handlerId: string;
+  readonly reason: 'retry' | 'unavailable';
+}
+
 /**
  * `success` and `duplicate` end a handler's work on an event; `retried` is a failed attempt that
  * will be tried again; `unavailable` is an attempt that met an unavailable database or broker and
@@ -74,7 +92,7 @@ export interface ProcessInvocation {
 /**
  * Hooks into publishing and processing. Order: `beforePublish` runs in registration order,
  * `afterPublish` in reverse; `aroundProcess` and `aroundSend` nest with the first interceptor outermost;
- * `onCommitted`, `onSent` and `onOutcome` observe only and run in registration order. A hook that throws in
+ * the `on*` hooks observe only and run in registration order. A hook that throws in
  * `beforePublish`, `aroundProcess` or `aroundSend` fails the publish, the processing attempt or
  * the send. An around-hook must call `next()` and may not hide its failure: the bus fails the
  * attempt when one returns without the work having run or succeeded; the others
@@ -93,5 +111,14 @@ export interface EventBusInterceptor {
    */
   aroundSend?(events: readonly SendingEvent[], next: () => Promise<void>): Promise<void>;
   onSent?(events: readonly SentEvent[]): void;
+  onSendFailed?(failure: SendFailure): void;
   onOutcome?(outcome: ProcessOutcome): void;
+  onPaused?(pause: PartitionPause): void;
+  /** Records taken from the transport and not finished yet, after each change. */
+  onInFlight?(records: number): void;
+  /**
+   * A dead letter the broker refused for good was kept whole in `event_dead_letter`, and a
+   * reduced one pointing at it went to the dead-letter topic of `topic`.
+   */
+  onDeadLetterParked?(topic: string): void;
 }

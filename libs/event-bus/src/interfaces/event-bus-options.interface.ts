@@ -1,26 +1,7 @@
-import type { EventTransport } from '../transports/event-transport.interface';
-import type { InMemoryBroker } from '../transports/in-memory/in-memory-broker';
+import type { TransportOptions } from '../transports/transport-options';
 import type { EventBusInterceptor } from './event-bus-interceptor.interface';
 import type { BackoffOptions } from '../util/backoff';
 import type { TransientFailureClassifier } from '../errors/transient-failure';
-import type { KafkaTransportOptions } from '../transports/kafka/kafka-transport-options.interface';
-
-/** The in-memory transport: one process, or several modules sharing one `InMemoryBroker`. */
-export interface InMemoryTransportOptions {
-  type: 'in-memory';
-  /** Share one broker between applications of a process; the process-wide default otherwise. */
-  broker?: InMemoryBroker;
-}
-
-/** A transport of your own that implements `EventTransport` (see `@nestbus/event-bus/transport`). */
-export interface CustomTransportOptions {
-  type: 'custom';
-  transport: EventTransport;
-}
-
-/** Where events travel: `in-memory` (the default), `kafka`, or a `custom` transport. */
-export type TransportOptions =
-  InMemoryTransportOptions | KafkaTransportOptions | CustomTransportOptions;
 
 /** Retries of a failing handler in place, before its record is dead-lettered. */
 export interface RetryOptions extends BackoffOptions {

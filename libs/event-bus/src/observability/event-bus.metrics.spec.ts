@@ -10,6 +10,7 @@ import { EventConsumer } from '../consumer/event-consumer';
 import type { EventTransport } from '../transports/event-transport.interface';
 import { InMemoryBroker } from '../transports/in-memory/in-memory-broker';
 import { compileTestApp, outboxRow, waitUntil } from '../__fixtures__/event-bus-test-app';
+import { ScriptedTransport } from '../__fixtures__/scripted.transport';
 import { OutboxMessage } from '../outbox/outbox-message.entity';
 import { OutboxRelay } from '../outbox/outbox.relay';
 import { EVENT_BUS_METRICS as M } from './event-bus.metrics';
@@ -35,6 +36,23 @@ class DoneListener {
 
 const HANDLER = 'DoneListener.onDone';
 
+@IntegrationEvent({ type: 'metrics.slow' })
+class Slow {}
+
+/** Holds its handler until `release()`, so a spec can look at the bus mid-record. */
+@Injectable()
+class SlowListener {
+  started = false;
+  release!: () => void;
+  private readonly gate = new Promise<void>((resolve) => (this.release = resolve));
+
+  @EventSubscribe(Slow)
+  async onSlow(): Promise<void> {
+    this.started = true;
+    await this.gate;
+  }
+}
+
 describe('EventBusMetrics', () => {
   let registry: Registry;
   const apps: TestingModule[] = [];
@@ -46,7 +64,7 @@ describe('EventBusMetrics', () => {
 
   const boot = async (bus: Record<string, unknown> = {}, serviceId = 'svc') => {
     const app = await compileTestApp({
-      providers: [DoneListener],
+      providers: [DoneListener, SlowListener],
       bus: { serviceId, metrics: { registry }, ...bus },
     });
     apps.push(app);
@@ -110,6 +128,31 @@ describe('EventBusMetrics', () => {
     expect(await processed('failed')).toBe(1);
     expect(await processed('success')).toBe(0);
     expect(await value(M.backpressurePauses, { service: 'svc', topic: 'metrics.done' })).toBe(1);
+  });
+
+  it('shows the records in flight while a handler runs, and 0 once it is done', async () => {
+    const app = await boot();
+    const listener = app.get(SlowListener);
+    await app.get(EventPublisher).publish(new Slow(), { newTransaction: true });
+    await waitUntil(() => listener.started, 'the handler to start');
+
+    expect(await value(M.inFlight, { service: 'svc' })).toBe(1);
+    listener.release();
+    await waitUntil(async () => (await value(M.inFlight, { service: 'svc' })) === 0, 'done');
+  });
+
+  it('counts a failed send of outbox rows, then the send that succeeds', async () => {
+    const transport = new ScriptedTransport();
+    transport.failNext(1, () => new Error('broker unreachable'));
+    const app = await boot({
+      transport: { type: 'custom', transport },
+      outbox: { backoff: { initialMs: 10, maxMs: 10 } },
+    });
+    await app.get(EventPublisher).publish(new Done('f'), { newTransaction: true });
+    await waitUntil(async () => (await processed('success')) === 1, 'the event handled');
+
+    expect(await value(M.sendFailures, { service: 'svc' })).toBe(1);
+    expect(await value(M.sent, { service: 'svc', type: 'metrics.done' })).toBe(1);
   });
 
   it('labels an undecodable record type="unknown", handler="none", never with its id', async () => {

@@ -144,12 +144,8 @@ export class EventBusMetrics implements OnApplicationBootstrap, OnApplicationShu
     this.pauses?.inc({ service: this.service, topic });
   }
 
-  recordsTaken(count: number): void {
-    if (this.inFlight) this.child(this.inFlight, {}).inc(count);
-  }
-
-  recordsDone(count: number): void {
-    if (this.inFlight) this.child(this.inFlight, {}).dec(count);
+  recordsInFlight(count: number): void {
+    if (this.inFlight) this.child(this.inFlight, {}).set(count);
   }
 
   /**

@@ -2,7 +2,9 @@ import { Injectable } from '@nestjs/common';
 import type {
   EventBusInterceptor,
   OutgoingEvent,
+  PartitionPause,
   ProcessOutcome,
+  SendFailure,
   SentEvent,
 } from '../interfaces/event-bus-interceptor.interface';
 import { EventTypeRegistry } from '../envelope/event-type.registry';
@@ -12,7 +14,8 @@ import { EventBusMetrics } from './event-bus.metrics';
 const UNKNOWN_TYPE = 'unknown';
 
 /**
- * Feeds publish, send and processing events into the bus's Prometheus metrics. Only types
+ * Feeds publish, send and processing events, pauses and records in flight into the bus's
+ * Prometheus metrics; the core reports them through the interceptor chain's observer hooks. Only types
  * registered in this application become label values: an outbox row can carry any type (a
  * replayed dead letter, say), and label values must stay bounded.
  */
@@ -34,6 +37,22 @@ export class MetricsInterceptor implements EventBusInterceptor {
 
   onSent(events: readonly SentEvent[]): void {
     for (const event of events) this.metrics.eventSent(this.label(event.type));
+  }
+
+  onSendFailed(failure: SendFailure): void {
+    this.metrics.sendFailed(failure.events.length);
+  }
+
+  onPaused(pause: PartitionPause): void {
+    this.metrics.partitionPaused(pause.topic);
+  }
+
+  onInFlight(records: number): void {
+    this.metrics.recordsInFlight(records);
+  }
+
+  onDeadLetterParked(topic: string): void {
+    this.metrics.deadLetterParked(topic);
   }
 
   onOutcome(outcome: ProcessOutcome): void {

@@ -5,7 +5,7 @@ import { IntegrationEvent } from '../decorators/integration-event.decorator';
 import { EventSubscribe } from '../decorators/event-subscribe.decorator';
 import { EventPublisher } from '../event-bus.publisher';
 import { EventBusMaintenance } from '../event-bus.maintenance';
-import { resolveEventBusOptions } from '../event-bus.options';
+import { resolveEventBusOptions } from '../options/resolve-event-bus-options';
 import { compileTestApp } from '../__fixtures__/event-bus-test-app';
 import { EventTraceStore } from './event-trace.store';
 import { TraceLogInterceptor } from './trace-log.interceptor';

@@ -6,7 +6,7 @@ import type {
   TopicReader,
   TopicReadOptions,
   TopicReadResult,
-} from './topic-reader.interface';
+} from '../transports/topic-reader.interface';
 import { asReceived } from '../transports/record-bytes';
 
 /** A topic reader over fixed records: the subject here is the reader on top of it. */

@@ -1,8 +1,18 @@
-import { CE_HEADERS, DEAD_LETTER_SUFFIX, DLQ_HEADERS } from '../event-bus.constants';
+import { CE_HEADERS, DLQ_HEADERS } from '../event-bus.constants';
+import {
+  asDeadLetterTopic,
+  deadLetterTopic,
+  isDeadLetterTopic,
+  topicOfDeadLetters,
+} from '../dead-letter/dead-letter-topic';
 import { EventBusError } from '../errors/event-bus.error';
 import type { IncomingRecord } from '../transports/event-transport.interface';
 import type { DeadLetter } from './dead-letter.interface';
-import type { PartitionRange, TopicReader, TopicReadResult } from './topic-reader.interface';
+import type {
+  PartitionRange,
+  TopicReader,
+  TopicReadResult,
+} from '../transports/topic-reader.interface';
 import type { ParkedRecord } from '../dead-letter/parked-dead-letter.store';
 import { decodeHeaders } from '../transports/record-bytes';
 import { noSuchPartition } from '../event-bus.messages';
@@ -31,12 +41,12 @@ export class DeadLetterReader {
    * and then with `prefix` (the services' `EVENT_TOPIC_PREFIX`) in front.
    */
   async resolveTopic(name: string, prefix?: string): Promise<string> {
-    const dlq = name.endsWith(DEAD_LETTER_SUFFIX) ? name : `${name}${DEAD_LETTER_SUFFIX}`;
+    const dlq = asDeadLetterTopic(name);
     const candidates = prefix && !dlq.startsWith(prefix) ? [dlq, `${prefix}${dlq}`] : [dlq];
     const topics = await this.reader.listTopics();
     const found = candidates.find((candidate) => topics.includes(candidate));
     if (found) return found;
-    const known = topics.filter((t) => t.endsWith(DEAD_LETTER_SUFFIX)).sort();
+    const known = topics.filter(isDeadLetterTopic).sort();
     throw new EventBusError(
       `Dead-letter topic ${candidates.map((c) => `"${c}"`).join(' or ')} does not exist. ` +
         (known.length === 0
@@ -108,11 +118,7 @@ export function toDeadLetter(record: IncomingRecord): DeadLetter {
     version: header(CE_HEADERS.dataVersion),
     source: header(CE_HEADERS.source),
     time: header(CE_HEADERS.time),
-    originalTopic:
-      header(DLQ_HEADERS.originalTopic) ??
-      (record.topic.endsWith(DEAD_LETTER_SUFFIX)
-        ? record.topic.slice(0, -DEAD_LETTER_SUFFIX.length)
-        : record.topic),
+    originalTopic: header(DLQ_HEADERS.originalTopic) ?? topicOfDeadLetters(record.topic),
     originalPartition: header(DLQ_HEADERS.originalPartition),
     originalOffset: header(DLQ_HEADERS.originalOffset),
     errorType: header(DLQ_HEADERS.errorType),
@@ -152,7 +158,7 @@ export function parkedToDeadLetter(parked: ParkedRecord): DeadLetter {
   const rawHeaders = { ...parked.rawHeaders };
   for (const [name, value] of Object.entries(reasons)) rawHeaders[name] = [Buffer.from(value)];
   return toDeadLetter({
-    topic: `${parked.topic}${DEAD_LETTER_SUFFIX}`,
+    topic: deadLetterTopic(parked.topic),
     partition: parked.partition,
     offset: parked.offset,
     key: parked.rawKey === null ? null : parked.rawKey.toString('utf8'),

@@ -1,5 +1,6 @@
 import { isUtf8 } from 'node:buffer';
-import { CE_HEADERS, DEAD_LETTER_SUFFIX, DLQ_HEADERS } from '../event-bus.constants';
+import { CE_HEADERS, DLQ_HEADERS } from '../event-bus.constants';
+import { isDeadLetterTopic } from '../dead-letter/dead-letter-topic';
 import type { OutgoingHeaders, OutgoingRecord } from '../transports/event-transport.interface';
 import { OutboxMessage } from '../outbox/outbox-message.entity';
 import type { DeadLetter } from './dead-letter.interface';
@@ -77,7 +78,7 @@ export function buildReplayRow(letter: DeadLetter, stamp: ReplayStamp): ReplayRo
 
 function check(letter: DeadLetter): string | undefined {
   // A reduced letter (value left out): its whole record is in the database it was parked in.
-  const parked = letter.topic.endsWith(DEAD_LETTER_SUFFIX) && letter.headers[DLQ_HEADERS.parkedId];
+  const parked = isDeadLetterTopic(letter.topic) && letter.headers[DLQ_HEADERS.parkedId];
   if (parked && letter.value.length === 0) {
     return `reduced dead letter: replay the whole record with "dlq parked replay ${parked}"`;
   }

@@ -1,11 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import type { EntitySubscriberInterface, QueryRunner, TransactionCommitEvent } from 'typeorm';
 import type { OutgoingEvent } from '../interfaces/event-bus-interceptor.interface';
+import { InterceptorChain } from '../interceptors/interceptor-chain';
 
 /**
  * Tells the bus right after a transaction that wrote outbox rows commits, never before: the
- * relay is woken (earlier would find nothing or, on a shared SQLite connection, uncommitted
- * rows) and interceptors learn which events now exist.
+ * interceptors' `onCommitted` learns which events now exist, then the listeners run (the relay
+ * wakes on one; earlier it would find nothing or, on a shared SQLite connection, uncommitted
+ * rows).
  *
  * Events are kept per transaction level of their query runner, so a savepoint that rolls back
  * takes its events with it and only the outermost commit reports the rest. Levels are tracked
@@ -15,10 +17,13 @@ import type { OutgoingEvent } from '../interfaces/event-bus-interceptor.interfac
 export class OutboxCommitSubscriber implements EntitySubscriberInterface {
   /** Per query runner, the events of each open level that published, innermost last. */
   private readonly levels = new WeakMap<QueryRunner, OutgoingEvent[][]>();
-  private listener: (events: readonly OutgoingEvent[]) => void = () => undefined;
+  private readonly listeners: Array<(events: readonly OutgoingEvent[]) => void> = [];
 
+  constructor(private readonly interceptors: InterceptorChain) {}
+
+  /** Calls `listener` after each commit of a transaction that published. */
   onCommit(listener: (events: readonly OutgoingEvent[]) => void): void {
-    this.listener = listener;
+    this.listeners.push(listener);
   }
 
   /** Remembers events written through `queryRunner` until its transaction ends. */
@@ -41,7 +46,9 @@ export class OutboxCommitSubscriber implements EntitySubscriberInterface {
       return;
     }
     this.levels.delete(event.queryRunner);
-    this.listener(levels.flat());
+    const events = levels.flat();
+    this.interceptors.committed(events);
+    for (const listener of this.listeners) listener(events);
   }
 
   afterTransactionRollback(event: { queryRunner: QueryRunner }): void {

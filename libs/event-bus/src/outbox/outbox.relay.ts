@@ -7,6 +7,7 @@ import type { EventTransport, OutgoingRecord } from '../transports/event-transpo
 import { CloudEventCodec } from '../envelope/cloud-event.codec';
 import { TransactionRunner } from '../database/transaction-runner';
 import { InterceptorChain } from '../interceptors/interceptor-chain';
+import { OutboxCommitSubscriber } from './outbox-commit.subscriber';
 import { isNonRetriable } from '../errors/event-bus.error';
 import { isTransientFailure } from '../errors/transient-failure';
 import { backoffDelay } from '../util/backoff';
@@ -14,7 +15,6 @@ import { Signal } from '../util/signal';
 import { sleep } from '../util/sleep';
 import { OutboxMessage } from './outbox-message.entity';
 import { OutboxStore } from './outbox.store';
-import { EventBusMetrics } from '../observability/event-bus.metrics';
 import sjson from 'secure-json-parse';
 import { describeError } from '../util/describe-error';
 import { outboxRelayIterationFailed } from '../event-bus.messages';
@@ -51,8 +51,11 @@ export class OutboxRelay {
     private readonly codec: CloudEventCodec,
     private readonly db: TransactionRunner,
     private readonly interceptors: InterceptorChain,
-    private readonly metrics: EventBusMetrics,
-  ) {}
+    commits: OutboxCommitSubscriber,
+  ) {
+    // A commit that wrote outbox rows wakes the relay at once; the poll is the fallback.
+    commits.onCommit(() => this.wake());
+  }
 
   async start(): Promise<void> {
     if (this.running) return;
@@ -142,7 +145,7 @@ export class OutboxRelay {
       const result = await this.send(rows);
       const now = new Date();
       await this.record(manager, result, now);
-      this.report(result.sent, now);
+      this.report(result, now);
       return rows.length;
     });
   }
@@ -160,7 +163,7 @@ export class OutboxRelay {
     const result = await this.send(rows);
     const now = new Date();
     await this.db.dataSource.transaction((manager) => this.record(manager, result, now));
-    this.report(result.sent, now);
+    this.report(result, now);
     return rows.length;
   }
 
@@ -173,7 +176,6 @@ export class OutboxRelay {
     );
     for (const [error, group] of result.failed) {
       await this.store.markAttemptFailed(manager, group, error, now);
-      this.metrics.sendFailed(group.length);
     }
   }
 
@@ -257,7 +259,14 @@ export class OutboxRelay {
     });
   }
 
-  private report(sent: OutboxMessage[], now: Date): void {
+  /** Tells the interceptors' observer hooks what was sent and what failed. */
+  private report({ sent, failed }: SendResult, now: Date): void {
+    for (const [error, rows] of failed) {
+      this.interceptors.sendFailed({
+        events: rows.map((row) => ({ id: row.id, type: row.type, topic: row.topic })),
+        error,
+      });
+    }
     if (sent.length === 0) return;
     this.interceptors.sent(
       sent.map((row) => ({

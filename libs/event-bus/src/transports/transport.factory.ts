@@ -1,15 +1,15 @@
-import type { ResolvedEventBusOptions } from '../interfaces/event-bus-options.interface';
 import type { EventTransport } from './event-transport.interface';
+import type { TransportOptions } from './transport-options';
 import { InMemoryTransport } from './in-memory/in-memory.transport';
 import { loadPackage } from '../util/load-package';
 
 type KafkaTransportModule = typeof import('./kafka/kafka.transport');
 
-/** Builds the transport the options ask for. */
-export function createTransport(options: ResolvedEventBusOptions): EventTransport {
-  switch (options.transport.type) {
+/** Builds the transport `options` ask for; `serviceId` names the client to the broker. */
+export function createTransport(options: TransportOptions, serviceId: string): EventTransport {
+  switch (options.type) {
     case 'in-memory':
-      return new InMemoryTransport(options.transport.broker);
+      return new InMemoryTransport(options.broker);
     case 'kafka': {
       // Required here, not imported: kafkajs is an optional peer, loaded only by who uses Kafka.
       const { KafkaTransport } = loadPackage<KafkaTransportModule>(
@@ -18,9 +18,9 @@ export function createTransport(options: ResolvedEventBusOptions): EventTranspor
         // eslint-disable-next-line @typescript-eslint/no-require-imports
         () => require('./kafka/kafka.transport') as KafkaTransportModule,
       );
-      return new KafkaTransport(options.transport, options.serviceId);
+      return new KafkaTransport(options, serviceId);
     }
     case 'custom':
-      return options.transport.transport;
+      return options.transport;
   }
 }

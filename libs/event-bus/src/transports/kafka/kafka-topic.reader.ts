@@ -8,7 +8,7 @@ import type {
   TopicReader,
   TopicReadOptions,
   TopicReadResult,
-} from '../../operations/topic-reader.interface';
+} from '../topic-reader.interface';
 import { KAFKA_DEFAULTS, KafkaTransportOptions } from './kafka-transport-options.interface';
 import { kafkaLogCreator } from './kafka-log.bridge';
 import { toIncomingRecord } from './kafka-record.mapper';

@@ -1,4 +1,4 @@
-import type { IncomingRecord } from '../transports/event-transport.interface';
+import type { IncomingRecord } from './event-transport.interface';
 
 /** Where a partition's log starts and ends, as 64-bit offsets in decimal strings. */
 export interface PartitionRange {

@@ -1,14 +1,15 @@
 import type { DynamicModule } from '@nestjs/common';
 import { Test, TestingModule } from '@nestjs/testing';
 import { register } from 'prom-client';
-import { RecordingLogger } from './__fixtures__/event-bus-test-app';
-import { EventBusModule } from './event-bus.module';
-import { EventBusConfigurationError } from './errors/event-bus-configuration.error';
-import { EVENT_BUS_DEFAULTS, resolveEventBusOptions } from './event-bus.options';
-import type { EventBusModuleOptions } from './interfaces/event-bus-options.interface';
-import type { EventTransport } from './transports/event-transport.interface';
-import { InMemoryBroker } from './transports/in-memory/in-memory-broker';
-import { InMemoryTransport } from './transports/in-memory/in-memory.transport';
+import { RecordingLogger } from '../__fixtures__/event-bus-test-app';
+import { EventBusModule } from '../event-bus.module';
+import { EventBusConfigurationError } from '../errors/event-bus-configuration.error';
+import { EVENT_BUS_DEFAULTS } from './event-bus-defaults';
+import { resolveEventBusOptions } from './resolve-event-bus-options';
+import type { EventBusModuleOptions } from '../interfaces/event-bus-options.interface';
+import type { EventTransport } from '../transports/event-transport.interface';
+import { InMemoryBroker } from '../transports/in-memory/in-memory-broker';
+import { InMemoryTransport } from '../transports/in-memory/in-memory.transport';
 
 /** Resolves `options` and returns the configuration error it raised. */
 function configurationError(options: unknown): EventBusConfigurationError {

@@ -1,0 +1,66 @@
+import type { EventTransport } from './event-transport.interface';
+import {
+  IN_MEMORY_OPTION_KEYS,
+  type InMemoryTransportOptions,
+} from './in-memory/in-memory-transport-options';
+import type { KafkaTransportOptions } from './kafka/kafka-transport-options.interface';
+import { checkKafkaOptions, KAFKA_OPTION_KEYS } from './kafka/kafka-transport-options.validation';
+import { LEAF, section, variants } from '../util/option-keys';
+import type { OptionChecker } from '../util/option-checker';
+
+/** A transport of your own that implements `EventTransport` (see `@nestbus/event-bus/transport`). */
+export interface CustomTransportOptions {
+  type: 'custom';
+  transport: EventTransport;
+}
+
+/** Where events travel: `in-memory` (the default), `kafka`, or a `custom` transport. */
+export type TransportOptions =
+  InMemoryTransportOptions | KafkaTransportOptions | CustomTransportOptions;
+
+/** The keys of `transport`, per `transport.type`; each transport lists its own. */
+export const TRANSPORT_OPTION_KEYS = variants<TransportOptions, 'type'>('type', {
+  'in-memory': IN_MEMORY_OPTION_KEYS,
+  kafka: KAFKA_OPTION_KEYS,
+  custom: section<CustomTransportOptions>({ type: LEAF, transport: LEAF }),
+});
+
+/** The methods a custom transport must have; the optional ones are looked for where used. */
+const REQUIRED_METHODS = ['connect', 'ensureTopics', 'send', 'subscribe', 'close'] as const;
+
+/** Checks `transport` and hands each transport's own options to its own checks. */
+export function checkTransportOptions(check: OptionChecker, value: unknown): TransportOptions {
+  if (value === undefined) return { type: 'in-memory' };
+  if (value === null || typeof value !== 'object') {
+    throw check.error(
+      'transport',
+      "{ type: 'in-memory' }, { type: 'kafka', brokers } or { type: 'custom', transport }",
+      value,
+    );
+  }
+  const options = value as TransportOptions;
+  switch (options.type) {
+    case 'in-memory':
+      return options;
+    case 'kafka':
+      return checkKafkaOptions(check, options);
+    case 'custom': {
+      const transport = options.transport as unknown as Record<string, unknown> | undefined;
+      for (const method of REQUIRED_METHODS) {
+        if (typeof transport?.[method] !== 'function') {
+          throw check.error(
+            `transport.transport.${method}`,
+            'a function (an EventTransport)',
+            transport?.[method],
+          );
+        }
+      }
+      return options;
+    }
+  }
+  throw check.error(
+    'transport.type',
+    '"in-memory", "kafka" or "custom"',
+    (value as { type?: unknown }).type,
+  );
+}
