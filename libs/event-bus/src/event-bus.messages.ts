@@ -9,6 +9,35 @@ export const invalidOption = (path: string, expected: string, got: unknown): str
 export const invalidHandlerRetry = (handler: string, reason: string): string =>
   `@EventSubscribe() of ${handler} has a bad "retry" option (merged into consumer.retry): ${reason}`;
 
+export const invalidFailurePolicy = (handler: string, got: unknown): string =>
+  `@EventSubscribe() of ${handler} has a bad "onFailure" option: expected a failure policy function (see FailurePolicies), got ${describe(got)}.`;
+
+export const handlerRetrying = (
+  handler: string,
+  eventId: string,
+  attempt: number,
+  delayMs: number,
+  error: string,
+): string =>
+  `${handler} failed on event ${eventId} (attempt ${attempt}); retrying in ${delayMs} ms: ${error}`;
+
+export const handlerDiscarded = (
+  handler: string,
+  eventId: string,
+  attempt: number,
+  reason: string,
+  error: string,
+): string =>
+  `${handler} discarded event ${eventId} after attempt ${attempt} (its failure policy: ${reason}): ${error}`;
+
+/** A failure policy threw or answered something it may not; the record is dead-lettered. */
+export const failurePolicyFailed = (handler: string, problem: string): string =>
+  `The failure policy of ${handler} ${problem}; dead-lettering the event instead`;
+
+/** The `refusal` column of a record a failure policy parked (no broker refused it). */
+export const parkedByPolicy = (handler: string | undefined): string =>
+  `parked by the failure policy of ${handler ?? 'no handler'} (no dead-letter topic)`;
+
 /** One error for every unknown key, each with the option most likely meant. */
 export const unknownOptions = (keys: UnknownOptionKey[]): string => {
   const items = keys.map(describeUnknownKey);

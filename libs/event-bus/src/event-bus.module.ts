@@ -34,7 +34,9 @@ import { DeadLetterPublisher } from './consumer/dead-letter.publisher';
 import { RecordProcessor } from './consumer/record-processor';
 import { DependencyOutage } from './consumer/dependency-outage';
 import { ParkedDeadLetterStore } from './dead-letter/parked-dead-letter.store';
-import { RecordRouter } from './consumer/record-router';
+import { RouteStep } from './consumer/pipeline/route.step';
+import { RecordPreparer } from './consumer/pipeline/record-preparer';
+import { FailurePolicyRunner } from './consumer/failure-policy.runner';
 import { TransactionBatchProcessor } from './consumer/transaction-batch.processor';
 import { EventConsumer } from './consumer/event-consumer';
 import { EventPublisher } from './event-bus.publisher';
@@ -105,7 +107,9 @@ const providers: Provider[] = [
   OutboxCommitSubscriber,
   InboxConsumer,
   DeadLetterPublisher,
-  RecordRouter,
+  RouteStep,
+  RecordPreparer,
+  FailurePolicyRunner,
   RecordProcessor,
   DependencyOutage,
   ParkedDeadLetterStore,

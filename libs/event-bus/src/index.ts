@@ -13,6 +13,12 @@ export { IntegrationEvent } from './decorators/integration-event.decorator';
 export type { IntegrationEventOptions } from './decorators/integration-event.decorator';
 export { EventSubscribe } from './decorators/event-subscribe.decorator';
 export type { EventSubscribeOptions } from './decorators/event-subscribe.decorator';
+export { FailurePolicies } from './failure/failure-policies';
+export type {
+  FailureDecision,
+  FailurePolicy,
+  HandlerFailure,
+} from './interfaces/failure-policy.interface';
 export { Upcaster } from './decorators/upcaster.decorator';
 export type { EventUpcaster } from './decorators/upcaster.decorator';
 export { EventInterceptor } from './decorators/event-interceptor.decorator';

@@ -20,6 +20,8 @@ import { backoffDelay } from '../util/backoff';
 import { sleep } from '../util/sleep';
 import type { EventEnvelope } from '../envelope/event-envelope.interface';
 import { InterceptorChain } from '../interceptors/interceptor-chain';
+import { processOutcome } from './pipeline/outcome';
+import { parkedByPolicy } from '../event-bus.messages';
 
 const MAX_MESSAGE_LENGTH = 1000;
 const MAX_ID_LENGTH = 255;
@@ -116,11 +118,26 @@ export class DeadLetterPublisher {
     }
   }
 
+  /**
+   * A handler's failure policy chose `park`: the record is kept whole in `event_dead_letter`
+   * (listed and replayed with the CLI's `dlq parked` commands) and no dead-letter topic is used.
+   */
+  async parkInstead(
+    record: IncomingRecord,
+    reason: DeadLetterReason,
+    signal: AbortSignal,
+  ): Promise<void> {
+    await this.park(record, reason, errorType(reason.error), null, signal);
+    this.interceptors.deadLetterParked(record.topic);
+    this.report(record, reason);
+  }
+
   /** Stores the record whole; waits out a database outage (the partition holds meanwhile). */
   private async park(
     record: IncomingRecord,
     reason: DeadLetterReason,
     type: string,
+    /** Why the broker refused the dead letter; null when the failure policy chose to park. */
     refusal: unknown,
     signal: AbortSignal,
   ): Promise<string> {
@@ -132,11 +149,17 @@ export class DeadLetterPublisher {
           attempts: reason.attempts,
           groupId: reason.group,
           handler: reason.handlerId ?? null,
-          refusal: errorMessage(refusal),
+          refusal: refusal === null ? parkedByPolicy(reason.handlerId) : errorMessage(refusal),
         });
-        this.logger.error(
-          `The broker refused the dead letter of ${where(record)} (${errorMessage(refusal)}); kept whole as event_dead_letter ${id}, sending a reduced letter`,
-        );
+        if (refusal === null) {
+          this.logger.warn(
+            `Parked ${where(record)} for ${reason.handlerId ?? 'no handler'}: ${type}; kept whole as event_dead_letter ${id}`,
+          );
+        } else {
+          this.logger.error(
+            `The broker refused the dead letter of ${where(record)} (${errorMessage(refusal)}); kept whole as event_dead_letter ${id}, sending a reduced letter`,
+          );
+        }
         return id;
       } catch (error) {
         if (signal.aborted) throw error;
@@ -169,21 +192,18 @@ export class DeadLetterPublisher {
   }
 
   private report(record: IncomingRecord, reason: DeadLetterReason): void {
-    const { envelope } = reason;
-    const headerId = record.headers[CE_HEADERS.id];
-    this.interceptors.outcome({
-      handlerId: reason.handlerId ?? null,
-      // An undecodable record's id is only good for the trace log, never for a metric label.
-      eventId: envelope?.id ?? (headerId && headerId.length <= MAX_ID_LENGTH ? headerId : null),
-      type: envelope?.type ?? null,
-      eventTime: envelope?.time ?? null,
-      group: reason.group,
-      topic: record.topic,
-      status: 'dead_lettered',
-      attempt: reason.attempts,
-      durationMs: 0,
-      error: reason.error,
-    });
+    this.interceptors.outcome(
+      processOutcome({
+        group: reason.group,
+        record,
+        envelope: reason.envelope,
+        handlerId: reason.handlerId,
+        status: 'dead_lettered',
+        attempt: reason.attempts,
+        durationMs: 0,
+        error: reason.error,
+      }),
+    );
   }
 }
 

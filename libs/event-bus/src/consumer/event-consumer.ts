@@ -10,6 +10,8 @@ import { HandlerRegistry } from '../discovery/handler.registry';
 import { processBatchByKey } from './keyed-executor';
 import { RecordProcessor } from './record-processor';
 import { TransactionBatchProcessor } from './transaction-batch.processor';
+import { RecordPreparer } from './pipeline/record-preparer';
+import type { PreparedRecord } from './pipeline/prepared-record';
 import { InterceptorChain } from '../interceptors/interceptor-chain';
 
 export interface ConsumerGroupInfo {
@@ -46,6 +48,7 @@ export class EventConsumer {
     private readonly handlers: HandlerRegistry,
     private readonly processor: RecordProcessor,
     private readonly batches: TransactionBatchProcessor,
+    private readonly preparer: RecordPreparer,
     private readonly interceptors: InterceptorChain,
   ) {}
 
@@ -150,23 +153,30 @@ export class EventConsumer {
     }
   }
 
+  /**
+   * The consume pipeline for one partition's batch: every record prepared once (decode, route,
+   * upcast, validate), then the batch path for the routine prefix and the per-record path,
+   * concurrent across keys, for the rest.
+   */
   private async processBatch(groupId: string, batch: RecordBatch): Promise<void> {
     const signal = this.stopping.signal;
-    let records = batch.records;
+    let prepared: PreparedRecord[] = [];
+    for (const record of batch.records) prepared.push(await this.preparer.prepare(groupId, record));
     if (this.batches.enabled) {
-      records = await this.batches.process(groupId, batch, signal);
-      if (records.length === 0) return;
+      const done = await this.batches.process(groupId, batch, prepared, signal);
+      if (done < 0 || done === prepared.length) return;
+      prepared = prepared.slice(done);
     }
     const rest: RecordBatch = {
       topic: batch.topic,
       partition: batch.partition,
-      records,
+      records: prepared.map((item) => item.record),
       heartbeat: () => batch.heartbeat(),
       isActive: () => batch.isActive(),
       commit: (nextOffset) => batch.commit(nextOffset),
     };
-    await processBatchByKey(rest, this.options.consumer.concurrency, (record) =>
-      this.processor.process(groupId, record, rest, signal),
+    await processBatchByKey(rest, this.options.consumer.concurrency, (_record, index) =>
+      this.processor.process(groupId, prepared[index], rest, signal),
     );
   }
 }

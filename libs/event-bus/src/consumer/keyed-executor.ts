@@ -11,7 +11,7 @@ const HEARTBEAT_INTERVAL_MS = 3000;
 export async function processBatchByKey(
   batch: RecordBatch,
   concurrency: number,
-  processOne: (record: IncomingRecord) => Promise<void>,
+  processOne: (record: IncomingRecord, index: number) => Promise<void>,
 ): Promise<void> {
   const slots = new Semaphore(concurrency);
   const lanes = new Map<string, Promise<void>>();
@@ -32,7 +32,7 @@ export async function processBatchByKey(
       const task = previous.then(() =>
         slots.run(async () => {
           if (!batch.isActive()) throw new BatchStoppedError();
-          await processOne(record);
+          await processOne(record, index);
           done[index] = true;
         }),
       );

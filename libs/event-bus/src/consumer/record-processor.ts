@@ -1,19 +1,19 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { ProcessStatus } from '../interfaces/event-bus-interceptor.interface';
-import type { IncomingRecord, RecordBatch } from '../transports/event-transport.interface';
-import type { EventEnvelope } from '../envelope/event-envelope.interface';
-import { CloudEventCodec } from '../envelope/cloud-event.codec';
-import type { HandlerDefinition } from '../discovery/handler.registry';
+import type { RecordBatch } from '../transports/event-transport.interface';
 import { InboxConsumer } from '../inbox/inbox.consumer';
 import { InterceptorChain } from '../interceptors/interceptor-chain';
 import { isNonRetriable } from '../errors/event-bus.error';
-import { backoffDelay } from '../util/backoff';
 import { sleep } from '../util/sleep';
+import { describeError } from '../util/describe-error';
+import { handlerDiscarded, handlerRetrying } from '../event-bus.messages';
 import { DeadLetterPublisher } from './dead-letter.publisher';
 import { DependencyOutage } from './dependency-outage';
-import { RecordRouter } from './record-router';
-import { buildEventContext } from './event-context.factory';
-import { describeError } from '../util/describe-error';
+import { FailurePolicyRunner } from './failure-policy.runner';
+import { handle } from './pipeline/handle.step';
+import { processOutcome } from './pipeline/outcome';
+import type { HandlerCall, PreparedRecord } from './pipeline/prepared-record';
+import { RecordPreparer } from './pipeline/record-preparer';
 
 /** Thrown when the consumer stops during a retry wait: the record stays uncommitted. */
 export class ProcessingStoppedError extends Error {
@@ -22,152 +22,182 @@ export class ProcessingStoppedError extends Error {
   }
 }
 
+type HandledRecord = Extract<PreparedRecord, { kind: 'handle' }>;
+
 /**
- * One record's way through the consumer: decode → (skip if addressed elsewhere) → for each
- * handler: upcast, validate, run once through the inbox, retry in place with backoff, and
- * dead-letter when retries are spent or the input can never succeed. A failure that means the
- * database or broker is unavailable spends no retry: the record waits until it is back. It resolves only once the
- * record is fully dealt with, so the caller may commit its offset.
+ * The per-record path of the consume pipeline, for a record already prepared (decoded, routed,
+ * upcast and validated): an invalid one is dead-lettered; otherwise, for each handler, the
+ * inbox claim and the handler run in one transaction, and a failed attempt goes to the
+ * handler's failure policy (by default: wait out an unavailable dependency without spending a
+ * retry, retry in place with backoff, then dead-letter). It resolves only once the record is
+ * fully dealt with, so the caller may commit its offset.
  */
 @Injectable()
 export class RecordProcessor {
   private readonly logger = new Logger(RecordProcessor.name);
 
   constructor(
-    private readonly codec: CloudEventCodec,
-    private readonly router: RecordRouter,
+    private readonly preparer: RecordPreparer,
     private readonly inbox: InboxConsumer,
     private readonly interceptors: InterceptorChain,
     private readonly deadLetters: DeadLetterPublisher,
     private readonly outage: DependencyOutage,
+    private readonly policies: FailurePolicyRunner,
   ) {}
 
   async process(
     group: string,
-    record: IncomingRecord,
+    prepared: PreparedRecord,
     batch: RecordBatch,
     signal: AbortSignal,
   ): Promise<void> {
-    const route = this.router.route(group, record);
-    if (route.kind === 'invalid') {
-      await this.deadLetters.send(record, { error: route.error, attempts: 1, group }, signal);
+    if (prepared.kind === 'invalid') {
+      const reason = { error: prepared.error, attempts: 1, group };
+      await this.deadLetters.send(prepared.record, reason, signal);
       return;
     }
-    if (route.kind === 'skip') return;
-    const { envelope, handlers } = route;
-    for (const handler of handlers)
-      await this.runHandler(group, handler, envelope, record, batch, signal);
+    if (prepared.kind === 'skip') return;
+    for (const call of prepared.calls) await this.runHandler(group, call, prepared, batch, signal);
   }
 
   private async runHandler(
     group: string,
-    handler: HandlerDefinition,
-    envelope: EventEnvelope,
-    record: IncomingRecord,
+    first: HandlerCall,
+    prepared: HandledRecord,
     batch: RecordBatch,
     signal: AbortSignal,
   ): Promise<void> {
-    let event: object;
-    try {
-      event = await this.codec.materialize(envelope, handler.event.target);
-    } catch (error) {
-      this.report(group, handler, envelope, record, 'failed', 1, 0, error);
-      await this.deadLetters.send(
-        record,
-        { error, attempts: 1, group, handlerId: handler.id, envelope },
-        signal,
+    const { handler } = first;
+    const { envelope, record } = prepared;
+    const report = (status: ProcessStatus, attempt: number, durationMs: number, error?: unknown) =>
+      this.interceptors.outcome(
+        processOutcome({
+          group,
+          record,
+          envelope,
+          handlerId: handler.id,
+          status,
+          attempt,
+          durationMs,
+          error,
+        }),
       );
-      return;
-    }
+    const stopIfAsked = () => {
+      if (signal.aborted || !batch.isActive()) throw new ProcessingStoppedError();
+    };
 
     // `attempt` counts tries that spend the retry budget; `waits` those that met an outage.
+    let call = first;
     let attempt = 1;
     let waits = 0;
     for (;;) {
       const started = performance.now();
-      try {
-        const result = await this.inbox.handleOnce(envelope.id, handler.id, (manager) => {
-          const context = buildEventContext(envelope, record, handler, attempt + waits, manager);
-          return this.interceptors.aroundProcess(
-            { handlerId: handler.id, group, event, context },
-            () => handler.invoke(event, context),
+      let error: unknown;
+      if (call.event === undefined) {
+        error = call.error;
+      } else {
+        const event = call.event;
+        try {
+          const result = await this.inbox.handleOnce(envelope.id, handler.id, (manager) =>
+            handle(this.interceptors, {
+              group,
+              handler,
+              event,
+              envelope,
+              record,
+              attempt: attempt + waits,
+              manager,
+            }),
           );
-        });
-        if (waits > 0) this.outage.recovered(batch);
-        const status = result === 'duplicate' ? 'duplicate' : 'success';
-        this.report(group, handler, envelope, record, status, attempt, performance.now() - started);
-        return;
-      } catch (error) {
-        const elapsed = performance.now() - started;
-        if (signal.aborted) throw new ProcessingStoppedError();
-        if (this.outage.isTransient(error)) {
-          // The database or broker is down: only waiting helps, so no retry is spent.
-          this.report(group, handler, envelope, record, 'unavailable', attempt, elapsed, error);
-          if (waits === 0) this.paused(group, handler, record, 'unavailable');
-          await this.outage.wait(batch, ++waits, error, signal);
-          if (signal.aborted || !batch.isActive()) throw new ProcessingStoppedError();
-          continue;
-        }
-        if (isNonRetriable(error) || attempt > handler.retry.maxRetries) {
-          this.report(group, handler, envelope, record, 'failed', attempt, elapsed, error);
-          await this.deadLetters.send(
-            record,
-            { error, attempts: attempt, group, handlerId: handler.id, envelope },
-            signal,
+          if (waits > 0) this.outage.recovered(batch);
+          report(
+            result === 'duplicate' ? 'duplicate' : 'success',
+            attempt,
+            performance.now() - started,
           );
           return;
+        } catch (thrown) {
+          error = thrown;
         }
-        this.report(group, handler, envelope, record, 'retried', attempt, elapsed, error);
-        // The partition waits with this record: the consumer's backpressure under failure.
-        this.paused(group, handler, record, 'retry');
-        this.logger.warn(
-          `${handler.id} failed on event ${envelope.id} (attempt ${attempt} of ${handler.retry.maxRetries + 1}); retrying: ${describeError(error)}`,
-        );
-        await batch.heartbeat().catch(() => undefined);
-        await sleep(backoffDelay(attempt, handler.retry), signal);
-        if (signal.aborted || !batch.isActive()) throw new ProcessingStoppedError();
-        attempt++;
+      }
+      // An event that could not be made (upcast or validate) never reached the handler.
+      const elapsed = call.event === undefined ? 0 : performance.now() - started;
+      if (signal.aborted) throw new ProcessingStoppedError();
+      const decision = await this.policies.decide(handler, {
+        handlerId: handler.id,
+        group,
+        eventId: envelope.id,
+        type: envelope.type,
+        topic: record.topic,
+        partition: record.partition,
+        offset: record.offset,
+        attempt,
+        waits,
+        error,
+        transient: this.outage.isTransient(error),
+        permanent: isNonRetriable(error),
+        retry: handler.retry,
+      });
+      const reason = { error, attempts: attempt, group, handlerId: handler.id, envelope };
+      switch (decision.action) {
+        case 'wait':
+          report('unavailable', attempt, elapsed, error);
+          if (waits === 0) this.paused(group, handler.id, prepared, 'unavailable');
+          await this.outage.wait(batch, ++waits, error, signal);
+          stopIfAsked();
+          break;
+        case 'retry':
+          report('retried', attempt, elapsed, error);
+          // The partition waits with this record: the consumer's backpressure under failure.
+          this.paused(group, handler.id, prepared, 'retry');
+          this.logger.warn(
+            handlerRetrying(
+              handler.id,
+              envelope.id,
+              attempt,
+              decision.delayMs,
+              describeError(error),
+            ),
+          );
+          await batch.heartbeat().catch(() => undefined);
+          await sleep(decision.delayMs, signal);
+          stopIfAsked();
+          attempt++;
+          // An event that could not be made is made again: an upcaster may have met an outage.
+          if (call.event === undefined) call = await this.preparer.prepareCall(envelope, handler);
+          break;
+        case 'dead-letter':
+          report('failed', attempt, elapsed, error);
+          await this.deadLetters.send(record, reason, signal);
+          return;
+        case 'park':
+          report('failed', attempt, elapsed, error);
+          await this.deadLetters.parkInstead(record, reason, signal);
+          return;
+        case 'discard':
+          report('discarded', attempt, elapsed, error);
+          this.logger.warn(
+            handlerDiscarded(
+              handler.id,
+              envelope.id,
+              attempt,
+              decision.reason,
+              describeError(error),
+            ),
+          );
+          return;
       }
     }
-  }
-
-  private report(
-    group: string,
-    handler: HandlerDefinition,
-    envelope: EventEnvelope,
-    record: IncomingRecord,
-    status: ProcessStatus,
-    attempt: number,
-    durationMs: number,
-    error?: unknown,
-  ): void {
-    this.interceptors.outcome({
-      handlerId: handler.id,
-      eventId: envelope.id,
-      type: envelope.type,
-      eventTime: envelope.time,
-      group,
-      topic: record.topic,
-      status,
-      attempt,
-      durationMs,
-      error,
-    });
   }
 
   /** The partition holds this record while the handler waits to retry or for a dependency. */
   private paused(
     group: string,
-    handler: HandlerDefinition,
-    record: IncomingRecord,
+    handlerId: string,
+    { record }: HandledRecord,
     reason: 'retry' | 'unavailable',
   ): void {
-    this.interceptors.paused({
-      group,
-      topic: record.topic,
-      partition: record.partition,
-      handlerId: handler.id,
-      reason,
-    });
+    const { topic, partition } = record;
+    this.interceptors.paused({ group, topic, partition, handlerId, reason });
   }
 }

@@ -1,118 +1,90 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { EVENT_BUS_RESOLVED_OPTIONS } from '../event-bus.constants';
 import type { ResolvedEventBusOptions } from '../interfaces/event-bus-options.interface';
-import type { IncomingRecord, RecordBatch } from '../transports/event-transport.interface';
-import type { EventEnvelope } from '../envelope/event-envelope.interface';
-import { CloudEventCodec } from '../envelope/cloud-event.codec';
+import type { RecordBatch } from '../transports/event-transport.interface';
 import type { HandlerDefinition } from '../discovery/handler.registry';
 import { InboxConsumer } from '../inbox/inbox.consumer';
 import { InterceptorChain } from '../interceptors/interceptor-chain';
 import { TransactionRunner } from '../database/transaction-runner';
-import { buildEventContext } from './event-context.factory';
-import { RecordRouter } from './record-router';
+import { isNonRetriable } from '../errors/event-bus.error';
 import { DependencyOutage } from './dependency-outage';
+import { FailurePolicyRunner } from './failure-policy.runner';
+import { handle } from './pipeline/handle.step';
+import { processOutcome } from './pipeline/outcome';
+import { isRoutine, type PreparedRecord } from './pipeline/prepared-record';
 
-interface PreparedRecord {
-  record: IncomingRecord;
-  envelope: EventEnvelope;
-  /** Handlers of this record with the event materialised for each; empty when it is skipped. */
-  calls: Array<{ handler: HandlerDefinition; event: object }>;
-}
+type HandledRecord = Extract<PreparedRecord, { kind: 'handle' }>;
 
 /** Why a chunk's transaction rolled back, and where. */
 interface ChunkFailure {
   error: unknown;
   handler: HandlerDefinition;
-  item: PreparedRecord;
+  item: HandledRecord;
   durationMs: number;
 }
 
 /**
- * The fast path for well-formed records: per handler, one transaction per chunk of
- * `consumer.recordsPerTransaction` records claims all their inbox rows in one statement and
- * runs the handler for each new one, in offset order. Far fewer round trips than a
- * transaction per record, with the same exactly-once effect. At the first record that is not
- * routine (it fails to decode or validate, or a handler throws and the chunk rolls back) it
- * stops and returns the records still to do, for the per-record path to retry and
- * dead-letter one by one.
+ * The batch path: the same pipeline as the per-record path (`RecordProcessor`), with the
+ * deduplicate and handle steps run for many records in one transaction. Per handler, one
+ * transaction per chunk of `consumer.recordsPerTransaction` records claims all their inbox rows
+ * in one statement and runs the handler for each new one, in offset order: far fewer round
+ * trips, the same exactly-once effect. It takes the routine prefix of the batch (records that
+ * decoded, upcast and validated for all their handlers) and, at the first chunk that rolls back,
+ * stops and leaves the rest, already prepared, to the per-record path, which retries and
+ * dead-letters one by one under each handler's failure policy.
  */
 @Injectable()
 export class TransactionBatchProcessor {
   constructor(
     @Inject(EVENT_BUS_RESOLVED_OPTIONS) private readonly options: ResolvedEventBusOptions,
-    private readonly codec: CloudEventCodec,
-    private readonly router: RecordRouter,
     private readonly inbox: InboxConsumer,
     private readonly interceptors: InterceptorChain,
     private readonly db: TransactionRunner,
     private readonly outage: DependencyOutage,
+    private readonly policies: FailurePolicyRunner,
   ) {}
 
   get enabled(): boolean {
     return this.options.consumer.recordsPerTransaction > 1;
   }
 
-  /** Processes what it can; returns the records left for the per-record path. */
+  /**
+   * Processes and commits what it can of `prepared` (the batch's records, in order); returns how
+   * many it finished, so the per-record path goes on from there. -1 when the partition stopped.
+   */
   async process(
     group: string,
     batch: RecordBatch,
+    prepared: readonly PreparedRecord[],
     signal: AbortSignal,
-  ): Promise<readonly IncomingRecord[]> {
-    const prepared = await this.prepare(group, batch.records);
+  ): Promise<number> {
+    let routine = prepared.findIndex((item) => !isRoutine(item));
+    if (routine < 0) routine = prepared.length;
     const size = this.options.consumer.recordsPerTransaction;
-    for (let start = 0; start < prepared.length; start += size) {
-      if (!batch.isActive() || signal.aborted) return [];
-      const chunk = prepared.slice(start, start + size);
+    for (let start = 0; start < routine; start += size) {
+      if (!batch.isActive() || signal.aborted) return -1;
+      const chunk = prepared.slice(start, Math.min(start + size, routine));
       if (!(await this.runChunkThroughOutages(group, chunk, batch, signal))) {
         // Stopped while waiting out an outage: nothing more here; the rest is redelivered.
-        if (!batch.isActive() || signal.aborted) return [];
-        return batch.records.slice(start);
+        if (!batch.isActive() || signal.aborted) return -1;
+        return start;
       }
       const last = chunk[chunk.length - 1].record;
       await batch.commit(String(BigInt(last.offset) + 1n));
     }
-    return batch.records.slice(prepared.length);
-  }
-
-  /** The routine prefix of the batch: records that decode and validate for all their handlers. */
-  private async prepare(
-    group: string,
-    records: readonly IncomingRecord[],
-  ): Promise<PreparedRecord[]> {
-    const prepared: PreparedRecord[] = [];
-    for (const record of records) {
-      const route = this.router.route(group, record);
-      if (route.kind === 'invalid') break;
-      const { envelope } = route;
-      if (route.kind === 'skip') {
-        prepared.push({ record, envelope, calls: [] });
-        continue;
-      }
-      const handlers = route.handlers;
-      try {
-        const calls = [];
-        for (const handler of handlers) {
-          calls.push({
-            handler,
-            event: await this.codec.materialize(envelope, handler.event.target),
-          });
-        }
-        prepared.push({ record, envelope, calls });
-      } catch {
-        break;
-      }
-    }
-    return prepared;
+    return routine;
   }
 
   /**
-   * Runs the chunk; while the database or broker is unavailable it waits and runs it again, so an
-   * outage never sends routine records down the per-record path to spend their retries. False
-   * when the chunk failed for another reason, or the partition stopped while waiting.
+   * Runs the chunk; while the database or broker is unavailable and the failing handler's policy
+   * says to wait (the default does), it waits and runs the chunk again, so an outage never sends
+   * routine records down the per-record path to spend their retries. False when the chunk failed
+   * otherwise (the per-record path then asks the policy, record by record), or the partition
+   * stopped while waiting.
    */
   private async runChunkThroughOutages(
     group: string,
-    chunk: PreparedRecord[],
+    chunk: readonly PreparedRecord[],
     batch: RecordBatch,
     signal: AbortSignal,
   ): Promise<boolean> {
@@ -122,20 +94,38 @@ export class TransactionBatchProcessor {
         if (waits > 0) this.outage.recovered(batch);
         return true;
       }
-      if (!this.outage.isTransient(result.error)) return false;
-      this.interceptors.outcome({
-        handlerId: result.handler.id,
-        eventId: result.item.envelope.id,
-        type: result.item.envelope.type,
-        eventTime: result.item.envelope.time,
+      const { error, handler, item, durationMs } = result;
+      // Only an outage is asked about here; any other failure is the per-record path's to judge.
+      if (!this.outage.isTransient(error)) return false;
+      const decision = await this.policies.decide(handler, {
+        handlerId: handler.id,
         group,
-        topic: result.item.record.topic,
-        status: 'unavailable',
+        eventId: item.envelope.id,
+        type: item.envelope.type,
+        topic: item.record.topic,
+        partition: item.record.partition,
+        offset: item.record.offset,
         attempt: 1,
-        durationMs: result.durationMs,
-        error: result.error,
+        waits,
+        error,
+        transient: true,
+        permanent: isNonRetriable(error),
+        retry: handler.retry,
       });
-      await this.outage.wait(batch, ++waits, result.error, signal);
+      if (decision.action !== 'wait') return false;
+      this.interceptors.outcome(
+        processOutcome({
+          group,
+          record: item.record,
+          envelope: item.envelope,
+          handlerId: handler.id,
+          status: 'unavailable',
+          attempt: 1,
+          durationMs,
+          error,
+        }),
+      );
+      await this.outage.wait(batch, ++waits, error, signal);
       if (signal.aborted || !batch.isActive()) return false;
     }
   }
@@ -143,15 +133,18 @@ export class TransactionBatchProcessor {
   /** One transaction per handler for the chunk; the error when one rolled back. */
   private async runChunk(
     group: string,
-    chunk: PreparedRecord[],
+    chunk: readonly PreparedRecord[],
     batch: RecordBatch,
   ): Promise<true | ChunkFailure> {
+    const handled = chunk.filter((item): item is HandledRecord => item.kind === 'handle');
     const handlers = new Map<string, HandlerDefinition>();
-    for (const item of chunk)
+    for (const item of handled)
       for (const { handler } of item.calls) handlers.set(handler.id, handler);
     for (const handler of handlers.values()) {
-      const entries = chunk.flatMap((item) =>
-        item.calls.filter((c) => c.handler === handler).map((c) => ({ item, event: c.event })),
+      const entries = handled.flatMap((item) =>
+        item.calls
+          .filter((call) => call.handler === handler)
+          .map((call) => ({ item, event: call.event! })),
       );
       const started = performance.now();
       // The record the transaction was at when it failed (the claim counts as the first's).
@@ -172,11 +165,16 @@ export class TransactionBatchProcessor {
             at = item;
             // Keeps the group membership alive through a long chunk (kafkajs throttles the calls).
             await batch.heartbeat().catch(() => undefined);
-            const context = buildEventContext(item.envelope, item.record, handler, 1, manager);
-            await this.interceptors.aroundProcess(
-              { handlerId: handler.id, group, event, context },
-              () => handler.invoke(event, context),
-            );
+            const { envelope, record } = item;
+            await handle(this.interceptors, {
+              group,
+              handler,
+              event,
+              envelope,
+              record,
+              attempt: 1,
+              manager,
+            });
           }
           return claimed;
         });
@@ -189,17 +187,17 @@ export class TransactionBatchProcessor {
         const id = item.envelope.id;
         const first = fresh.has(id) && !reported.has(id);
         reported.add(id);
-        this.interceptors.outcome({
-          handlerId: handler.id,
-          eventId: id,
-          type: item.envelope.type,
-          eventTime: item.envelope.time,
-          group,
-          topic: item.record.topic,
-          status: first ? 'success' : 'duplicate',
-          attempt: 1,
-          durationMs,
-        });
+        this.interceptors.outcome(
+          processOutcome({
+            group,
+            record: item.record,
+            envelope: item.envelope,
+            handlerId: handler.id,
+            status: first ? 'success' : 'duplicate',
+            attempt: 1,
+            durationMs,
+          }),
+        );
       }
     }
     return true;

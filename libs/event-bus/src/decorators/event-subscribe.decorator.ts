@@ -1,8 +1,12 @@
 import type { Type } from '@nestjs/common';
 import { EVENT_SUBSCRIBE_METADATA } from '../event-bus.constants';
 import type { RetryOptions } from '../interfaces/event-bus-options.interface';
+import type { FailurePolicy } from '../interfaces/failure-policy.interface';
 
-/** Options of `@EventSubscribe()`: the handler's stable id, its consumer group and its retries. */
+/**
+ * Options of `@EventSubscribe()`: the handler's stable id, its consumer group, its retries and
+ * what follows a failed attempt.
+ */
 export interface EventSubscribeOptions {
   /** Stable handler id keying the inbox; `ClassName.methodName` by default. */
   id?: string;
@@ -10,6 +14,11 @@ export interface EventSubscribeOptions {
   group?: string;
   /** Overrides `consumer.retry` for this handler. */
   retry?: Partial<RetryOptions>;
+  /**
+   * What follows a failed attempt (see `FailurePolicies`); by default, wait out an unavailable
+   * database or broker, retry in place with `retry`, then dead-letter.
+   */
+  onFailure?: FailurePolicy;
 }
 
 export interface EventSubscribeMetadata {

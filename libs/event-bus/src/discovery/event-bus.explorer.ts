@@ -2,7 +2,11 @@ import { Inject, Injectable, Logger, OnModuleInit, Type } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper';
 import { EVENT_BUS_RESOLVED_OPTIONS } from '../event-bus.constants';
-import { invalidHandlerRetry, requestScopedHandler } from '../event-bus.messages';
+import {
+  invalidFailurePolicy,
+  invalidHandlerRetry,
+  requestScopedHandler,
+} from '../event-bus.messages';
 import { EventBusConfigurationError } from '../errors/event-bus-configuration.error';
 import type { ResolvedEventBusOptions } from '../interfaces/event-bus-options.interface';
 import type { EventBusInterceptor } from '../interfaces/event-bus-interceptor.interface';
@@ -13,6 +17,7 @@ import { EventTypeRegistry } from '../envelope/event-type.registry';
 import { UpcasterRegistry } from '../envelope/upcaster.registry';
 import { InterceptorChain } from '../interceptors/interceptor-chain';
 import { resolveHandlerRetry } from '../options/resolve-event-bus-options';
+import { FailurePolicies } from '../failure/failure-policies';
 import { EventBusMetadataAccessor } from './event-bus-metadata.accessor';
 import { HandlerRegistry } from './handler.registry';
 
@@ -88,11 +93,15 @@ export class EventBusExplorer implements OnModuleInit {
     const id = options.id ?? `${className}.${methodName}`;
     const retry = this.handlerRetry(id, options.retry);
     const group = options.group ?? this.options.consumer.groupId;
+    if (options.onFailure !== undefined && typeof options.onFailure !== 'function') {
+      throw new EventBusConfigurationError(invalidFailurePolicy(id, options.onFailure));
+    }
     this.handlers.add({
       id,
       group,
       event: definition,
       retry,
+      onFailure: options.onFailure ?? FailurePolicies.default(),
       invoke: async (payload, context) => {
         await method(payload, context);
       },

@@ -4,6 +4,7 @@ import { duplicateHandlerId } from '../event-bus.messages';
 import type { EventDefinition } from '../envelope/event-type.registry';
 import type { EventContext } from '../interfaces/event-context.interface';
 import type { RetryOptions } from '../interfaces/event-bus-options.interface';
+import type { FailurePolicy } from '../interfaces/failure-policy.interface';
 
 /** A discovered `@EventSubscribe` method, ready to call. */
 export interface HandlerDefinition {
@@ -12,6 +13,8 @@ export interface HandlerDefinition {
   readonly group: string;
   readonly event: EventDefinition;
   readonly retry: RetryOptions;
+  /** What follows a failed attempt: its `onFailure`, or `FailurePolicies.default()`. */
+  readonly onFailure: FailurePolicy;
   /** Calls the method and awaits it. */
   invoke(event: object, context: EventContext): Promise<void>;
   /** Calls the method and returns what it returns (a promise or not): the in-process fast path. */

@@ -110,6 +110,11 @@ export class CloudEventCodec {
    * upcast to its version, instantiate, validate.
    */
   async materialize<T extends object>(envelope: EventEnvelope, target: Type<T>): Promise<T> {
+    return this.validate(envelope.type, target, this.upcast(envelope, target));
+  }
+
+  /** The envelope's data upcast to the version of `target`; fails for a type or version it cannot take. */
+  upcast(envelope: EventEnvelope, target: Type<object>): object {
     const definition = this.types.forClass(target);
     if (!this.types.has(envelope.type) || definition.type !== envelope.type) {
       throw new InvalidEventError('unknown_type', unknownEventType(envelope.type));
@@ -132,6 +137,11 @@ export class CloudEventCodec {
         `Event "${envelope.type}" data is not a JSON object.`,
       );
     }
+    return data;
+  }
+
+  /** An instance of `target` made from upcast `data`, checked by its class-validator rules. */
+  async validate<T extends object>(type: string, target: Type<T>, data: object): Promise<T> {
     const instance = plainToInstance(target, data);
     const errors = await validate(instance, { forbidUnknownValues: false });
     if (errors.length > 0) {
@@ -140,7 +150,7 @@ export class CloudEventCodec {
         .join('; ');
       throw new InvalidEventError(
         'validation_failed',
-        `Event "${envelope.type}" failed validation: ${reasons}`,
+        `Event "${type}" failed validation: ${reasons}`,
       );
     }
     return instance;

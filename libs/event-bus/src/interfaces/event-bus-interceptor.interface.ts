@@ -57,10 +57,11 @@ export interface PartitionPause {
  * will be tried again; `unavailable` is an attempt that met an unavailable database or broker and
  * will be repeated once it is back, without spending a retry; `failed` means the handler gave up
  * (retries spent or the error can never succeed), and `dead_lettered` follows once the record is
- * safely on the dead-letter topic.
+ * safely on the dead-letter topic (or parked in `event_dead_letter`); `discarded` means the
+ * handler's failure policy dropped the event, on purpose and logged.
  */
 export type ProcessStatus =
-  'success' | 'duplicate' | 'retried' | 'unavailable' | 'failed' | 'dead_lettered';
+  'success' | 'duplicate' | 'retried' | 'unavailable' | 'failed' | 'dead_lettered' | 'discarded';
 
 /** How one handler's processing of one event ended. */
 export interface ProcessOutcome {

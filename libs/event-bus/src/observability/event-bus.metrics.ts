@@ -24,6 +24,7 @@ const OUTCOMES: readonly ProcessStatus[] = [
   'unavailable',
   'failed',
   'dead_lettered',
+  'discarded',
 ];
 
 /** Metric names; stable, because dashboards and alert rules (ops/) rely on them. */
@@ -212,7 +213,7 @@ export class EventBusMetrics implements OnApplicationBootstrap, OnApplicationShu
     );
     this.processed = factory.counter(
       names.processed,
-      'Handler outcomes: success, duplicate, retried, unavailable (a dependency was down), failed (gave up), dead_lettered.',
+      'Handler outcomes: success, duplicate, retried, unavailable (a dependency was down), failed (gave up), dead_lettered, discarded (dropped by the failure policy).',
       ['type', 'handler', 'outcome'],
     );
     this.duration = factory.histogram(

@@ -2,7 +2,14 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
 /** A hop of an event through this service; the stages a trace can hold. */
 export type EventTraceStage =
-  'published' | 'sent' | 'received' | 'processed' | 'duplicate' | 'failed' | 'dead_lettered';
+  | 'published'
+  | 'sent'
+  | 'received'
+  | 'processed'
+  | 'duplicate'
+  | 'failed'
+  | 'dead_lettered'
+  | 'discarded';
 
 /**
  * One hop of a sampled event (`tracing.log`), written after the fact and in batches: the log is

@@ -32,6 +32,7 @@ const STAGE_OF: Record<ProcessOutcome['status'], EventTraceStage> = {
   unavailable: 'failed',
   failed: 'failed',
   dead_lettered: 'dead_lettered',
+  discarded: 'discarded',
 };
 
 /**

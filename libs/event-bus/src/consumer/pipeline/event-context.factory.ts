@@ -1,7 +1,7 @@
-import type { EventContext } from '../interfaces/event-context.interface';
-import type { IncomingRecord } from '../transports/event-transport.interface';
-import type { EventEnvelope } from '../envelope/event-envelope.interface';
-import type { HandlerDefinition } from '../discovery/handler.registry';
+import type { EventContext } from '../../interfaces/event-context.interface';
+import type { IncomingRecord } from '../../transports/event-transport.interface';
+import type { EventEnvelope } from '../../envelope/event-envelope.interface';
+import type { HandlerDefinition } from '../../discovery/handler.registry';
 
 /** The context a handler receives for one attempt at one record. */
 export function buildEventContext(

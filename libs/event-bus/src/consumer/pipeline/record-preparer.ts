@@ -1,0 +1,49 @@
+import { Injectable } from '@nestjs/common';
+import type { IncomingRecord } from '../../transports/event-transport.interface';
+import type { EventEnvelope } from '../../envelope/event-envelope.interface';
+import { CloudEventCodec } from '../../envelope/cloud-event.codec';
+import type { HandlerDefinition } from '../../discovery/handler.registry';
+import type { HandlerCall, PreparedRecord } from './prepared-record';
+import { RouteStep } from './route.step';
+
+/**
+ * The steps of the consume pipeline that need no transaction, in order: decode (bytes and
+ * CloudEvents headers to an envelope), route (which handlers of the group), then per handler
+ * upcast (to the version of the handler's class) and validate (class-validator on an instance).
+ * Decode comes before route so that a malformed record is dead-lettered, not skipped.
+ */
+@Injectable()
+export class RecordPreparer {
+  constructor(
+    private readonly codec: CloudEventCodec,
+    private readonly router: RouteStep,
+  ) {}
+
+  async prepare(group: string, record: IncomingRecord): Promise<PreparedRecord> {
+    let envelope: EventEnvelope;
+    try {
+      envelope = this.codec.decode(record);
+    } catch (error) {
+      return { kind: 'invalid', record, error };
+    }
+    const route = this.router.route(group, envelope);
+    if (route.kind === 'invalid') return { kind: 'invalid', record, error: route.error };
+    if (route.kind === 'skip') return { kind: 'skip', record, envelope };
+    const calls: HandlerCall[] = [];
+    for (const handler of route.handlers) calls.push(await this.prepareCall(envelope, handler));
+    return { kind: 'handle', record, envelope, calls };
+  }
+
+  /** Upcast, then validate, for one handler; the error is kept for the handler's policy. */
+  async prepareCall(envelope: EventEnvelope, handler: HandlerDefinition): Promise<HandlerCall> {
+    try {
+      const data = this.codec.upcast(envelope, handler.event.target);
+      return {
+        handler,
+        event: await this.codec.validate(envelope.type, handler.event.target, data),
+      };
+    } catch (error) {
+      return { handler, error };
+    }
+  }
+}
