@@ -1,6 +1,7 @@
 import eslint from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
+import layers from './scripts/eslint-layers.js';
 
 export default tseslint.config(
   { ignores: ['**/dist/**', 'node_modules/**', 'coverage/**', '.nx/**'] },
@@ -16,6 +17,14 @@ export default tseslint.config(
       ],
       'no-console': 'error',
     },
+  },
+  {
+    // Nothing in the library imports from a layer above it (ARCHITECTURE.md). Specs and their
+    // fixtures may reach across layers to set a scene.
+    files: ['libs/event-bus/src/**/*.ts'],
+    ignores: ['**/*.spec.ts', '**/__fixtures__/**'],
+    plugins: { 'event-bus': layers.plugin },
+    rules: { 'event-bus/layers': 'error' },
   },
   {
     files: ['apps/demo/**', 'bench/**', 'scripts/**', 'test/**', '**/*.spec.ts', '**/main.ts'],
