@@ -37,6 +37,9 @@ export interface SentTestEvent<T = object> {
 
 type EventRef<T> = Type<T> | string;
 
+/** An outcome with the payload of the event it is about, for `where`. */
+type RecordedOutcome = ProcessOutcome & { payload?: object };
+
 /**
  * Watches the bus from inside, for tests: await that a handler processed an event, and assert
  * what was published (committed and sent, never rolled back).
@@ -47,7 +50,7 @@ type EventRef<T> = Type<T> | string;
  */
 @Injectable()
 export class EventBusTestHelper implements OnModuleInit, EventBusInterceptor {
-  private readonly outcomes: Array<ProcessOutcome & { payload?: object }> = [];
+  private readonly outcomes: RecordedOutcome[] = [];
   private readonly payloads = new Map<string, OutgoingEvent>();
   private readonly sentEvents: SentTestEvent[] = [];
   private readonly handledPayloads = new Map<string, object>();
@@ -118,11 +121,7 @@ export class EventBusTestHelper implements OnModuleInit, EventBusInterceptor {
   ): Promise<ProcessOutcome> {
     const type = typeOf(event);
     const status = options.status ?? 'success';
-    const matches = (o: ProcessOutcome & { payload?: object }): boolean =>
-      o.type === type &&
-      o.status === status &&
-      (options.handlerId === undefined || o.handlerId === options.handlerId) &&
-      (options.where === undefined || (o.payload !== undefined && options.where(o.payload as T)));
+    const matches = outcomeMatcher(type, status, options);
     return this.waitFor(
       () => this.outcomes.find(matches),
       options.timeoutMs,
@@ -131,7 +130,7 @@ export class EventBusTestHelper implements OnModuleInit, EventBusInterceptor {
     );
   }
 
-  /** Resolves once `count` matching outcomes exist. */
+  /** Resolves once `count` outcomes match, counted as `waitForHandled` matches one. */
   async waitForCount<T extends object>(
     event: EventRef<T>,
     count: number,
@@ -139,13 +138,8 @@ export class EventBusTestHelper implements OnModuleInit, EventBusInterceptor {
   ): Promise<ProcessOutcome[]> {
     const type = typeOf(event);
     const status = options.status ?? 'success';
-    const select = (): ProcessOutcome[] =>
-      this.outcomes.filter(
-        (o) =>
-          o.type === type &&
-          o.status === status &&
-          (options.handlerId === undefined || o.handlerId === options.handlerId),
-      );
+    const matches = outcomeMatcher(type, status, options);
+    const select = (): ProcessOutcome[] => this.outcomes.filter(matches);
     return this.waitFor(
       () => {
         const found = select();
@@ -229,6 +223,18 @@ function typeOf(event: EventRef<object>): string {
   const metadata = Reflect.getMetadata(EVENT_METADATA, event) as EventMetadata | undefined;
   if (!metadata) throw new Error(`${event.name} is not an @IntegrationEvent() class.`);
   return metadata.type;
+}
+
+function outcomeMatcher<T extends object>(
+  type: string,
+  status: ProcessStatus,
+  options: HandledWaitOptions<T>,
+): (outcome: RecordedOutcome) => boolean {
+  return (o) =>
+    o.type === type &&
+    o.status === status &&
+    (options.handlerId === undefined || o.handlerId === options.handlerId) &&
+    (options.where === undefined || (o.payload !== undefined && options.where(o.payload as T)));
 }
 
 function contains(payload: object, match: object): boolean {

@@ -11,8 +11,24 @@ export type EventBusTestingOptions = Partial<EventBusModuleOptions> & {
 };
 
 /**
+ * What the testing module sets where the options say nothing, over `forRoot`'s own defaults:
+ * tests wait milliseconds for a poll or a retry, and a restart re-sends nothing.
+ */
+export const EVENT_BUS_TESTING_DEFAULTS = {
+  serviceId: 'test-service',
+  outbox: { pollIntervalMs: 50, redeliverOnStartupMs: 0 },
+  consumer: { retry: { initialMs: 5, maxMs: 50 } },
+  shutdownTimeoutMs: 5000,
+} as const;
+
+/**
  * The event bus for tests: a fresh in-memory broker, fast retries and polls, and the
  * `EventBusTestHelper`. Your TypeORM DataSource (SQLite `:memory:` works) holds the tables.
+ *
+ * Where the options say nothing it sets `serviceId: 'test-service'`, `outbox.pollIntervalMs: 50`,
+ * `outbox.redeliverOnStartupMs: 0`, `consumer.retry` `{ initialMs: 5, maxMs: 50 }` and
+ * `shutdownTimeoutMs: 5000`; every other option keeps the default of `EventBusModule.forRoot`.
+ * Quiet the bus's logs with Nest's own `Test.createTestingModule(...).setLogger(...)`.
  *
  * @example
  * Test.createTestingModule({ imports: [TypeOrmModule.forRoot({ ... }), EventBusTestingModule.forRoot(), MyModule] })
@@ -21,23 +37,24 @@ export type EventBusTestingOptions = Partial<EventBusModuleOptions> & {
 export class EventBusTestingModule {
   static forRoot(options: EventBusTestingOptions = {}): DynamicModule {
     const { broker, ...rest } = options;
+    const defaults = EVENT_BUS_TESTING_DEFAULTS;
     return {
       module: EventBusTestingModule,
       global: true,
       imports: [
         EventBusModule.forRoot({
-          serviceId: 'test-service',
+          serviceId: defaults.serviceId,
           ...rest,
           transport: rest.transport ?? {
             type: 'in-memory',
             broker: broker ?? new InMemoryBroker(),
           },
-          outbox: { pollIntervalMs: 50, redeliverOnStartupMs: 0, ...rest.outbox },
+          outbox: { ...defaults.outbox, ...rest.outbox },
           consumer: {
             ...rest.consumer,
-            retry: { initialMs: 5, maxMs: 50, ...rest.consumer?.retry },
+            retry: { ...defaults.consumer.retry, ...rest.consumer?.retry },
           },
-          shutdownTimeoutMs: rest.shutdownTimeoutMs ?? 5000,
+          shutdownTimeoutMs: rest.shutdownTimeoutMs ?? defaults.shutdownTimeoutMs,
         }),
       ],
       providers: [EventBusTestHelper],
