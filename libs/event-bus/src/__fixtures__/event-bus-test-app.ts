@@ -1,10 +1,8 @@
 import type { DynamicModule, LoggerService, Provider, Type } from '@nestjs/common';
 import { Test, TestingModule } from '@nestjs/testing';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { EventBusTestingModule, type EventBusTestingOptions } from '../../testing';
 import { EVENT_BUS_ENTITIES } from '../event-bus.entities';
-import { EventBusModule } from '../event-bus.module';
-import type { EventBusModuleOptions } from '../interfaces/event-bus-options.interface';
-import { InMemoryBroker } from '../transports/in-memory/in-memory-broker';
 import { OutboxMessage } from '../outbox/outbox-message.entity';
 
 /** Collects log lines so a spec can assert on warnings; prints nothing. */
@@ -33,8 +31,8 @@ export class RecordingLogger implements LoggerService {
 }
 
 export interface TestAppOptions {
-  /** `forRoot` options; `serviceId: 'svc'` and a fresh in-memory broker unless given. */
-  bus?: Partial<EventBusModuleOptions>;
+  /** `EventBusTestingModule.forRoot` options; `serviceId: 'svc'` unless given. */
+  bus?: EventBusTestingOptions;
   providers?: Provider[];
   imports?: Array<Type<unknown> | DynamicModule>;
   /** TypeORM entities; the event-bus entities by default. */
@@ -43,15 +41,12 @@ export interface TestAppOptions {
 }
 
 /**
- * Compiles a Nest testing module with a fresh in-memory SQLite database and the event bus.
- * The caller runs `init()` (so it can assert on startup failures) and `close()`.
+ * Compiles the app a user of the public testing module writes (`EventBusTestingModule`, so its
+ * fast polls and retries and its `EventBusTestHelper`), on a fresh SQLite `:memory:` database and
+ * a logger that prints nothing. The caller runs `init()` (so it can assert on startup failures)
+ * and `close()`.
  */
-export function compileTestApp(options: TestAppOptions = {}): Promise<TestingModule> {
-  const bus: EventBusModuleOptions = {
-    serviceId: 'svc',
-    transport: { type: 'in-memory', broker: new InMemoryBroker() },
-    ...options.bus,
-  };
+export async function compileTestApp(options: TestAppOptions = {}): Promise<TestingModule> {
   return Test.createTestingModule({
     imports: [
       TypeOrmModule.forRoot({
@@ -60,7 +55,7 @@ export function compileTestApp(options: TestAppOptions = {}): Promise<TestingMod
         entities: options.entities ?? EVENT_BUS_ENTITIES,
         synchronize: true,
       }),
-      EventBusModule.forRoot(bus),
+      EventBusTestingModule.forRoot({ serviceId: 'svc', ...options.bus }),
       ...(options.imports ?? []),
     ],
     providers: options.providers ?? [],

@@ -17,6 +17,7 @@ import { EventBusConfigurationError } from '../errors/event-bus-configuration.er
 import { entitiesNotRegistered, requestScopedHandler } from '../event-bus.messages';
 import { EventBusModule } from '../event-bus.module';
 import { EVENT_BUS_DEFAULTS } from '../options/event-bus-defaults';
+import { EVENT_BUS_TESTING_DEFAULTS } from '../../testing/event-bus-testing.module';
 import { InterceptorChain } from '../interceptors/interceptor-chain';
 import type {
   EventBusInterceptor,
@@ -195,6 +196,11 @@ describe('EventBusExplorer', () => {
 
   const handlers = (module: TestingModule): HandlerRegistry =>
     module.get(HandlerRegistry, { strict: false });
+  /** `consumer.retry` of the app: the testing module's fast retries over the bus's defaults. */
+  const consumerRetry = {
+    ...EVENT_BUS_DEFAULTS.consumer.retry,
+    ...EVENT_BUS_TESTING_DEFAULTS.consumer.retry,
+  };
 
   it('registers every @EventSubscribe method with the id Class.method', async () => {
     const module = await boot({ providers: [ProfileProjector] });
@@ -209,7 +215,7 @@ describe('EventBusExplorer', () => {
     expect(onRegistered.group).toBe('svc');
     expect(onRegistered.event.type).toBe('user.registered');
     expect(onRegistered.event.target).toBe(UserRegistered);
-    expect(onRegistered.retry).toEqual(EVENT_BUS_DEFAULTS.consumer.retry);
+    expect(onRegistered.retry).toEqual(consumerRetry);
   });
 
   it('calls the handler method on the provider instance', async () => {
@@ -299,7 +305,7 @@ describe('EventBusExplorer', () => {
       .all()
       .find((h) => h.id === 'AuditTrail.recordDeletion')!;
 
-    expect(handler.retry).toEqual({ ...EVENT_BUS_DEFAULTS.consumer.retry, maxRetries: 9 });
+    expect(handler.retry).toEqual({ ...consumerRetry, maxRetries: 9 });
   });
 
   it('fails startup naming the handler whose own retry option is bad', async () => {

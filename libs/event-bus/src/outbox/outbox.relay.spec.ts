@@ -416,8 +416,11 @@ describe('OutboxRelay', () => {
       expect(transport.sent().map((r) => r.headers.ce_id)).toEqual([old, recent, recent]);
     });
 
+    // Set here: the testing module turns redelivery off (redeliverOnStartupMs: 0) by default.
+    const redelivering = { pollIntervalMs: 60_000, redeliverOnStartupMs: 10 * 60_000 };
+
     it('start() re-sends rows published within outbox.redeliverOnStartupMs', async () => {
-      const { relay, transport, publish } = await boot({ outbox: { pollIntervalMs: 60_000 } });
+      const { relay, transport, publish } = await boot({ outbox: redelivering });
       const [id] = await publish(new ItemCreated('a', 1));
       await relay.relayOnce();
 
@@ -430,7 +433,7 @@ describe('OutboxRelay', () => {
 
     it('start() does not re-send anything on a durable transport', async () => {
       const { relay, transport, publish, row } = await boot(
-        { outbox: { pollIntervalMs: 60_000 } },
+        { outbox: redelivering },
         new ScriptedTransport(true),
       );
       const [id] = await publish(new ItemCreated('a', 1));
