@@ -7,7 +7,8 @@ import { DLQ_HEADERS } from '../event-bus.constants';
 import { TransportError } from '../errors/transport.error';
 import { ParkedDeadLetterStore } from '../dead-letter/parked-dead-letter.store';
 import { ScriptedTransport } from '../__fixtures__/scripted.transport';
-import { compileTestApp, waitUntil } from '../__fixtures__/event-bus-test-app';
+import { compileTestApp } from '../__fixtures__/event-bus-test-app';
+import { EventBusTestHelper } from '../../testing';
 
 @IntegrationEvent({ type: 'parked.order', key: (e: Order) => e.customer })
 class Order {
@@ -55,7 +56,8 @@ describe('DeadLetterPublisher when the broker refuses a dead letter for good', (
     await publisher.publish([new Order('c1', 1, true), new Order('c1', 2)], {
       newTransaction: true,
     });
-    await waitUntil(() => handler.applied.includes(2), 'the next order of the key applied');
+    await app.get(EventBusTestHelper).waitForHandled(Order, { where: (e) => e.n === 2 });
+    expect(handler.applied).toEqual([2]);
 
     const parked = await app.get(ParkedDeadLetterStore).list();
     expect(parked).toHaveLength(1);

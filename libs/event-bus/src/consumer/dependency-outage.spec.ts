@@ -4,11 +4,9 @@ import { IntegrationEvent } from '../decorators/integration-event.decorator';
 import { EventSubscribe } from '../decorators/event-subscribe.decorator';
 import { EventPublisher } from '../event-bus.publisher';
 import type { EventContext } from '../interfaces/event-context.interface';
-import type {
-  EventBusInterceptor,
-  ProcessOutcome,
-} from '../interfaces/event-bus-interceptor.interface';
-import { compileTestApp, waitUntil } from '../__fixtures__/event-bus-test-app';
+import type { ProcessOutcome } from '../interfaces/event-bus-interceptor.interface';
+import { compileTestApp } from '../__fixtures__/event-bus-test-app';
+import { EventBusTestHelper } from '../../testing';
 
 @IntegrationEvent({ type: 'outage.item', key: (e: Item) => e.key })
 class Item {
@@ -29,7 +27,7 @@ class FlakyHandler {
   failures = 0;
   error: () => Error = refused;
   readonly calls = new Map<number, number>();
-  /** Event id → item number, to read the recorder's outcomes. */
+  /** Event id → item number, to read the helper's outcomes. */
   readonly numbers = new Map<string, number>();
 
   @EventSubscribe(Item, { retry: { maxRetries: 1, initialMs: 1, maxMs: 1 } })
@@ -41,19 +39,18 @@ class FlakyHandler {
   }
 }
 
-class OutcomeRecorder implements EventBusInterceptor {
-  readonly outcomes: ProcessOutcome[] = [];
-  onOutcome(outcome: ProcessOutcome): void {
-    this.outcomes.push(outcome);
-  }
+/** Reads the outcomes the testing helper recorded. */
+class Outcomes {
+  constructor(private readonly helper: EventBusTestHelper) {}
   /** Item numbers in the order their handling committed. */
   committed(handler: FlakyHandler): number[] {
-    return this.outcomes
-      .filter((o) => o.status === 'success')
-      .map((o) => handler.numbers.get(o.eventId!)!);
+    return this.of('success').map((o) => handler.numbers.get(o.eventId!)!);
   }
   count(status: ProcessOutcome['status']): number {
-    return this.outcomes.filter((o) => o.status === status).length;
+    return this.of(status).length;
+  }
+  private of(status: ProcessOutcome['status']): ProcessOutcome[] {
+    return this.helper.history().filter((o) => o.status === status);
   }
 }
 
@@ -65,11 +62,9 @@ describe('consumer under a dependency outage', () => {
     recordsPerTransaction: number,
     isTransient?: (e: unknown) => boolean | undefined,
   ) => {
-    const recorder = new OutcomeRecorder();
     app = await compileTestApp({
       providers: [FlakyHandler],
       bus: {
-        interceptors: [recorder],
         consumer: {
           recordsPerTransaction,
           unavailableBackoff: { initialMs: 1, maxMs: 5 },
@@ -78,7 +73,13 @@ describe('consumer under a dependency outage', () => {
       },
     });
     await app.init();
-    return { recorder, handler: app.get(FlakyHandler), publisher: app.get(EventPublisher) };
+    const helper = app.get(EventBusTestHelper);
+    return {
+      helper,
+      outcomes: new Outcomes(helper),
+      handler: app.get(FlakyHandler),
+      publisher: app.get(EventPublisher),
+    };
   };
 
   describe.each([
@@ -86,43 +87,43 @@ describe('consumer under a dependency outage', () => {
     ['records batched per transaction', 100],
   ])('%s', (_label, recordsPerTransaction) => {
     it('waits out failures that mean the database is down, spending no retry, and dead-letters nothing', async () => {
-      const { recorder, handler, publisher } = await boot(recordsPerTransaction);
+      const { helper, outcomes, handler, publisher } = await boot(recordsPerTransaction);
       // Six failures are three times the retry budget (one retry = two attempts).
       handler.failures = 6;
       await publisher.publish([new Item('a', 1), new Item('a', 2), new Item('b', 3)], {
         newTransaction: true,
       });
-      await waitUntil(() => recorder.count('success') === 3, 'all three applied');
+      await helper.waitForCount(Item, 3);
       // Order per key holds through the outage.
-      expect(recorder.committed(handler).filter((n) => n !== 3)).toEqual([1, 2]);
-      expect(recorder.count('success')).toBe(3);
-      expect(recorder.count('dead_lettered')).toBe(0);
-      expect(recorder.count('failed')).toBe(0);
-      expect(recorder.count('retried')).toBe(0);
-      expect(recorder.count('unavailable')).toBeGreaterThanOrEqual(6);
+      expect(outcomes.committed(handler).filter((n) => n !== 3)).toEqual([1, 2]);
+      expect(outcomes.count('success')).toBe(3);
+      expect(outcomes.count('dead_lettered')).toBe(0);
+      expect(outcomes.count('failed')).toBe(0);
+      expect(outcomes.count('retried')).toBe(0);
+      expect(outcomes.count('unavailable')).toBeGreaterThanOrEqual(6);
     });
 
     it('still dead-letters a handler error once its retries are spent', async () => {
-      const { recorder, handler, publisher } = await boot(recordsPerTransaction);
+      const { helper, outcomes, handler, publisher } = await boot(recordsPerTransaction);
       handler.failures = 6;
       handler.error = () => new PaymentsDown('card declined');
       await publisher.publish(new Item('a', 1), { newTransaction: true });
-      await waitUntil(() => recorder.count('dead_lettered') === 1, 'a dead letter');
+      await helper.waitForHandled(Item, { status: 'dead_lettered' });
       // Two attempts on the per-record path; the batched path tries the chunk once before it.
       expect(handler.calls.get(1)).toBe(recordsPerTransaction === 1 ? 2 : 3);
-      expect(recorder.count('unavailable')).toBe(0);
+      expect(outcomes.count('unavailable')).toBe(0);
     });
   });
 
   it('lets the application call its own errors transient', async () => {
-    const { recorder, handler, publisher } = await boot(1, (error) =>
+    const { helper, outcomes, handler, publisher } = await boot(1, (error) =>
       error instanceof PaymentsDown ? true : undefined,
     );
     handler.failures = 4;
     handler.error = () => new PaymentsDown('payments service unavailable');
     await publisher.publish(new Item('a', 1), { newTransaction: true });
-    await waitUntil(() => recorder.count('success') === 1, 'applied after the outage');
-    expect(recorder.count('dead_lettered')).toBe(0);
-    expect(recorder.count('unavailable')).toBe(4);
+    await helper.waitForHandled(Item);
+    expect(outcomes.count('dead_lettered')).toBe(0);
+    expect(outcomes.count('unavailable')).toBe(4);
   });
 });

@@ -22,8 +22,8 @@ import { EventSubscribe } from '../decorators/event-subscribe.decorator';
 import { EventPublisher } from '../event-bus.publisher';
 import type { EventContext } from '../interfaces/event-context.interface';
 import { OutboxMessage } from '../outbox/outbox-message.entity';
-import { InterceptorChain } from '../interceptors/interceptor-chain';
 import { compileTestApp, waitUntil } from '../__fixtures__/event-bus-test-app';
+import { EventBusTestHelper } from '../../testing';
 import { MESSAGING_ATTRIBUTES } from './tracing.interceptor';
 
 @IntegrationEvent({ type: 'trace.ordered', key: (e: Ordered) => e.customer })
@@ -76,7 +76,11 @@ describe('TracingInterceptor (OpenTelemetry SDK with an in-memory exporter)', ()
   const boot = async (tracing = {}) => {
     app = await compileTestApp({ providers: [OrderListener], bus: { tracing } });
     await app.init();
-    return { publisher: app.get(EventPublisher), listener: app.get(OrderListener) };
+    return {
+      publisher: app.get(EventPublisher),
+      listener: app.get(OrderListener),
+      helper: app.get(EventBusTestHelper),
+    };
   };
   const spans = (kind: SpanKind) => exporter.getFinishedSpans().filter((s) => s.kind === kind);
   const parentOf = (span: ReadableSpan) => span.parentSpanContext?.spanId;
@@ -147,13 +151,9 @@ describe('TracingInterceptor (OpenTelemetry SDK with an in-memory exporter)', ()
   });
 
   it('marks each failed attempt with error.type, and the send span starts a trace of its own without a request', async () => {
-    const { publisher } = await boot();
-    let deadLettered = false;
-    app.get(InterceptorChain).add({
-      onOutcome: (outcome) => (deadLettered ||= outcome.status === 'dead_lettered'),
-    });
+    const { publisher, helper } = await boot();
     await publisher.publish(new Ordered('c-3', true), { newTransaction: true });
-    await waitUntil(() => deadLettered, 'the dead letter');
+    await helper.waitForHandled(Ordered, { status: 'dead_lettered' });
     const [send] = spans(SpanKind.PRODUCER);
     expect(send.parentSpanContext).toBeUndefined();
     // The batch path's attempt, then the per-record path's two (maxRetries: 1): each ran the
@@ -167,7 +167,7 @@ describe('TracingInterceptor (OpenTelemetry SDK with an in-memory exporter)', ()
   });
 
   it('opens no spans when tracing.enabled is false', async () => {
-    const { publisher, listener } = await boot({ enabled: false });
+    const { publisher, listener, helper } = await boot({ enabled: false });
     const [published] = await trace
       .getTracer('test')
       .startActiveSpan('request', async (request) => {
@@ -177,7 +177,8 @@ describe('TracingInterceptor (OpenTelemetry SDK with an in-memory exporter)', ()
           request.end();
         }
       });
-    await waitUntil(() => listener.seen.has(published.id), 'the handler');
+    await helper.waitForHandled(Ordered);
+    expect(listener.seen.has(published.id)).toBe(true);
     expect(exporter.getFinishedSpans().map((s) => s.name)).toEqual(['request']);
   });
 });
