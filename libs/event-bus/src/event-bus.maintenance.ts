@@ -10,7 +10,12 @@ import { OutboxStore } from './outbox/outbox.store';
 import { InboxConsumer } from './inbox/inbox.consumer';
 import { EventTraceStore } from './observability/event-trace.store';
 import { describeError } from './util/describe-error';
-import { retryFailedOutboxRowsFailed } from './event-bus.messages';
+import {
+  failedOutboxRowsRequeued,
+  retentionCleaned,
+  retentionCleanupFailed,
+  retryFailedOutboxRowsFailed,
+} from './event-bus.messages';
 
 /**
  * Keeps the tables bounded: deletes published outbox rows after `outbox.retentionMs` and inbox
@@ -60,10 +65,7 @@ export class EventBusMaintenance {
   async retryFailed(): Promise<number> {
     try {
       const retried = await this.outbox.retryFailed();
-      if (retried > 0)
-        this.logger.warn(
-          `Put ${retried} failed outbox rows back in line (outbox.retryFailedEveryMs)`,
-        );
+      if (retried > 0) this.logger.warn(failedOutboxRowsRequeued(retried));
       return retried;
     } catch (error) {
       this.logger.error(retryFailedOutboxRowsFailed(describeError(error)));
@@ -99,13 +101,10 @@ export class EventBusMaintenance {
       const traces = log.enabled
         ? await this.traces.deleteBefore(new Date(now - log.retentionMs))
         : 0;
-      if (outbox + inbox + traces > 0)
-        this.logger.log(
-          `Removed ${outbox} published outbox rows, ${inbox} inbox rows and ${traces} trace rows past retention`,
-        );
+      if (outbox + inbox + traces > 0) this.logger.log(retentionCleaned(outbox, inbox, traces));
     } catch (error) {
       this.logger.error(
-        `Retention clean-up failed: ${error instanceof Error ? error.message : String(error)}`,
+        retentionCleanupFailed(error instanceof Error ? error.message : String(error)),
       );
     }
   }

@@ -187,3 +187,225 @@ export const outboxRelayIterationFailed = (reason: string): string =>
 
 /** The ce_time header is not an RFC 3339 timestamp. */
 export const badCeTime = (): string => 'Header ce_time is not an RFC 3339 timestamp.';
+
+// consuming
+
+export const processingStopped = (): string =>
+  'The consumer stopped before the record was processed; it will be redelivered.';
+
+export const partitionMovesAgain = (partition: string, seconds: number): string =>
+  `${partition} moves again after waiting ${seconds} s for an unavailable dependency`;
+
+export const partitionWaitsForDependency = (partition: string, error: string): string =>
+  `${partition} waits: a dependency is unavailable (${error}); retrying until it is back, without spending retries`;
+
+export const partitionStillWaiting = (partition: string, seconds: number, error: string): string =>
+  `${partition} still waiting after ${seconds} s: ${error}`;
+
+export const consumerGroupReads = (group: string, topics: string): string =>
+  `Consumer group "${group}" reads ${topics}`;
+
+export const handlersOutlivedShutdown = (timeoutMs: number): string =>
+  `Handlers still running after ${timeoutMs} ms (shutdownTimeoutMs); closing without them`;
+
+export const handlerSubscribed = (handler: string, type: string, group: string): string =>
+  `Handler ${handler} subscribed to ${type} (group "${group}")`;
+
+// dead letters
+
+export const deadLettered = (at: string, handler: string | undefined, errorType: string): string =>
+  `Dead-lettered ${at}${handler ? ` for ${handler}` : ''}: ${errorType}`;
+
+export const reducedDeadLetterRefused = (at: string, parkedId: string, error: string): string =>
+  `The broker refused even the reduced dead letter of ${at}; the record is kept as event_dead_letter ${parkedId}: ${error}`;
+
+export const deadLetterSendFailed = (at: string, attempt: number, error: string): string =>
+  `Dead-letter send for ${at} failed (attempt ${attempt}); retrying: ${error}`;
+
+export const parkedByFailurePolicy = (
+  at: string,
+  handler: string,
+  errorType: string,
+  parkedId: string,
+): string =>
+  `Parked ${at} for ${handler}: ${errorType}; kept whole as event_dead_letter ${parkedId}`;
+
+export const deadLetterRefusedAndParked = (at: string, refusal: string, parkedId: string): string =>
+  `The broker refused the dead letter of ${at} (${refusal}); kept whole as event_dead_letter ${parkedId}, sending a reduced letter`;
+
+export const parkingFailed = (at: string, attempt: number, error: string): string =>
+  `Keeping the refused dead letter of ${at} in the database failed (attempt ${attempt}); retrying: ${error}`;
+
+// observability
+
+export const metricsOffWithoutPromClient = (): string =>
+  'Metrics are off: prom-client is not installed (npm install prom-client for metrics)';
+
+export const scrapeReadingFailed = (error: string): string =>
+  `A scrape-time reading failed (${error}); keeping the last value`;
+
+export const traceLogWriteFailed = (rows: number, error: string): string =>
+  `Writing ${rows} trace log rows failed; dropped: ${error}`;
+
+export const interceptorObserverThrew = (hook: string, error: string): string =>
+  `Interceptor ${hook} threw; ignored: ${error}`;
+
+// transports
+
+export const commitRefusedNotAssigned = (topic: string, partition: number, group: string): string =>
+  `Commit refused: ${topic}[${partition}] is no longer assigned to this member of group "${group}".`;
+
+export const inMemoryBatchFailed = (topic: string, partition: number, error: string): string =>
+  `Batch of ${topic}[${partition}] failed; redelivering from the last commit: ${error}`;
+
+export const topicFullSenderWaits = (topic: string, partition: number): string =>
+  `Topic ${topic}[${partition}] is full; sender waits`;
+
+export const kafkaConnectFailed = (brokers: string, error: string): string =>
+  `Cannot connect to Kafka at ${brokers}: ${error}`;
+
+export const topicsCreated = (topics: string): string => `Created topics ${topics}`;
+
+export const topicsNotCreated = (topics: string, brokers: string, error: string): string =>
+  `Cannot create topics ${topics} on ${brokers}: ${error}. ` +
+  'Check that the brokers are reachable and that this client may create topics, or create them beforehand.';
+
+export const kafkaSendFailed = (error: string): string => `Kafka send failed: ${error}`;
+
+export const kafkaConsumerCrashed = (group: string, error: string): string =>
+  `Consumer of group "${group}" crashed; restarting: ${error}`;
+
+export const topicReadIdle = (topic: string, seconds: number, partitions: number): string =>
+  `No records of "${topic}" arrived for ${seconds} s ` +
+  `while ${partitions} partition(s) still had records to read.`;
+
+// lifecycle
+
+export const busStarted = (service: string, transport: string): string =>
+  `Event bus of "${service}" started on the ${transport} transport`;
+
+export const busStopped = (service: string): string => `Event bus of "${service}" stopped`;
+
+// decoding
+
+export const upcastFailed = (type: string, version: number, error: string): string =>
+  `Upcasting "${type}" from version ${version} failed: ${error}`;
+
+export const unsupportedSpecVersion = (specVersion: string): string =>
+  `Unsupported CloudEvents specversion "${specVersion}".`;
+
+export const badDataVersion = (version: string): string =>
+  `Header ce_dataversion "${version}" is not a positive integer.`;
+
+export const unsupportedContentType = (contentType: string, expected: string): string =>
+  `Content type "${contentType}" is not ${expected}.`;
+
+export const dataNotAnObject = (type: string): string =>
+  `Event "${type}" data is not a JSON object.`;
+
+export const validationFailed = (type: string, reasons: string): string =>
+  `Event "${type}" failed validation: ${reasons}`;
+
+export const valueNotAcceptable = (reason: string): string =>
+  `Record value is not acceptable: ${reason}.`;
+
+export const headerTooLong = (name: string, max: number): string =>
+  `Header "${name}" is longer than ${max} characters.`;
+
+// maintenance
+
+export const failedOutboxRowsRequeued = (rows: number): string =>
+  `Put ${rows} failed outbox rows back in line (outbox.retryFailedEveryMs)`;
+
+export const retentionCleaned = (outbox: number, inbox: number, traces: number): string =>
+  `Removed ${outbox} published outbox rows, ${inbox} inbox rows and ${traces} trace rows past retention`;
+
+export const retentionCleanupFailed = (error: string): string =>
+  `Retention clean-up failed: ${error}`;
+
+// publishing
+
+export const notAnEventInstance = (): string =>
+  'publish() takes event instances (objects of an @IntegrationEvent() class).';
+
+export const badEventKey = (type: string, maxLength: number): string =>
+  `Event key of "${type}" must be a string of 1 to ${maxLength} characters.`;
+
+export const headerNotAllowed = (name: string): string =>
+  `Header "${name}" is not allowed: use a string value and a name not starting with "ce_".`;
+
+export const joiningAmbientTransactions = (): string =>
+  'Joining @nestjs-cls/transactional ambient transactions';
+
+export const ambientHostOtherDataSource = (): string =>
+  'The @nestjs-cls/transactional host manages another DataSource than the event bus; publish with { manager } or configure the plugin for this DataSource to join its transactions.';
+
+// relay
+
+export const resendingAfterRestart = (rows: number, transport: string): string =>
+  `Re-sending ${rows} recently published events: the ${transport} transport keeps nothing across restarts`;
+
+export const relayWorksAgain = (seconds: number): string =>
+  `Outbox relay works again after ${seconds} s`;
+
+export const relayWaitsForDatabase = (error: string): string =>
+  `Outbox relay waits: the database is unavailable (${error}); no row is lost or failed meanwhile`;
+
+export const relayStillWaiting = (seconds: number, error: string): string =>
+  `Outbox relay still waiting for the database after ${seconds} s: ${error}`;
+
+export const outboxSendFailed = (rows: number, error: string): string =>
+  `Sending ${rows} outbox rows failed; will retry: ${error}`;
+
+export const outboxRowSendFailed = (id: string, type: string, error: string): string =>
+  `Sending outbox row ${id} (${type}) failed: ${error}`;
+
+// operations
+
+/** A dead-letter topic asked for is not on the broker; names (some of) the ones that are. */
+export const deadLetterTopicMissing = (
+  candidates: string[],
+  known: string[],
+  maxListed: number,
+): string =>
+  `Dead-letter topic ${candidates.map((c) => `"${c}"`).join(' or ')} does not exist. ` +
+  (known.length === 0
+    ? 'The broker has no dead-letter topics.'
+    : `Dead-letter topics on the broker: ${known.slice(0, maxListed).join(', ')}` +
+      `${known.length > maxListed ? ` and ${known.length - maxListed} more` : ''}.`);
+
+export const offsetNotInPartition = (
+  topic: string,
+  partition: number,
+  range: { low: string; high: string },
+  offset: string,
+): string =>
+  range.low === range.high
+    ? `Partition ${partition} of "${topic}" holds no records.`
+    : `Partition ${partition} of "${topic}" holds offsets ${range.low} to ` +
+      `${BigInt(range.high) - 1n}; ${offset} is not among them.`;
+
+// testing
+
+export const testNoOutcome = (
+  status: string,
+  type: string,
+  handler: string | undefined,
+  seen: string,
+): string => `No ${status} outcome for "${type}"${handler ? ` in ${handler}` : ''}; seen: ${seen}`;
+
+export const testTooFewOutcomes = (
+  count: number,
+  status: string,
+  type: string,
+  seen: number,
+): string => `Expected ${count} ${status} outcomes for "${type}", saw ${seen}`;
+
+export const testNotPublished = (type: string, match: string, sent: number): string =>
+  `No "${type}" event matching ${match} was published; sent: ${sent}`;
+
+export const testTimedOut = (timeoutMs: number, seen: string): string =>
+  `Timed out after ${timeoutMs} ms. ${seen}`;
+
+export const testNotAnEventClass = (className: string): string =>
+  `${className} is not an @IntegrationEvent() class.`;

@@ -9,7 +9,12 @@ import { EVENT_BUS_RESOLVED_OPTIONS, EVENT_TRANSPORT } from './event-bus.constan
 import type { ResolvedEventBusOptions } from './interfaces/event-bus-options.interface';
 import type { EventTransport, TopicSpec } from './transports/event-transport.interface';
 import { EventBusConfigurationError } from './errors/event-bus-configuration.error';
-import { entitiesNotRegistered, traceLogNotFlushedAtShutdown } from './event-bus.messages';
+import {
+  busStarted,
+  busStopped,
+  entitiesNotRegistered,
+  traceLogNotFlushedAtShutdown,
+} from './event-bus.messages';
 import { TransactionRunner } from './database/transaction-runner';
 import { EventTypeRegistry } from './envelope/event-type.registry';
 import { EventConsumer } from './consumer/event-consumer';
@@ -63,9 +68,7 @@ export class EventBusOrchestrator implements OnApplicationBootstrap, BeforeAppli
       throw error;
     }
     this.started = true;
-    this.logger.log(
-      `Event bus of "${this.options.serviceId}" started on the ${this.transport.name} transport`,
-    );
+    this.logger.log(busStarted(this.options.serviceId, this.transport.name));
   }
 
   async beforeApplicationShutdown(): Promise<void> {
@@ -84,7 +87,7 @@ export class EventBusOrchestrator implements OnApplicationBootstrap, BeforeAppli
       this.logger.warn(traceLogNotFlushedAtShutdown(describeError(error))),
     );
     await this.transport.close();
-    this.logger.log(`Event bus of "${this.options.serviceId}" stopped`);
+    this.logger.log(busStopped(this.options.serviceId));
   }
 
   /** Topics of every known event type, plus a dead-letter topic for each consumed one. */

@@ -3,7 +3,13 @@ import type { EntityManager } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import { CE_HEADERS, EVENT_BUS_RESOLVED_OPTIONS } from './event-bus.constants';
 import { PublishError } from './errors/publish.error';
-import { missingEventMetadata, noTransaction } from './event-bus.messages';
+import {
+  badEventKey,
+  headerNotAllowed,
+  missingEventMetadata,
+  noTransaction,
+  notAnEventInstance,
+} from './event-bus.messages';
 import type { ResolvedEventBusOptions } from './interfaces/event-bus-options.interface';
 import type { OutgoingEvent } from './interfaces/event-bus-interceptor.interface';
 import { EventTypeRegistry } from './envelope/event-type.registry';
@@ -97,9 +103,7 @@ export class EventPublisher {
 
   private async prepare(event: object, options: PublishOptions): Promise<OutgoingEvent> {
     if (event === null || typeof event !== 'object') {
-      throw new PublishError(
-        'publish() takes event instances (objects of an @IntegrationEvent() class).',
-      );
+      throw new PublishError(notAnEventInstance());
     }
     let definition;
     try {
@@ -115,9 +119,7 @@ export class EventPublisher {
       key !== null &&
       (typeof key !== 'string' || key.length === 0 || key.length > MAX_KEY_LENGTH)
     ) {
-      throw new PublishError(
-        `Event key of "${definition.type}" must be a string of 1 to ${MAX_KEY_LENGTH} characters.`,
-      );
+      throw new PublishError(badEventKey(definition.type, MAX_KEY_LENGTH));
     }
     const outgoing: OutgoingEvent = {
       id: uuidv7(),
@@ -137,9 +139,7 @@ export class EventPublisher {
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(options.headers ?? {})) {
       if (!HEADER_NAME.test(name) || name.startsWith('ce_') || typeof value !== 'string') {
-        throw new PublishError(
-          `Header "${name}" is not allowed: use a string value and a name not starting with "ce_".`,
-        );
+        throw new PublishError(headerNotAllowed(name));
       }
       headers[name] = value;
     }

@@ -9,6 +9,13 @@ import type {
   SentEvent,
 } from '../src/interfaces/event-bus-interceptor.interface';
 import { InterceptorChain } from '../src/interceptors/interceptor-chain';
+import {
+  testNoOutcome,
+  testNotAnEventClass,
+  testNotPublished,
+  testTimedOut,
+  testTooFewOutcomes,
+} from '../src/event-bus.messages';
 
 const HISTORY_LIMIT = 10_000;
 
@@ -125,8 +132,7 @@ export class EventBusTestHelper implements OnModuleInit, EventBusInterceptor {
     return this.waitFor(
       () => this.outcomes.find(matches),
       options.timeoutMs,
-      () =>
-        `No ${status} outcome for "${type}"${options.handlerId ? ` in ${options.handlerId}` : ''}; seen: ${this.describeOutcomes()}`,
+      () => testNoOutcome(status, type, options.handlerId, this.describeOutcomes()),
     );
   }
 
@@ -146,7 +152,7 @@ export class EventBusTestHelper implements OnModuleInit, EventBusInterceptor {
         return found.length >= count ? found : undefined;
       },
       options.timeoutMs,
-      () => `Expected ${count} ${status} outcomes for "${type}", saw ${select().length}`,
+      () => testTooFewOutcomes(count, status, type, select().length),
     );
   }
 
@@ -165,7 +171,11 @@ export class EventBusTestHelper implements OnModuleInit, EventBusInterceptor {
       () => this.sent<T>(type).find((e) => test(e.payload)),
       options.timeoutMs,
       () =>
-        `No "${type}" event matching ${JSON.stringify(typeof match === 'function' ? 'predicate' : match)} was published; sent: ${this.sent<T>(type).length}`,
+        testNotPublished(
+          type,
+          JSON.stringify(typeof match === 'function' ? 'predicate' : match),
+          this.sent<T>(type).length,
+        ),
     );
   }
 
@@ -193,7 +203,7 @@ export class EventBusTestHelper implements OnModuleInit, EventBusInterceptor {
       };
       const timer = setTimeout(() => {
         cleanup();
-        reject(new Error(`Timed out after ${timeoutMs} ms. ${describe()}`));
+        reject(new Error(testTimedOut(timeoutMs, describe())));
       }, timeoutMs);
       const cleanup = (): void => {
         clearTimeout(timer);
@@ -221,7 +231,7 @@ export class EventBusTestHelper implements OnModuleInit, EventBusInterceptor {
 function typeOf(event: EventRef<object>): string {
   if (typeof event === 'string') return event;
   const metadata = Reflect.getMetadata(EVENT_METADATA, event) as EventMetadata | undefined;
-  if (!metadata) throw new Error(`${event.name} is not an @IntegrationEvent() class.`);
+  if (!metadata) throw new Error(testNotAnEventClass(event.name));
   return metadata.type;
 }
 

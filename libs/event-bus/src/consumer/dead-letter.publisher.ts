@@ -21,7 +21,15 @@ import { sleep } from '../util/sleep';
 import type { EventEnvelope } from '../envelope/event-envelope.interface';
 import { InterceptorChain } from '../interceptors/interceptor-chain';
 import { processOutcome } from './pipeline/outcome';
-import { parkedByPolicy } from '../event-bus.messages';
+import {
+  deadLetterRefusedAndParked,
+  deadLetterSendFailed,
+  deadLettered,
+  parkedByFailurePolicy,
+  parkedByPolicy,
+  parkingFailed,
+  reducedDeadLetterRefused,
+} from '../event-bus.messages';
 
 const MAX_MESSAGE_LENGTH = 1000;
 const MAX_ID_LENGTH = 255;
@@ -84,9 +92,7 @@ export class DeadLetterPublisher {
       try {
         if (parkedId === undefined) {
           await this.transport.send([letter]);
-          this.logger.warn(
-            `Dead-lettered ${where(record)}${reason.handlerId ? ` for ${reason.handlerId}` : ''}: ${type}`,
-          );
+          this.logger.warn(deadLettered(where(record), reason.handlerId, type));
         } else {
           await this.sendReduced(letter, parkedId);
         }
@@ -103,15 +109,11 @@ export class DeadLetterPublisher {
           continue;
         }
         if (parkedId !== undefined && isNonRetriable(error)) {
-          this.logger.error(
-            `The broker refused even the reduced dead letter of ${where(record)}; the record is kept as event_dead_letter ${parkedId}: ${errorMessage(error)}`,
-          );
+          this.logger.error(reducedDeadLetterRefused(where(record), parkedId, errorMessage(error)));
           this.report(record, reason);
           return;
         }
-        this.logger.error(
-          `Dead-letter send for ${where(record)} failed (attempt ${attempt}); retrying: ${errorMessage(error)}`,
-        );
+        this.logger.error(deadLetterSendFailed(where(record), attempt, errorMessage(error)));
         await sleep(backoffDelay(attempt, this.options.consumer.retry), signal);
         if (signal.aborted) throw error;
       }
@@ -153,19 +155,15 @@ export class DeadLetterPublisher {
         });
         if (refusal === null) {
           this.logger.warn(
-            `Parked ${where(record)} for ${reason.handlerId ?? 'no handler'}: ${type}; kept whole as event_dead_letter ${id}`,
+            parkedByFailurePolicy(where(record), reason.handlerId ?? 'no handler', type, id),
           );
         } else {
-          this.logger.error(
-            `The broker refused the dead letter of ${where(record)} (${errorMessage(refusal)}); kept whole as event_dead_letter ${id}, sending a reduced letter`,
-          );
+          this.logger.error(deadLetterRefusedAndParked(where(record), errorMessage(refusal), id));
         }
         return id;
       } catch (error) {
         if (signal.aborted) throw error;
-        this.logger.error(
-          `Keeping the refused dead letter of ${where(record)} in the database failed (attempt ${attempt}); retrying: ${errorMessage(error)}`,
-        );
+        this.logger.error(parkingFailed(where(record), attempt, errorMessage(error)));
         await sleep(backoffDelay(attempt, this.options.consumer.unavailableBackoff), signal);
         if (signal.aborted) throw error;
       }

@@ -6,6 +6,11 @@ import { classifyTransient } from '../errors/transient-failure';
 import { backoffDelay } from '../util/backoff';
 import { describeError } from '../util/describe-error';
 import { sleep } from '../util/sleep';
+import {
+  partitionMovesAgain,
+  partitionStillWaiting,
+  partitionWaitsForDependency,
+} from '../event-bus.messages';
 
 /** Heartbeats at least this often while a partition waits (well inside any session timeout). */
 const HEARTBEAT_SLICE_MS = 1000;
@@ -60,9 +65,7 @@ export class DependencyOutage {
     const outage = this.outages.get(key);
     if (!outage) return;
     this.outages.delete(key);
-    this.logger.log(
-      `${key} moves again after waiting ${Math.round((Date.now() - outage.since) / 1000)} s for an unavailable dependency`,
-    );
+    this.logger.log(partitionMovesAgain(key, Math.round((Date.now() - outage.since) / 1000)));
   }
 
   private note(batch: RecordBatch, error: unknown): void {
@@ -71,13 +74,11 @@ export class DependencyOutage {
     const outage = this.outages.get(key);
     if (!outage) {
       this.outages.set(key, { since: now, lastLogged: now });
-      this.logger.warn(
-        `${key} waits: a dependency is unavailable (${describeError(error)}); retrying until it is back, without spending retries`,
-      );
+      this.logger.warn(partitionWaitsForDependency(key, describeError(error)));
     } else if (now - outage.lastLogged >= REMIND_EVERY_MS) {
       outage.lastLogged = now;
       this.logger.warn(
-        `${key} still waiting after ${Math.round((now - outage.since) / 1000)} s: ${describeError(error)}`,
+        partitionStillWaiting(key, Math.round((now - outage.since) / 1000), describeError(error)),
       );
     }
   }

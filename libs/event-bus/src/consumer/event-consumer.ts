@@ -13,6 +13,7 @@ import { TransactionBatchProcessor } from './transaction-batch.processor';
 import { RecordPreparer } from './pipeline/record-preparer';
 import type { PreparedRecord } from './pipeline/prepared-record';
 import { InterceptorChain } from '../interceptors/interceptor-chain';
+import { consumerGroupReads, handlersOutlivedShutdown } from '../event-bus.messages';
 
 export interface ConsumerGroupInfo {
   groupId: string;
@@ -95,7 +96,7 @@ export class EventConsumer {
         (batch) => this.onBatch(group.groupId, batch),
       );
       this.subscriptions.push({ groupId: group.groupId, subscription });
-      this.logger.log(`Consumer group "${group.groupId}" reads ${group.topics.join(', ')}`);
+      this.logger.log(consumerGroupReads(group.groupId, group.topics.join(', ')));
     }
   }
 
@@ -115,9 +116,7 @@ export class EventConsumer {
     const result = await Promise.race([closing.then(() => 'closed' as const), expired]);
     clearTimeout(timer);
     if (result === 'expired') {
-      this.logger.warn(
-        `Handlers still running after ${timeout} ms (shutdownTimeoutMs); closing without them`,
-      );
+      this.logger.warn(handlersOutlivedShutdown(timeout));
     }
     this.subscriptions.length = 0;
   }

@@ -6,7 +6,7 @@ import { InterceptorChain } from '../interceptors/interceptor-chain';
 import { isNonRetriable } from '../errors/event-bus.error';
 import { sleep } from '../util/sleep';
 import { describeError } from '../util/describe-error';
-import { handlerDiscarded, handlerRetrying } from '../event-bus.messages';
+import { handlerDiscarded, handlerRetrying, processingStopped } from '../event-bus.messages';
 import { DeadLetterPublisher } from './dead-letter.publisher';
 import { DependencyOutage } from './dependency-outage';
 import { FailurePolicyRunner } from './failure-policy.runner';
@@ -18,7 +18,7 @@ import { RecordPreparer } from './pipeline/record-preparer';
 /** Thrown when the consumer stops during a retry wait: the record stays uncommitted. */
 export class ProcessingStoppedError extends Error {
   constructor() {
-    super('The consumer stopped before the record was processed; it will be redelivered.');
+    super(processingStopped());
   }
 }
 

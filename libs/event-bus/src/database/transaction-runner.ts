@@ -10,6 +10,7 @@ import { DatabaseDialect, dialectOf } from './database-dialect';
 import { findDataSource } from './data-source.lookup';
 import { serializeSqliteTransactions } from './sqlite-transaction.serializer';
 import { loadOptionalPackage } from '../util/load-package';
+import { ambientHostOtherDataSource, joiningAmbientTransactions } from '../event-bus.messages';
 
 type TypeOrmTransactionHost = TransactionHost<TransactionalAdapterTypeOrm>;
 type NestjsCls = typeof import('nestjs-cls');
@@ -43,7 +44,7 @@ export class TransactionRunner {
     this.kind = dialectOf(source);
     if (this.kind === 'sqlite') serializeSqliteTransactions(source);
     this.loadCls(source);
-    if (this.txHost) this.logger.debug('Joining @nestjs-cls/transactional ambient transactions');
+    if (this.txHost) this.logger.debug(joiningAmbientTransactions());
     this.source = source;
     return source;
   }
@@ -102,9 +103,7 @@ export class TransactionRunner {
     } catch {
       // no fallback instance to compare: do not join
     }
-    this.logger.warn(
-      'The @nestjs-cls/transactional host manages another DataSource than the event bus; publish with { manager } or configure the plugin for this DataSource to join its transactions.',
-    );
+    this.logger.warn(ambientHostOtherDataSource());
     return undefined;
   }
 

@@ -3,6 +3,7 @@ import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper';
 import { EVENT_BUS_RESOLVED_OPTIONS } from '../event-bus.constants';
 import {
+  handlerSubscribed,
   invalidFailurePolicy,
   invalidHandlerRetry,
   requestScopedHandler,
@@ -107,7 +108,7 @@ export class EventBusExplorer implements OnModuleInit {
       },
       call: method,
     });
-    this.logger.log(`Handler ${id} subscribed to ${definition.type} (group "${group}")`);
+    this.logger.log(handlerSubscribed(id, definition.type, group));
   }
 
   /** Reuses the option checks, so a bad per-handler retry fails startup naming the handler. */

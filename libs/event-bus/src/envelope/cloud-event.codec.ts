@@ -10,11 +10,18 @@ import {
 } from '../event-bus.constants';
 import { InvalidEventError } from '../errors/invalid-event.error';
 import {
+  badCeTime,
+  badDataVersion,
+  dataNotAnObject,
   futureEventVersion,
+  headerTooLong,
   missingHeader,
   payloadTooLarge,
   unknownEventType,
-  badCeTime,
+  unsupportedContentType,
+  unsupportedSpecVersion,
+  validationFailed,
+  valueNotAcceptable,
 } from '../event-bus.messages';
 import type { ResolvedEventBusOptions } from '../interfaces/event-bus-options.interface';
 import type { IncomingRecord, OutgoingRecord } from '../transports/event-transport.interface';
@@ -64,18 +71,12 @@ export class CloudEventCodec {
     const source = this.requiredHeader(h, CE_HEADERS.source);
     const specVersion = this.requiredHeader(h, CE_HEADERS.specVersion);
     if (specVersion !== CLOUDEVENTS_SPEC_VERSION) {
-      throw new InvalidEventError(
-        'malformed',
-        `Unsupported CloudEvents specversion "${specVersion}".`,
-      );
+      throw new InvalidEventError('malformed', unsupportedSpecVersion(specVersion));
     }
     const versionText = h[CE_HEADERS.dataVersion] ?? '1';
     const version = Number(versionText);
     if (!/^[1-9][0-9]{0,8}$/.test(versionText)) {
-      throw new InvalidEventError(
-        'malformed',
-        `Header ce_dataversion "${versionText}" is not a positive integer.`,
-      );
+      throw new InvalidEventError('malformed', badDataVersion(versionText));
     }
     const timeText = h[CE_HEADERS.time];
     const time = timeText ? new Date(timeText) : new Date(record.timestamp);
@@ -86,7 +87,7 @@ export class CloudEventCodec {
     if (contentType !== undefined && !contentType.startsWith(JSON_CONTENT_TYPE)) {
       throw new InvalidEventError(
         'malformed',
-        `Content type "${contentType}" is not ${JSON_CONTENT_TYPE}.`,
+        unsupportedContentType(contentType, JSON_CONTENT_TYPE),
       );
     }
     return {
@@ -132,10 +133,7 @@ export class CloudEventCodec {
       definition.version,
     );
     if (data === null || typeof data !== 'object' || Array.isArray(data)) {
-      throw new InvalidEventError(
-        'validation_failed',
-        `Event "${envelope.type}" data is not a JSON object.`,
-      );
+      throw new InvalidEventError('validation_failed', dataNotAnObject(envelope.type));
     }
     return data;
   }
@@ -148,10 +146,7 @@ export class CloudEventCodec {
       const reasons = errors
         .map((e) => `${e.property}: ${Object.values(e.constraints ?? {}).join(', ') || 'invalid'}`)
         .join('; ');
-      throw new InvalidEventError(
-        'validation_failed',
-        `Event "${type}" failed validation: ${reasons}`,
-      );
+      throw new InvalidEventError('validation_failed', validationFailed(type, reasons));
     }
     return instance;
   }
@@ -180,7 +175,7 @@ export class CloudEventCodec {
         error instanceof Error && /forbidden prototype property/.test(error.message)
           ? 'forbidden __proto__ or constructor key'
           : 'invalid JSON';
-      throw new InvalidEventError('malformed', `Record value is not acceptable: ${reason}.`, error);
+      throw new InvalidEventError('malformed', valueNotAcceptable(reason), error);
     }
   }
 
@@ -189,10 +184,7 @@ export class CloudEventCodec {
     if (value === undefined || value === '')
       throw new InvalidEventError('malformed', missingHeader(name));
     if (value.length > MAX_HEADER_LENGTH) {
-      throw new InvalidEventError(
-        'malformed',
-        `Header "${name}" is longer than ${MAX_HEADER_LENGTH} characters.`,
-      );
+      throw new InvalidEventError('malformed', headerTooLong(name, MAX_HEADER_LENGTH));
     }
     return value;
   }

@@ -1,7 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { EventBusConfigurationError } from '../errors/event-bus-configuration.error';
 import { InvalidEventError } from '../errors/invalid-event.error';
-import { duplicateUpcaster, invalidOption, missingUpcaster } from '../event-bus.messages';
+import {
+  duplicateUpcaster,
+  invalidOption,
+  missingUpcaster,
+  upcastFailed,
+} from '../event-bus.messages';
 import type { EventUpcaster, UpcasterMetadata } from '../decorators/upcaster.decorator';
 
 /** Chains of upcasters per event type: version n → n + 1 → … → the version a handler wants. */
@@ -40,7 +45,7 @@ export class UpcasterRegistry {
       } catch (error) {
         throw new InvalidEventError(
           'unsupported_version',
-          `Upcasting "${type}" from version ${version} failed: ${error instanceof Error ? error.message : String(error)}`,
+          upcastFailed(type, version, error instanceof Error ? error.message : String(error)),
           error,
         );
       }

@@ -15,7 +15,7 @@ import type {
 } from '../interfaces/event-bus-interceptor.interface';
 import type { ResolvedEventBusOptions } from '../interfaces/event-bus-options.interface';
 import { EventBusError } from '../errors/event-bus.error';
-import { interceptorSkippedWork } from '../event-bus.messages';
+import { interceptorObserverThrew, interceptorSkippedWork } from '../event-bus.messages';
 
 type AroundHook = 'aroundProcess' | 'aroundSend';
 
@@ -162,7 +162,7 @@ export class InterceptorChain {
 
   private observerFailed(hook: string, error: unknown): void {
     this.logger.warn(
-      `Interceptor ${hook} threw; ignored: ${error instanceof Error ? error.message : String(error)}`,
+      interceptorObserverThrew(hook, error instanceof Error ? error.message : String(error)),
     );
   }
 }

@@ -16,6 +16,7 @@ import { OutboxStore, type OutboxCounts } from '../outbox/outbox.store';
 import { HandlerRegistry } from '../discovery/handler.registry';
 import { isPackageInstalled } from '../util/load-package';
 import type { ProcessStatus } from '../interfaces/event-bus-interceptor.interface';
+import { metricsOffWithoutPromClient, scrapeReadingFailed } from '../event-bus.messages';
 
 const OUTCOMES: readonly ProcessStatus[] = [
   'success',
@@ -102,9 +103,7 @@ export class EventBusMetrics implements OnApplicationBootstrap, OnApplicationShu
     // The options describe the registry structurally (no prom-client in the public types).
     if (this.enabled && registry) this.create(new MetricFactory(registry as unknown as Registry));
     else if (!isPackageInstalled('prom-client')) {
-      this.logger.debug(
-        'Metrics are off: prom-client is not installed (npm install prom-client for metrics)',
-      );
+      this.logger.debug(metricsOffWithoutPromClient());
     }
   }
 
@@ -277,9 +276,7 @@ export class EventBusMetrics implements OnApplicationBootstrap, OnApplicationShu
       try {
         await read();
       } catch (error) {
-        this.logger.debug(
-          `A scrape-time reading failed (${describeError(error)}); keeping the last value`,
-        );
+        this.logger.debug(scrapeReadingFailed(describeError(error)));
       }
     });
     this.collecting.push(stop);

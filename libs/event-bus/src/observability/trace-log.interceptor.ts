@@ -11,7 +11,7 @@ import { murmur2 } from '../util/key-hash';
 import { EventTrace, type EventTraceStage } from './event-trace.entity';
 import { EventTraceStore } from './event-trace.store';
 import { describeError } from '../util/describe-error';
-import { traceLogBufferFull } from '../event-bus.messages';
+import { traceLogBufferFull, traceLogWriteFailed } from '../event-bus.messages';
 
 const FLUSH_DELAY_MS = 500;
 const FLUSH_SIZE = 200;
@@ -160,9 +160,7 @@ export class TraceLogInterceptor implements EventBusInterceptor {
     try {
       await this.store.insert(rows);
     } catch (error) {
-      this.logger.warn(
-        `Writing ${rows.length} trace log rows failed; dropped: ${describeError(error)}`,
-      );
+      this.logger.warn(traceLogWriteFailed(rows.length, describeError(error)));
     }
   }
 }

@@ -1,4 +1,5 @@
 import { CE_HEADERS, DLQ_HEADERS } from '../event-bus.constants';
+import { deadLetterTopicMissing, offsetNotInPartition } from '../event-bus.messages';
 import {
   asDeadLetterTopic,
   deadLetterTopic,
@@ -47,13 +48,7 @@ export class DeadLetterReader {
     const found = candidates.find((candidate) => topics.includes(candidate));
     if (found) return found;
     const known = topics.filter(isDeadLetterTopic).sort();
-    throw new EventBusError(
-      `Dead-letter topic ${candidates.map((c) => `"${c}"`).join(' or ')} does not exist. ` +
-        (known.length === 0
-          ? 'The broker has no dead-letter topics.'
-          : `Dead-letter topics on the broker: ${known.slice(0, MAX_LISTED).join(', ')}` +
-            `${known.length > MAX_LISTED ? ` and ${known.length - MAX_LISTED} more` : ''}.`),
-    );
+    throw new EventBusError(deadLetterTopicMissing(candidates, known, MAX_LISTED));
   }
 
   partitions(topic: string): Promise<PartitionRange[]> {
@@ -78,12 +73,7 @@ export class DeadLetterReader {
       throw new EventBusError(noSuchPartition(topic, partition));
     }
     if (BigInt(offset) < BigInt(range.low) || BigInt(offset) >= BigInt(range.high)) {
-      throw new EventBusError(
-        range.low === range.high
-          ? `Partition ${partition} of "${topic}" holds no records.`
-          : `Partition ${partition} of "${topic}" holds offsets ${range.low} to ` +
-              `${BigInt(range.high) - 1n}; ${offset} is not among them.`,
-      );
+      throw new EventBusError(offsetNotInPartition(topic, partition, range, offset));
     }
     let found: DeadLetter | undefined;
     await this.reader.read(

@@ -17,7 +17,15 @@ import { OutboxMessage } from './outbox-message.entity';
 import { OutboxStore } from './outbox.store';
 import sjson from 'secure-json-parse';
 import { describeError } from '../util/describe-error';
-import { outboxRelayIterationFailed } from '../event-bus.messages';
+import {
+  outboxRelayIterationFailed,
+  outboxRowSendFailed,
+  outboxSendFailed,
+  relayStillWaiting,
+  relayWaitsForDatabase,
+  relayWorksAgain,
+  resendingAfterRestart,
+} from '../event-bus.messages';
 
 /** Pause after a failed iteration: 500 ms, doubling, at most 10 s. */
 const ERROR_BACKOFF = { initialMs: 500, maxMs: 10_000, multiplier: 2, jitter: 0.5 };
@@ -63,9 +71,7 @@ export class OutboxRelay {
       const since = new Date(Date.now() - this.options.outbox.redeliverOnStartupMs);
       const requeued = await this.store.requeuePublishedSince(since);
       if (requeued > 0) {
-        this.logger.log(
-          `Re-sending ${requeued} recently published events: the ${this.transport.name} transport keeps nothing across restarts`,
-        );
+        this.logger.log(resendingAfterRestart(requeued, this.transport.name));
       }
     }
     this.stopping = new AbortController();
@@ -107,9 +113,7 @@ export class OutboxRelay {
       try {
         handled = await this.relayOnce();
         if (outageSince > 0) {
-          this.logger.log(
-            `Outbox relay works again after ${Math.round((Date.now() - outageSince) / 1000)} s`,
-          );
+          this.logger.log(relayWorksAgain(Math.round((Date.now() - outageSince) / 1000)));
         }
         failures = 0;
         outageSince = 0;
@@ -120,13 +124,11 @@ export class OutboxRelay {
           this.logger.error(outboxRelayIterationFailed(describeError(error)));
         } else if (outageSince === 0) {
           outageSince = lastLogged = now;
-          this.logger.warn(
-            `Outbox relay waits: the database is unavailable (${describeError(error)}); no row is lost or failed meanwhile`,
-          );
+          this.logger.warn(relayWaitsForDatabase(describeError(error)));
         } else if (now - lastLogged >= OUTAGE_REMINDER_MS) {
           lastLogged = now;
           this.logger.warn(
-            `Outbox relay still waiting for the database after ${Math.round((now - outageSince) / 1000)} s: ${describeError(error)}`,
+            relayStillWaiting(Math.round((now - outageSince) / 1000), describeError(error)),
           );
         }
         await sleep(backoffDelay(failures, ERROR_BACKOFF), this.stopping.signal);
@@ -189,9 +191,7 @@ export class OutboxRelay {
       return { sent: rows, failed: new Map() };
     } catch (error) {
       if (rows.length === 1 || !isNonRetriable(error)) {
-        this.logger.warn(
-          `Sending ${rows.length} outbox rows failed; will retry: ${describeError(error)}`,
-        );
+        this.logger.warn(outboxSendFailed(rows.length, describeError(error)));
         return { sent: [], failed: new Map([[error, rows]]) };
       }
     }
@@ -204,9 +204,7 @@ export class OutboxRelay {
         await this.sendRows([row]);
         sent.push(row);
       } catch (error) {
-        this.logger.warn(
-          `Sending outbox row ${row.id} (${row.type}) failed: ${describeError(error)}`,
-        );
+        this.logger.warn(outboxRowSendFailed(row.id, row.type, describeError(error)));
         failed.set(error, [...(failed.get(error) ?? []), row]);
         if (row.key !== null) blockedKeys.add(row.key);
       }

@@ -3,8 +3,9 @@ import { OutgoingRecord, TopicSpec } from '../event-transport.interface';
 import { BackpressureError, TransportError } from '../../errors/transport.error';
 import {
   overflowRejected,
-  unknownTopic,
   sendAbortedWaitingForRoom,
+  topicFullSenderWaits,
+  unknownTopic,
 } from '../../event-bus.messages';
 import { partitionForKey } from '../../util/key-hash';
 import { PartitionLog } from './partition-log';
@@ -128,7 +129,7 @@ export class InMemoryBroker {
         );
       }
       if (signal?.aborted) throw new TransportError(sendAbortedWaitingForRoom());
-      this.logger.debug(`Topic ${log.topic}[${log.partition}] is full; sender waits`);
+      this.logger.debug(topicFullSenderWaits(log.topic, log.partition));
       await log.trimmed.wait(100);
     }
   }

@@ -1,6 +1,7 @@
 import { TransportError } from '../../errors/transport.error';
 import type { InMemoryBroker } from './in-memory-broker';
 import type { InMemoryMember } from './in-memory-member';
+import { commitRefusedNotAssigned } from '../../event-bus.messages';
 
 export const partitionId = (topic: string, partition: number): string =>
   `${topic}\u0000${partition}`;
@@ -34,9 +35,7 @@ export class InMemoryGroup {
     const id = partitionId(topic, partition);
     if (this.owners.get(id) !== member) {
       // Kafka answers a commit for a partition the member no longer owns with an error too.
-      throw new TransportError(
-        `Commit refused: ${topic}[${partition}] is no longer assigned to this member of group "${this.groupId}".`,
-      );
+      throw new TransportError(commitRefusedNotAssigned(topic, partition, this.groupId));
     }
     const previous = this.committed.get(id) ?? -1;
     if (offset > previous) {

@@ -11,6 +11,7 @@ import { sleep } from '../../util/sleep';
 import type { InMemoryBroker } from './in-memory-broker';
 import { InMemoryGroup, partitionId } from './in-memory-group';
 import { PartitionLog } from './partition-log';
+import { inMemoryBatchFailed } from '../../event-bus.messages';
 
 const RESTART_DELAY_MS = 500;
 const REDELIVERY_DELAY_MS = 100;
@@ -89,9 +90,7 @@ export class InMemoryMember implements TransportSubscription {
   }
 
   reportError(topic: string, partition: number, error: unknown): void {
-    this.logger.error(
-      `Batch of ${topic}[${partition}] failed; redelivering from the last commit: ${String(error)}`,
-    );
+    this.logger.error(inMemoryBatchFailed(topic, partition, String(error)));
   }
 }
 

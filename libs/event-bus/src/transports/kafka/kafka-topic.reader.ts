@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Admin, Consumer, EachBatchPayload, Kafka, logCreator } from 'kafkajs';
 import { TransportError } from '../../errors/transport.error';
-import { unknownTopic } from '../../event-bus.messages';
+import { kafkaConnectFailed, topicReadIdle, unknownTopic } from '../../event-bus.messages';
 import type {
   PartitionRange,
   RecordSink,
@@ -67,7 +67,7 @@ export class KafkaTopicReader implements TopicReader {
       this.connected = true;
     } catch (error) {
       throw new TransportError(
-        `Cannot connect to Kafka at ${this.options.brokers.join(', ')}: ${describeError(error)}`,
+        kafkaConnectFailed(this.options.brokers.join(', '), describeError(error)),
         { cause: error },
       );
     }
@@ -135,12 +135,7 @@ export class KafkaTopicReader implements TopicReader {
       clearTimeout(idle);
       idle = setTimeout(
         () =>
-          settle(
-            new TransportError(
-              `No records of "${topic}" arrived for ${this.idleTimeoutMs / 1000} s ` +
-                `while ${next.size} partition(s) still had records to read.`,
-            ),
-          ),
+          settle(new TransportError(topicReadIdle(topic, this.idleTimeoutMs / 1000, next.size))),
         this.idleTimeoutMs,
       );
     };

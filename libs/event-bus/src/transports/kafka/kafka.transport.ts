@@ -19,7 +19,14 @@ import type {
   TransportSubscription,
 } from '../event-transport.interface';
 import { TransportError } from '../../errors/transport.error';
-import { transportClosed } from '../../event-bus.messages';
+import {
+  kafkaConnectFailed,
+  kafkaConsumerCrashed,
+  kafkaSendFailed,
+  topicsCreated,
+  topicsNotCreated,
+  transportClosed,
+} from '../../event-bus.messages';
 import { KAFKA_DEFAULTS, KafkaTransportOptions } from './kafka-transport-options.interface';
 import { kafkaLogCreator } from './kafka-log.bridge';
 import { toIncomingRecord } from './kafka-record.mapper';
@@ -81,7 +88,7 @@ export class KafkaTransport implements EventTransport {
       await this.producer.connect();
     } catch (error) {
       throw new TransportError(
-        `Cannot connect to Kafka at ${this.options.brokers.join(', ')}: ${describeError(error)}`,
+        kafkaConnectFailed(this.options.brokers.join(', '), describeError(error)),
         { cause: error },
       );
     }
@@ -101,11 +108,14 @@ export class KafkaTransport implements EventTransport {
           replicationFactor: t.replicationFactor,
         })),
       });
-      this.logger.log(`Created topics ${missing.map((t) => t.name).join(', ')}`);
+      this.logger.log(topicsCreated(missing.map((t) => t.name).join(', ')));
     } catch (error) {
       throw new TransportError(
-        `Cannot create topics ${topics.map((t) => t.name).join(', ')} on ${this.options.brokers.join(', ')}: ${describeError(error)}. ` +
-          'Check that the brokers are reachable and that this client may create topics, or create them beforehand.',
+        topicsNotCreated(
+          topics.map((t) => t.name).join(', '),
+          this.options.brokers.join(', '),
+          describeError(error),
+        ),
         { cause: error, retriable: isRetriable(error) },
       );
     }
@@ -135,7 +145,7 @@ export class KafkaTransport implements EventTransport {
         `no acknowledgement within ${this.options.sendTimeoutMs} ms (sendTimeoutMs)`,
       );
     } catch (error) {
-      throw new TransportError(`Kafka send failed: ${describeError(error)}`, {
+      throw new TransportError(kafkaSendFailed(describeError(error)), {
         cause: error,
         retriable: isRetriable(error),
       });
@@ -171,9 +181,7 @@ export class KafkaTransport implements EventTransport {
     });
     consumer.on(consumer.events.CRASH, (event) => {
       state.joined = false;
-      this.logger.error(
-        `Consumer of group "${options.groupId}" crashed; restarting: ${describeError(event.payload.error)}`,
-      );
+      this.logger.error(kafkaConsumerCrashed(options.groupId, describeError(event.payload.error)));
     });
     await consumer.connect();
     await consumer.subscribe({ topics: options.topics, fromBeginning: options.fromBeginning });
