@@ -34,6 +34,16 @@ export const handlerDiscarded = (
 export const failurePolicyFailed = (handler: string, problem: string): string =>
   `The failure policy of ${handler} ${problem}; dead-lettering the event instead`;
 
+/** The `problem`s of {@link failurePolicyFailed}. */
+export const policyThrew = (error: string): string => `threw (${error})`;
+
+export const policyAnsweredNoDecision = (): string => 'answered something that is not a decision';
+
+export const policyRetryDelayOutOfRange = (delayMs: unknown, maxMs: number): string =>
+  `asked to retry after ${String(delayMs)} ms (0 to ${maxMs} ms)`;
+
+export const policyDiscardedWithoutReason = (): string => 'discarded without a reason';
+
 /** The `refusal` column of a record a failure policy parked (no broker refused it). */
 export const parkedByPolicy = (handler: string | undefined): string =>
   `parked by the failure policy of ${handler ?? 'no handler'} (no dead-letter topic)`;
@@ -118,6 +128,10 @@ export const unsupportedDatabase = (type: string): string =>
 
 export const payloadTooLarge = (bytes: number, max: number): string =>
   `Event payload is ${bytes} bytes, over the limit of ${max} bytes (codec.maxMessageBytes).`;
+
+/** The payload of an event being published is over `codec.maxMessageBytes`. */
+export const eventPayloadTooLarge = (type: string, bytes: number, max: number): string =>
+  `${type}: ${payloadTooLarge(bytes, max)}`;
 
 export const unknownEventType = (type: string): string =>
   `Unknown event type "${type}": no event class is registered for it.`;
@@ -241,6 +255,18 @@ export const parkingFailed = (at: string, attempt: number, error: string): strin
 export const metricsOffWithoutPromClient = (): string =>
   'Metrics are off: prom-client is not installed (npm install prom-client for metrics)';
 
+export const tracingOffWithoutOpenTelemetry = (): string =>
+  'Tracing is off: @opentelemetry/api is not installed (npm install @opentelemetry/api for spans)';
+
+/** Why a scrape-time reading counts as failed when it is slow. */
+export const scrapeReadingTimedOut = (): string => 'no answer in time';
+
+/** `what` is "the broker" or "the database". */
+export const healthReadingTimedOut = (what: string, timeoutMs: number): string =>
+  `${what} did not answer within ${timeoutMs / 1000} s`;
+
+export const traceLogFlushTimedOut = (): string => 'trace log flush took too long';
+
 export const scrapeReadingFailed = (error: string): string =>
   `A scrape-time reading failed (${error}); keeping the last value`;
 
@@ -271,6 +297,13 @@ export const topicsNotCreated = (topics: string, brokers: string, error: string)
   'Check that the brokers are reachable and that this client may create topics, or create them beforehand.';
 
 export const kafkaSendFailed = (error: string): string => `Kafka send failed: ${error}`;
+
+/** Why a send counts as failed when the broker did not acknowledge it in time. */
+export const kafkaSendNotAcknowledged = (timeoutMs: number): string =>
+  `no acknowledgement within ${timeoutMs} ms (sendTimeoutMs)`;
+
+export const kafkaDidNotAnswer = (timeoutMs: number): string =>
+  `Kafka did not answer within ${timeoutMs / 1000} s`;
 
 export const kafkaConsumerCrashed = (group: string, error: string): string =>
   `Consumer of group "${group}" crashed; restarting: ${error}`;

@@ -13,6 +13,7 @@ import {
   busStarted,
   busStopped,
   entitiesNotRegistered,
+  traceLogFlushTimedOut,
   traceLogNotFlushedAtShutdown,
 } from './event-bus.messages';
 import { TransactionRunner } from './database/transaction-runner';
@@ -82,7 +83,7 @@ export class EventBusOrchestrator implements OnApplicationBootstrap, BeforeAppli
     await withTimeout(
       this.traceLog.flush(),
       this.options.shutdownTimeoutMs,
-      'trace log flush took too long',
+      traceLogFlushTimedOut(),
     ).catch((error: unknown) =>
       this.logger.warn(traceLogNotFlushedAtShutdown(describeError(error))),
     );

@@ -2,7 +2,13 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { HandlerDefinition } from '../discovery/handler.registry';
 import type { FailureDecision, HandlerFailure } from '../interfaces/failure-policy.interface';
 import { describeError } from '../util/describe-error';
-import { failurePolicyFailed } from '../event-bus.messages';
+import {
+  failurePolicyFailed,
+  policyAnsweredNoDecision,
+  policyDiscardedWithoutReason,
+  policyRetryDelayOutOfRange,
+  policyThrew,
+} from '../event-bus.messages';
 
 const DEAD_LETTER: FailureDecision = { action: 'dead-letter' };
 /** The longest hold a policy may ask for: a day (a partition held longer is an outage). */
@@ -23,7 +29,7 @@ export class FailurePolicyRunner {
     try {
       decision = await handler.onFailure(failure);
     } catch (error) {
-      this.logger.error(failurePolicyFailed(handler.id, `threw (${describeError(error)})`));
+      this.logger.error(failurePolicyFailed(handler.id, policyThrew(describeError(error))));
       return DEAD_LETTER;
     }
     if (decision === undefined) return DEAD_LETTER;
@@ -35,16 +41,16 @@ export class FailurePolicyRunner {
 
   private check(decision: FailureDecision): string | undefined {
     if (decision === null || typeof decision !== 'object' || !ACTIONS.has(decision.action)) {
-      return 'answered something that is not a decision';
+      return policyAnsweredNoDecision();
     }
     if (decision.action === 'retry') {
       const { delayMs } = decision;
       if (typeof delayMs !== 'number' || !(delayMs >= 0 && delayMs <= MAX_RETRY_DELAY_MS)) {
-        return `asked to retry after ${String(delayMs)} ms (0 to ${MAX_RETRY_DELAY_MS} ms)`;
+        return policyRetryDelayOutOfRange(delayMs, MAX_RETRY_DELAY_MS);
       }
     }
     if (decision.action === 'discard' && typeof decision.reason !== 'string') {
-      return 'discarded without a reason';
+      return policyDiscardedWithoutReason();
     }
     return undefined;
   }

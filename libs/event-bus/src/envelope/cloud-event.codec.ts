@@ -13,6 +13,7 @@ import {
   badCeTime,
   badDataVersion,
   dataNotAnObject,
+  eventPayloadTooLarge,
   futureEventVersion,
   headerTooLong,
   missingHeader,
@@ -158,7 +159,7 @@ export class CloudEventCodec {
     if (bytes > this.options.codec.maxMessageBytes) {
       throw new InvalidEventError(
         'too_large',
-        `${type}: ${payloadTooLarge(bytes, this.options.codec.maxMessageBytes)}`,
+        eventPayloadTooLarge(type, bytes, this.options.codec.maxMessageBytes),
       );
     }
     return json;

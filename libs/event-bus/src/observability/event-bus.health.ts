@@ -7,6 +7,7 @@ import { EventConsumer } from '../consumer/event-consumer';
 import { OutboxStore } from '../outbox/outbox.store';
 import { withTimeout } from '../util/with-timeout';
 import { loadPackage } from '../util/load-package';
+import { healthReadingTimedOut } from '../event-bus.messages';
 
 type Terminus = typeof import('@nestjs/terminus');
 
@@ -116,7 +117,11 @@ export class EventBusHealthIndicator {
 const HEALTH_READ_TIMEOUT_MS = 2000;
 
 function bounded<T>(work: Promise<T>, what: string): Promise<T> {
-  return withTimeout(work, HEALTH_READ_TIMEOUT_MS, `${what} did not answer within 2 s`);
+  return withTimeout(
+    work,
+    HEALTH_READ_TIMEOUT_MS,
+    healthReadingTimedOut(what, HEALTH_READ_TIMEOUT_MS),
+  );
 }
 
 function message(error: unknown): string {

@@ -1,4 +1,5 @@
 import { withTimeout } from '../util/with-timeout';
+import { scrapeReadingTimedOut } from '../event-bus.messages';
 
 /**
  * A value read at scrape time from something that can be slow (the database, the broker): one
@@ -22,6 +23,6 @@ export class ScrapeCache<T> {
       const settle = () => (current.settledAt = Date.now());
       value.then(settle, settle);
     }
-    return withTimeout(this.current.value, this.timeoutMs, 'no answer in time');
+    return withTimeout(this.current.value, this.timeoutMs, scrapeReadingTimedOut());
   }
 }

@@ -10,6 +10,7 @@ import type {
 } from '../interfaces/event-bus-interceptor.interface';
 import type { EventTransport } from '../transports/event-transport.interface';
 import { isPackageInstalled, loadPackage } from '../util/load-package';
+import { tracingOffWithoutOpenTelemetry } from '../event-bus.messages';
 
 type OpenTelemetryApi = typeof import('@opentelemetry/api');
 
@@ -54,9 +55,7 @@ export class TracingInterceptor implements EventBusInterceptor {
     if (options.tracing.enabled) {
       this.api = loadPackage<OpenTelemetryApi>('@opentelemetry/api', 'tracing.enabled: true');
     } else if (!isPackageInstalled('@opentelemetry/api')) {
-      new Logger(TracingInterceptor.name).debug(
-        'Tracing is off: @opentelemetry/api is not installed (npm install @opentelemetry/api for spans)',
-      );
+      new Logger(TracingInterceptor.name).debug(tracingOffWithoutOpenTelemetry());
     }
   }
 

@@ -22,7 +22,9 @@ import { TransportError } from '../../errors/transport.error';
 import {
   kafkaConnectFailed,
   kafkaConsumerCrashed,
+  kafkaDidNotAnswer,
   kafkaSendFailed,
+  kafkaSendNotAcknowledged,
   topicsCreated,
   topicsNotCreated,
   transportClosed,
@@ -38,6 +40,9 @@ const REBALANCE_ERRORS = new Set([
   'UNKNOWN_MEMBER_ID',
   'ILLEGAL_GENERATION',
 ]);
+
+/** How long a health check waits for the cluster to describe itself. */
+const HEALTH_TIMEOUT_MS = 3000;
 
 type ResolvedKafkaOptions = Required<Omit<KafkaTransportOptions, 'ssl' | 'sasl'>> &
   Pick<KafkaTransportOptions, 'ssl' | 'sasl'>;
@@ -142,7 +147,7 @@ export class KafkaTransport implements EventTransport {
       await withTimeout(
         sending,
         this.options.sendTimeoutMs,
-        `no acknowledgement within ${this.options.sendTimeoutMs} ms (sendTimeoutMs)`,
+        kafkaSendNotAcknowledged(this.options.sendTimeoutMs),
       );
     } catch (error) {
       throw new TransportError(kafkaSendFailed(describeError(error)), {
@@ -208,7 +213,11 @@ export class KafkaTransport implements EventTransport {
   async checkHealth(): Promise<void> {
     const admin = this.requireAdmin();
     try {
-      await withTimeout(admin.describeCluster(), 3000, 'Kafka did not answer within 3 s');
+      await withTimeout(
+        admin.describeCluster(),
+        HEALTH_TIMEOUT_MS,
+        kafkaDidNotAnswer(HEALTH_TIMEOUT_MS),
+      );
     } catch (error) {
       throw error instanceof TimeoutError ? new TransportError(error.message) : error;
     }
