@@ -2,7 +2,7 @@ import { EventBusError } from './event-bus.error';
 
 /**
  * Decides whether a failure means a dependency (the database or the broker) is unavailable for
- * now, so waiting is the only right answer: such a failure never counts toward `maxRetries` and
+ * now, so waiting is the only right answer: such a failure never counts toward `consumer.retry.maxRetries` and
  * never dead-letters. Return `true` or `false` to decide, `undefined` to leave it to the default.
  */
 export type TransientFailureClassifier = (error: unknown) => boolean | undefined;

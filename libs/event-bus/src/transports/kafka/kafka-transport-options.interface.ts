@@ -24,7 +24,7 @@ export interface KafkaTransportOptions {
   sendTimeoutMs?: number;
   sessionTimeoutMs?: number;
   heartbeatIntervalMs?: number;
-  /** Largest fetch per partition, which bounds consumer memory with `partitionsConcurrently`. */
+  /** Largest fetch per partition, which bounds consumer memory with `consumer.partitionsConcurrently`. */
   maxBytesPerPartition?: number;
 }
 
