@@ -145,7 +145,7 @@ export const missingUpcaster = (type: string, from: number, to: number): string 
 export const missingHeader = (name: string): string => `Record has no "${name}" header.`;
 
 export const overflowRejected = (topic: string, partition: number, limit: number): string =>
-  `In-memory topic "${topic}" partition ${partition} holds ${limit} unconsumed records (transport.maxRecordsPerPartition) and the overflow policy is "reject".`;
+  `In-memory topic "${topic}" partition ${partition} holds ${limit} unconsumed records (InMemoryBroker maxRecordsPerPartition) and the overflow policy is "reject".`;
 
 export const unknownTopic = (topic: string): string =>
   `Topic "${topic}" does not exist; topics are created at startup for registered events.`;
