@@ -3,6 +3,7 @@ import { EVENT_BUS_RESOLVED_OPTIONS } from '../event-bus.constants';
 import type { ResolvedEventBusOptions } from '../interfaces/event-bus-options.interface';
 import type { RecordBatch } from '../transports/event-transport.interface';
 import type { HandlerDefinition } from '../discovery/handler.registry';
+import type { ProcessStatus } from '../interfaces/event-bus-interceptor.interface';
 import { InboxConsumer } from '../inbox/inbox.consumer';
 import { InterceptorChain } from '../interceptors/interceptor-chain';
 import { TransactionRunner } from '../database/transaction-runner';
@@ -113,18 +114,7 @@ export class TransactionBatchProcessor {
         retry: handler.retry,
       });
       if (decision.action !== 'wait') return false;
-      this.interceptors.outcome(
-        processOutcome({
-          group,
-          record: item.record,
-          envelope: item.envelope,
-          handlerId: handler.id,
-          status: 'unavailable',
-          attempt: 1,
-          durationMs,
-          error,
-        }),
-      );
+      this.report(group, item, handler, 'unavailable', durationMs, error);
       await this.outage.wait(batch, ++waits, error, signal);
       if (signal.aborted || !batch.isActive()) return false;
     }
@@ -187,19 +177,22 @@ export class TransactionBatchProcessor {
         const id = item.envelope.id;
         const first = fresh.has(id) && !reported.has(id);
         reported.add(id);
-        this.interceptors.outcome(
-          processOutcome({
-            group,
-            record: item.record,
-            envelope: item.envelope,
-            handlerId: handler.id,
-            status: first ? 'success' : 'duplicate',
-            attempt: 1,
-            durationMs,
-          }),
-        );
+        this.report(group, item, handler, first ? 'success' : 'duplicate', durationMs);
       }
     }
     return true;
+  }
+
+  /** Batch-path outcomes are all of first attempts: a failure leaves the record to the other path. */
+  private report(
+    group: string,
+    { record, envelope }: HandledRecord,
+    handler: HandlerDefinition,
+    status: ProcessStatus,
+    durationMs: number,
+    error?: unknown,
+  ): void {
+    const facts = { group, record, envelope, handlerId: handler.id, status, attempt: 1 };
+    this.interceptors.outcome(processOutcome({ ...facts, durationMs, error }));
   }
 }

@@ -1,10 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { Test, type TestingModule } from '@nestjs/testing';
-import { TypeOrmModule } from '@nestjs/typeorm';
+import type { TestingModule } from '@nestjs/testing';
 import { IsString } from 'class-validator';
-import { EventBusTestHelper, EventBusTestingModule } from '../../testing';
+import { EventBusTestHelper } from '../../testing';
 import {
-  EVENT_BUS_ENTITIES,
   EventBusConfigurationError,
   EventBusError,
   EventPublisher,
@@ -17,7 +15,7 @@ import {
   type HandlerFailure,
 } from '../index';
 import { ParkedDeadLetterStore } from '../operations';
-import { RecordingLogger } from '../__fixtures__/event-bus-test-app';
+import { bootTestApp, compileTestApp, RecordingLogger } from '../__fixtures__/event-bus-test-app';
 
 const RETRY = { maxRetries: 3, initialMs: 100, maxMs: 1000, multiplier: 2, jitter: 0 };
 
@@ -140,21 +138,8 @@ describe('failure policies of a handler', () => {
   const boot = async (policy: FailurePolicy, consumer: object = {}) => {
     Handlers.policy = policy;
     broker = new InMemoryBroker();
-    app = await Test.createTestingModule({
-      imports: [
-        TypeOrmModule.forRoot({
-          type: 'better-sqlite3',
-          database: ':memory:',
-          entities: EVENT_BUS_ENTITIES,
-          synchronize: true,
-        }),
-        EventBusTestingModule.forRoot({ serviceId: 'svc', broker, consumer }),
-      ],
-      providers: [Handlers],
-    })
-      .setLogger((logger = new RecordingLogger()))
-      .compile();
-    await app.init();
+    logger = new RecordingLogger();
+    app = await bootTestApp({ bus: { broker, consumer }, providers: [Handlers], logger });
     helper = app.get(EventBusTestHelper);
   };
   const publish = (...skus: string[]) =>
@@ -303,18 +288,7 @@ describe('failure policies of a handler', () => {
       })
       handle(): void {}
     }
-    const module = await Test.createTestingModule({
-      imports: [
-        TypeOrmModule.forRoot({
-          type: 'better-sqlite3',
-          database: ':memory:',
-          entities: EVENT_BUS_ENTITIES,
-          synchronize: true,
-        }),
-        EventBusTestingModule.forRoot({ serviceId: 'svc' }),
-      ],
-      providers: [Misconfigured],
-    }).compile();
+    const module = await compileTestApp({ providers: [Misconfigured] });
 
     const error = await module.init().then(
       () => undefined,
