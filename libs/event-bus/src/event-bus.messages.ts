@@ -44,6 +44,9 @@ export const policyRetryDelayOutOfRange = (delayMs: unknown, maxMs: number): str
 
 export const policyDiscardedWithoutReason = (): string => 'discarded without a reason';
 
+export const policyHeldPermanentFailure = (action: string): string =>
+  `asked to ${action} for input that can never succeed (it failed to upcast or validate, or the error is non-retriable)`;
+
 /** The `refusal` column of a record a failure policy parked (no broker refused it). */
 export const parkedByPolicy = (handler: string | undefined): string =>
   `parked by the failure policy of ${handler ?? 'no handler'} (no dead-letter topic)`;

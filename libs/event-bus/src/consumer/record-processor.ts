@@ -3,7 +3,6 @@ import type { ProcessStatus } from '../interfaces/event-bus-interceptor.interfac
 import type { RecordBatch } from '../transports/event-transport.interface';
 import { InboxConsumer } from '../inbox/inbox.consumer';
 import { InterceptorChain } from '../interceptors/interceptor-chain';
-import { isNonRetriable } from '../errors/event-bus.error';
 import { sleep } from '../util/sleep';
 import { describeError } from '../util/describe-error';
 import { handlerDiscarded, handlerRetrying, processingStopped } from '../event-bus.messages';
@@ -123,21 +122,8 @@ export class RecordProcessor {
       // An event that could not be made (upcast or validate) never reached the handler.
       const elapsed = call.event === undefined ? 0 : performance.now() - started;
       if (signal.aborted) throw new ProcessingStoppedError();
-      const decision = await this.policies.decide(handler, {
-        handlerId: handler.id,
-        group,
-        eventId: envelope.id,
-        type: envelope.type,
-        topic: record.topic,
-        partition: record.partition,
-        offset: record.offset,
-        attempt,
-        waits,
-        error,
-        transient: this.outage.isTransient(error),
-        permanent: isNonRetriable(error),
-        retry: handler.retry,
-      });
+      const at = { group, record, envelope, attempt, waits, error };
+      const decision = await this.policies.decide(handler, at);
       const reason = { error, attempts: attempt, group, handlerId: handler.id, envelope };
       switch (decision.action) {
         case 'wait':

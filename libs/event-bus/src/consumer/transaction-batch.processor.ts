@@ -7,7 +7,6 @@ import type { ProcessStatus } from '../interfaces/event-bus-interceptor.interfac
 import { InboxConsumer } from '../inbox/inbox.consumer';
 import { InterceptorChain } from '../interceptors/interceptor-chain';
 import { TransactionRunner } from '../database/transaction-runner';
-import { isNonRetriable } from '../errors/event-bus.error';
 import { DependencyOutage } from './dependency-outage';
 import { FailurePolicyRunner } from './failure-policy.runner';
 import { handle } from './pipeline/handle.step';
@@ -98,21 +97,9 @@ export class TransactionBatchProcessor {
       const { error, handler, item, durationMs } = result;
       // Only an outage is asked about here; any other failure is the per-record path's to judge.
       if (!this.outage.isTransient(error)) return false;
-      const decision = await this.policies.decide(handler, {
-        handlerId: handler.id,
-        group,
-        eventId: item.envelope.id,
-        type: item.envelope.type,
-        topic: item.record.topic,
-        partition: item.record.partition,
-        offset: item.record.offset,
-        attempt: 1,
-        waits,
-        error,
-        transient: true,
-        permanent: isNonRetriable(error),
-        retry: handler.retry,
-      });
+      const { record, envelope } = item;
+      const at = { group, record, envelope, attempt: 1, waits, error };
+      const decision = await this.policies.decide(handler, at);
       if (decision.action !== 'wait') return false;
       this.report(group, item, handler, 'unavailable', durationMs, error);
       await this.outage.wait(batch, ++waits, error, signal);

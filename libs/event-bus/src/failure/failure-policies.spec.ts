@@ -152,6 +152,24 @@ describe('failure policies of a handler', () => {
       ? broker.partitions('policy.priced.dlq').flatMap((p) => p.read(0, 100))
       : [];
   const statuses = () => helper.history().map((o) => o.status);
+  /** A record written outside the publisher's checks: a number where the class wants a string. */
+  const appendUnvalidated = (id: string) =>
+    broker.append([
+      {
+        topic: 'policy.priced',
+        key: Buffer.from('k'),
+        value: Buffer.from('{"sku":42}'),
+        headers: {
+          ce_specversion: '1.0',
+          ce_id: id,
+          ce_source: 'elsewhere',
+          ce_type: 'policy.priced',
+          ce_time: new Date().toISOString(),
+          ce_dataversion: '1',
+          'content-type': 'application/json',
+        },
+      },
+    ]);
 
   afterEach(async () => {
     await app?.close();
@@ -209,23 +227,7 @@ describe('failure policies of a handler', () => {
   it('sends an event that fails validation through the policy too', async () => {
     await boot(FailurePolicies.discard('we do not care about malformed prices'));
     await publish('ok-2');
-    // Published outside the publisher's checks: a number where the class wants a string.
-    await broker.append([
-      {
-        topic: 'policy.priced',
-        key: Buffer.from('k'),
-        value: Buffer.from('{"sku":42}'),
-        headers: {
-          ce_specversion: '1.0',
-          ce_id: 'raw-1',
-          ce_source: 'elsewhere',
-          ce_type: 'policy.priced',
-          ce_time: new Date().toISOString(),
-          ce_dataversion: '1',
-          'content-type': 'application/json',
-        },
-      },
-    ]);
+    await appendUnvalidated('raw-1');
     await helper.waitForHandled(Priced, { status: 'discarded' });
 
     expect(helper.history().find((o) => o.status === 'discarded')).toMatchObject({
@@ -277,6 +279,25 @@ describe('failure policies of a handler', () => {
     expect(logger.messages('error')).toEqual([
       'The failure policy of Cache.refresh threw (Error: policy bug); dead-lettering the event instead',
       'The failure policy of Cache.refresh asked to retry after -1 ms (0 to 86400000 ms); dead-lettering the event instead',
+    ]);
+  });
+
+  it('dead-letters input that can never succeed when a policy would hold the partition for it', async () => {
+    const answers: FailurePolicy[] = [
+      () => ({ action: 'retry', delayMs: 1 }),
+      () => ({ action: 'wait' }),
+    ];
+    let next = 0;
+    await boot((failure) => answers[next++](failure));
+    await appendUnvalidated('raw-2');
+    await appendUnvalidated('raw-3');
+    await helper.waitForCount(Priced, 2, { status: 'dead_lettered' });
+
+    expect(deadLetters().map((r) => r.headers['ce_id'])).toEqual(['raw-2', 'raw-3']);
+    expect(statuses()).toEqual(['failed', 'dead_lettered', 'failed', 'dead_lettered']);
+    expect(logger.messages('error')).toEqual([
+      'The failure policy of Cache.refresh asked to retry for input that can never succeed (it failed to upcast or validate, or the error is non-retriable); dead-lettering the event instead',
+      'The failure policy of Cache.refresh asked to wait for input that can never succeed (it failed to upcast or validate, or the error is non-retriable); dead-lettering the event instead',
     ]);
   });
 

@@ -46,8 +46,9 @@ export type FailureDecision =
  * Decides what follows a handler's failed attempt (see `FailurePolicies` for the built-ins and
  * how to combine them). Returning nothing means no opinion: `FailurePolicies.firstOf` asks the
  * next policy, and the consumer dead-letters when no policy decided. A policy that throws, or
- * answers something it may not (an unknown action, a retry delay outside 0 to 24 h), is logged
- * and the record dead-lettered. It runs outside the handler's transaction, which has rolled back,
+ * answers something it may not (an unknown action, a retry delay outside 0 to 24 h, `retry` or
+ * `wait` for a `permanent` failure that is not `transient`), is logged and the record
+ * dead-lettered. It runs outside the handler's transaction, which has rolled back,
  * while the partition waits for its answer.
  */
 export type FailurePolicy = (
