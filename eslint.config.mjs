@@ -27,6 +27,33 @@ export default tseslint.config(
     rules: { 'event-bus/layers': 'error' },
   },
   {
+    // The core talks to storage through the port in storage/ (ARCHITECTURE.md); only the
+    // TypeORM adapter imports TypeORM's code. Its types may name the `EntityManager` handlers get.
+    files: ['libs/event-bus/src/**/*.ts'],
+    ignores: ['**/*.spec.ts', '**/__fixtures__/**', 'libs/event-bus/src/storage/typeorm/**'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: 'typeorm',
+              allowTypeImports: true,
+              message:
+                'Only the storage adapter (storage/typeorm/) imports TypeORM code; use the storage port.',
+            },
+            {
+              name: '@nestjs/typeorm',
+              allowTypeImports: true,
+              message:
+                'Only the storage adapter (storage/typeorm/) imports TypeORM code; use the storage port.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['apps/demo/**', 'bench/**', 'scripts/**', 'test/**', '**/*.spec.ts', '**/main.ts'],
     rules: { 'no-console': 'off' },
   },

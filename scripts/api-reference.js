@@ -15,6 +15,7 @@ const ENTRY_POINTS = [
   ['@nestbus/event-bus/transport', 'src/transport.ts'],
   ['@nestbus/event-bus/kafka', 'src/kafka.ts'],
   ['@nestbus/event-bus/operations', 'src/operations.ts'],
+  ['@nestbus/event-bus/storage', 'src/storage.ts'],
 ];
 
 function kindOf(symbol) {

@@ -8,7 +8,10 @@ const path = require('node:path');
 
 const SOURCE_ROOT = path.join(__dirname, '..', 'libs', 'event-bus', 'src');
 
-/** Top first. `folders` are folders of src/; `files` are files at the top of src/. */
+/**
+ * Top first. `folders` are folders of src/ (a nested one, such as `storage/typeorm`, is a layer
+ * of its own, apart from its parent's); `files` are files at the top of src/.
+ */
 const LAYERS = [
   {
     name: 'module',
@@ -23,27 +26,27 @@ const LAYERS = [
       'index',
       'kafka',
       'operations',
+      'storage',
       'transport',
     ],
   },
+  { name: 'storage adapters', folders: ['storage/typeorm'], files: [] },
   { name: 'observers and tools', folders: ['observability', 'operations'], files: [] },
   { name: 'engines', folders: ['consumer', 'outbox', 'local'], files: [] },
   {
     name: 'building blocks',
     folders: [
-      'database',
       'dead-letter',
       'discovery',
       'envelope',
       'failure',
       'inbox',
       'interceptors',
-      'migrations',
       'options',
     ],
     files: [],
   },
-  { name: 'contracts', folders: ['interfaces', 'decorators'], files: [] },
+  { name: 'contracts', folders: ['interfaces', 'decorators', 'storage'], files: [] },
   { name: 'transports', folders: ['transports'], files: [] },
   {
     name: 'foundation',
@@ -56,12 +59,20 @@ const LAYERS = [
 function layerOf(absolutePath) {
   const relative = path.relative(SOURCE_ROOT, absolutePath);
   if (relative.startsWith('..') || path.isAbsolute(relative)) return undefined;
-  const [first, ...rest] = relative.split(path.sep);
-  const index =
-    rest.length > 0
-      ? LAYERS.findIndex((layer) => layer.folders.includes(first))
-      : LAYERS.findIndex((layer) => layer.files.includes(first.replace(/\.(ts|js)$/, '')));
-  return index >= 0 ? index : undefined;
+  const parts = relative.split(path.sep);
+  if (parts.length === 1) {
+    const index = LAYERS.findIndex((layer) =>
+      layer.files.includes(parts[0].replace(/\.(ts|js)$/, '')),
+    );
+    return index >= 0 ? index : undefined;
+  }
+  // The deepest folder that is placed: storage/typeorm/x.ts is in storage/typeorm's layer.
+  for (let depth = parts.length - 1; depth > 0; depth--) {
+    const folder = parts.slice(0, depth).join('/');
+    const index = LAYERS.findIndex((layer) => layer.folders.includes(folder));
+    if (index >= 0) return index;
+  }
+  return undefined;
 }
 
 const rule = {

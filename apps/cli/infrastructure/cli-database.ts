@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { Injectable, type Type } from '@nestjs/common';
+import { Injectable, type Abstract, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DataSource, DataSourceOptions } from 'typeorm';
 import { InMemoryBroker } from '@nestbus/event-bus';
@@ -26,7 +26,8 @@ export interface DatabaseSession {
   /** Where, for messages: `postgres://postgres@127.0.0.1:5432/app` or the SQLite path. */
   readonly location: string;
   readonly dataSource: DataSource;
-  get<T>(type: Type<T>): T;
+  /** A provider of the bus, by its class or, for a storage port, its abstract class. */
+  get<T>(type: Type<T> | Abstract<T>): T;
   hasTable(name: string): Promise<boolean>;
 }
 

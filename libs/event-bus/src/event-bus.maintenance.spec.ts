@@ -10,7 +10,7 @@ import {
 } from './__fixtures__/event-bus-test-app';
 import { EVENT_BUS_JOBS, EVENT_BUS_SCHEDULER } from './event-bus.constants';
 import type { EventBusModuleOptions } from './interfaces/event-bus-options.interface';
-import { OutboxMessage } from './outbox/outbox-message.entity';
+import { OutboxMessage } from './storage/typeorm/entities/outbox-message.entity';
 
 /** An application's own scheduled work, next to the bus's. */
 @Injectable()

@@ -6,9 +6,9 @@ import {
   EVENT_BUS_SCHEDULER,
 } from './event-bus.constants';
 import type { ResolvedEventBusOptions } from './interfaces/event-bus-options.interface';
-import { OutboxStore } from './outbox/outbox.store';
-import { InboxConsumer } from './inbox/inbox.consumer';
-import { EventTraceStore } from './observability/event-trace.store';
+import { OutboxStore } from './storage/outbox.store';
+import { InboxStore } from './storage/inbox.store';
+import { EventTraceStore } from './storage/event-trace.store';
 import { describeError } from './util/describe-error';
 import {
   failedOutboxRowsRequeued,
@@ -35,7 +35,7 @@ export class EventBusMaintenance {
     @Inject(EVENT_BUS_RESOLVED_OPTIONS) private readonly options: ResolvedEventBusOptions,
     @Inject(EVENT_BUS_SCHEDULER) private readonly scheduler: SchedulerRegistry,
     private readonly outbox: OutboxStore,
-    private readonly inbox: InboxConsumer,
+    private readonly inbox: InboxStore,
     private readonly traces: EventTraceStore,
   ) {}
 

@@ -85,6 +85,12 @@ export const duplicateHandlerId = (id: string): string =>
 export const requestScopedHandler = (className: string): string =>
   `${className} has @EventSubscribe handlers but is request-scoped; event handlers must be singletons. Its handlers are not registered.`;
 
+export const storageNotAnAdapter = (): string =>
+  'The "storage" option of EventBusModule.forRoot() must be a storage adapter: { name, providers }, such as typeOrmStorage() (the default when "storage" is left out).';
+
+export const storagePortsMissing = (name: string, ports: string[]): string =>
+  `The "storage" adapter "${name}" provides no ${ports.join(', ')}: a storage adapter provides every port (UnitOfWork, OutboxStore, InboxStore, ParkedDeadLetterStore, EventTraceStore) under the port's class, as { provide: OutboxStore, useClass: ... }. See ARCHITECTURE.md, "A storage adapter".`;
+
 export const entitiesNotRegistered = (missing: string[]): string =>
   `The event-bus entities ${missing.join(', ')} are not registered in the TypeORM DataSource. Add EVENT_BUS_ENTITIES to its "entities" (and EVENT_BUS_MIGRATIONS to its "migrations" when synchronize is off).`;
 

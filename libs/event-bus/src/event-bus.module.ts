@@ -24,16 +24,13 @@ import { HandlerRegistry } from './discovery/handler.registry';
 import { EventTypeRegistry } from './envelope/event-type.registry';
 import { UpcasterRegistry } from './envelope/upcaster.registry';
 import { CloudEventCodec } from './envelope/cloud-event.codec';
-import { TransactionRunner } from './database/transaction-runner';
 import { InterceptorChain } from './interceptors/interceptor-chain';
-import { OutboxStore } from './outbox/outbox.store';
 import { OutboxRelay } from './outbox/outbox.relay';
-import { OutboxCommitSubscriber } from './outbox/outbox-commit.subscriber';
+import { OutboxCommits } from './outbox/outbox-commits';
 import { InboxConsumer } from './inbox/inbox.consumer';
 import { DeadLetterPublisher } from './consumer/dead-letter.publisher';
 import { RecordProcessor } from './consumer/record-processor';
 import { DependencyOutage } from './consumer/dependency-outage';
-import { ParkedDeadLetterStore } from './dead-letter/parked-dead-letter.store';
 import { RouteStep } from './consumer/pipeline/route.step';
 import { RecordPreparer } from './consumer/pipeline/record-preparer';
 import { FailurePolicyRunner } from './consumer/failure-policy.runner';
@@ -48,7 +45,6 @@ import { EventBusMetrics } from './observability/event-bus.metrics';
 import { MetricsInterceptor } from './observability/metrics.interceptor';
 import { TracingInterceptor } from './observability/tracing.interceptor';
 import { TraceLogInterceptor } from './observability/trace-log.interceptor';
-import { EventTraceStore } from './observability/event-trace.store';
 
 /** What a feature module registers with `EventBusModule.forFeature()`. */
 export interface EventBusFeatureOptions {
@@ -100,11 +96,9 @@ const providers: Provider[] = [
   EventTypeRegistry,
   UpcasterRegistry,
   CloudEventCodec,
-  TransactionRunner,
   InterceptorChain,
-  OutboxStore,
   OutboxRelay,
-  OutboxCommitSubscriber,
+  OutboxCommits,
   InboxConsumer,
   DeadLetterPublisher,
   RouteStep,
@@ -112,7 +106,6 @@ const providers: Provider[] = [
   FailurePolicyRunner,
   RecordProcessor,
   DependencyOutage,
-  ParkedDeadLetterStore,
   TransactionBatchProcessor,
   EventConsumer,
   EventPublisher,
@@ -124,7 +117,6 @@ const providers: Provider[] = [
   MetricsInterceptor,
   TracingInterceptor,
   TraceLogInterceptor,
-  EventTraceStore,
 ];
 
 /**
@@ -137,6 +129,8 @@ const providers: Provider[] = [
  * EventBusModule.forFeature({ events: [UserRegistered], upcasters: [UserRegisteredV1ToV2] })
  */
 @Module({
+  // The storage adapter's providers (the `storage` option, TypeORM by default) and their
+  // exports are added by EventBusConfigurableModule (event-bus.module-definition.ts).
   // No TerminusModule: @nestjs/terminus is optional; EventBusHealthIndicator loads it on use.
   imports: [DiscoveryModule],
   providers,
@@ -144,16 +138,12 @@ const providers: Provider[] = [
     EventPublisher,
     LocalEventDispatcher,
     EventBusHealthIndicator,
-    EventTraceStore,
-    ParkedDeadLetterStore,
     TraceLogInterceptor,
     EventTypeRegistry,
-    OutboxStore,
     OutboxRelay,
     EventConsumer,
     InterceptorChain,
     InboxConsumer,
-    TransactionRunner,
     EVENT_BUS_RESOLVED_OPTIONS,
     EVENT_TRANSPORT,
   ],

@@ -8,26 +8,20 @@ import {
 import { EVENT_BUS_RESOLVED_OPTIONS, EVENT_TRANSPORT } from './event-bus.constants';
 import type { ResolvedEventBusOptions } from './interfaces/event-bus-options.interface';
 import type { EventTransport, TopicSpec } from './transports/event-transport.interface';
-import { EventBusConfigurationError } from './errors/event-bus-configuration.error';
 import {
   busStarted,
   busStopped,
-  entitiesNotRegistered,
   traceLogFlushTimedOut,
   traceLogNotFlushedAtShutdown,
 } from './event-bus.messages';
-import { TransactionRunner } from './database/transaction-runner';
+import { UnitOfWork } from './storage/unit-of-work';
 import { EventTypeRegistry } from './envelope/event-type.registry';
 import { EventConsumer } from './consumer/event-consumer';
 import { deadLetterTopic } from './dead-letter/dead-letter-topic';
 import { OutboxRelay } from './outbox/outbox.relay';
-import { OutboxCommitSubscriber } from './outbox/outbox-commit.subscriber';
-import { OutboxMessage } from './outbox/outbox-message.entity';
-import { EventTrace } from './observability/event-trace.entity';
 import { TraceLogInterceptor } from './observability/trace-log.interceptor';
 import { withTimeout } from './util/with-timeout';
 import { describeError } from './util/describe-error';
-import { InboxRecord } from './inbox/inbox-record.entity';
 import { EventBusMaintenance } from './event-bus.maintenance';
 
 /**
@@ -43,19 +37,16 @@ export class EventBusOrchestrator implements OnApplicationBootstrap, BeforeAppli
   constructor(
     @Inject(EVENT_BUS_RESOLVED_OPTIONS) private readonly options: ResolvedEventBusOptions,
     @Inject(EVENT_TRANSPORT) private readonly transport: EventTransport,
-    private readonly db: TransactionRunner,
+    private readonly db: UnitOfWork,
     private readonly types: EventTypeRegistry,
     private readonly consumer: EventConsumer,
     private readonly relay: OutboxRelay,
-    private readonly commits: OutboxCommitSubscriber,
     private readonly maintenance: EventBusMaintenance,
     private readonly traceLog: TraceLogInterceptor,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    this.checkEntities();
-    const subscribers = this.db.dataSource.subscribers;
-    if (!subscribers.includes(this.commits)) subscribers.push(this.commits);
+    this.db.verify();
 
     // First: it can fail (a job name already taken) before anything else runs.
     this.maintenance.start();
@@ -99,13 +90,5 @@ export class EventBusOrchestrator implements OnApplicationBootstrap, BeforeAppli
       for (const topic of group.topics) names.add(deadLetterTopic(topic));
     }
     return [...names].sort().map((name) => ({ name, partitions, replicationFactor }));
-  }
-
-  private checkEntities(): void {
-    const dataSource = this.db.dataSource;
-    const required: Array<new () => object> = [OutboxMessage, InboxRecord];
-    if (this.options.tracing.log.enabled) required.push(EventTrace);
-    const missing = required.filter((entity) => !dataSource.hasMetadata(entity)).map((e) => e.name);
-    if (missing.length > 0) throw new EventBusConfigurationError(entitiesNotRegistered(missing));
   }
 }

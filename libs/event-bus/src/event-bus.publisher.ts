@@ -14,11 +14,10 @@ import type { ResolvedEventBusOptions } from './interfaces/event-bus-options.int
 import type { OutgoingEvent } from './interfaces/event-bus-interceptor.interface';
 import { EventTypeRegistry } from './envelope/event-type.registry';
 import { CloudEventCodec } from './envelope/cloud-event.codec';
-import { TransactionRunner } from './database/transaction-runner';
+import { type StorageTransaction, UnitOfWork } from './storage/unit-of-work';
 import { InterceptorChain } from './interceptors/interceptor-chain';
-import { OutboxStore } from './outbox/outbox.store';
-import { OutboxMessage } from './outbox/outbox-message.entity';
-import { OutboxCommitSubscriber } from './outbox/outbox-commit.subscriber';
+import { OutboxStore } from './storage/outbox.store';
+import type { OutboxRow } from './storage/outbox.store';
 import { EventBusConfigurationError } from './errors/event-bus-configuration.error';
 
 const MAX_KEY_LENGTH = 255;
@@ -65,10 +64,9 @@ export class EventPublisher {
     @Inject(EVENT_BUS_RESOLVED_OPTIONS) private readonly options: ResolvedEventBusOptions,
     private readonly types: EventTypeRegistry,
     private readonly codec: CloudEventCodec,
-    private readonly db: TransactionRunner,
+    private readonly db: UnitOfWork,
     private readonly store: OutboxStore,
     private readonly interceptors: InterceptorChain,
-    private readonly commits: OutboxCommitSubscriber,
   ) {}
 
   async publish(
@@ -77,17 +75,17 @@ export class EventPublisher {
   ): Promise<PublishedEvent[]> {
     const list = Array.isArray(events) ? events : [events];
     if (list.length === 0) return [];
-    const manager = options.manager ?? this.db.ambientManager();
-    if (manager) {
-      if (!manager.queryRunner?.isTransactionActive) throw new PublishError(noTransaction());
-      return this.write(manager, list, options);
+    const tx = options.manager ?? this.db.ambient();
+    if (tx) {
+      if (!this.db.isOpen(tx)) throw new PublishError(noTransaction());
+      return this.write(tx, list, options);
     }
     if (!options.newTransaction) throw new PublishError(noTransaction());
     return this.db.run((own) => this.write(own, list, options));
   }
 
   private async write(
-    manager: EntityManager,
+    tx: StorageTransaction,
     events: object[],
     options: PublishOptions,
   ): Promise<PublishedEvent[]> {
@@ -95,8 +93,8 @@ export class EventPublisher {
     const outgoing: OutgoingEvent[] = [];
     for (const event of events) outgoing.push(await this.prepare(event, options));
     const rows = outgoing.map((event) => this.toRow(event, now));
-    await this.store.insert(manager, rows);
-    this.commits.markDirty(manager.queryRunner!, outgoing);
+    await this.store.insert(tx, rows);
+    this.db.trackCommit(tx, outgoing);
     await this.interceptors.afterPublish(outgoing);
     return outgoing.map(({ id, type, topic, key }) => ({ id, type, topic, key }));
   }
@@ -147,22 +145,22 @@ export class EventPublisher {
     return headers;
   }
 
-  private toRow(event: OutgoingEvent, now: Date): OutboxMessage {
-    const row = new OutboxMessage();
-    row.id = event.id;
-    row.type = event.type;
-    row.version = event.version;
-    row.key = event.key;
-    row.topic = event.topic;
-    row.destination = event.destination;
-    row.payload = this.codec.serialize(event.type, event.payload);
-    row.headers = JSON.stringify(event.headers);
-    row.status = 'pending';
-    row.attempts = 0;
-    row.nextAttemptAt = now;
-    row.lastError = null;
-    row.createdAt = now;
-    row.publishedAt = null;
-    return row;
+  private toRow(event: OutgoingEvent, now: Date): OutboxRow {
+    return {
+      id: event.id,
+      type: event.type,
+      version: event.version,
+      key: event.key,
+      topic: event.topic,
+      destination: event.destination,
+      payload: this.codec.serialize(event.type, event.payload),
+      headers: JSON.stringify(event.headers),
+      status: 'pending',
+      attempts: 0,
+      nextAttemptAt: now,
+      lastError: null,
+      createdAt: now,
+      publishedAt: null,
+    };
   }
 }

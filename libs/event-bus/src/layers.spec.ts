@@ -59,7 +59,7 @@ describe('the layering rule', () => {
     const messages = lint(
       'consumer/record-processor.ts',
       [
-        "import { OutboxStore } from '../outbox/outbox.store';",
+        "import { OutboxStore } from '../storage/outbox.store';",
         "import { InboxConsumer } from '../inbox/inbox.consumer';",
         "import type { RecordBatch } from '../transports/event-transport.interface';",
         "import { EVENT_TRANSPORT } from '../event-bus.constants';",
@@ -81,6 +81,33 @@ describe('the layering rule', () => {
     ]);
   });
 
+  it('keeps the core off the storage adapter: a nested folder is a layer of its own', () => {
+    const core = lint(
+      'outbox/outbox.relay.ts',
+      "import { TypeOrmOutboxStore } from '../storage/typeorm/typeorm-outbox.store';",
+    );
+    const port = lint(
+      'storage/outbox.store.ts',
+      "import { OutboxMessage } from './typeorm/entities/outbox-message.entity';",
+    );
+    const adapter = lint(
+      'storage/typeorm/typeorm-outbox.store.ts',
+      [
+        "import { OutboxStore } from '../outbox.store';",
+        "import { OutboxCommits } from '../../outbox/outbox-commits';",
+        "import { OutboxMessage } from './entities/outbox-message.entity';",
+      ].join('\n'),
+    );
+
+    expect(core.map((m) => m.message)).toEqual([
+      expect.stringContaining('The engines layer may not import from the storage adapters layer'),
+    ]);
+    expect(port.map((m) => m.message)).toEqual([
+      expect.stringContaining('The contracts layer may not import from the storage adapters layer'),
+    ]);
+    expect(adapter).toEqual([]);
+  });
+
   it('refuses a file in a folder no layer holds', () => {
     const messages = lint('scheduling/cron.ts', 'export const every = 1;');
 
@@ -92,8 +119,12 @@ describe('the layering rule', () => {
       .filter((entry) => entry.isDirectory() && entry.name !== '__fixtures__')
       .map((entry) => entry.name)
       .sort();
-    const placed = LAYERS.flatMap((layer) => layer.folders).sort();
+    const placed = LAYERS.flatMap((layer) => layer.folders);
+    const nested = placed.filter((folder) => folder.includes('/'));
 
-    expect(placed).toEqual(folders);
+    expect(placed.filter((folder) => !folder.includes('/')).sort()).toEqual(folders);
+    for (const folder of nested) {
+      expect(readdirSync(join(SRC, folder)).length).toBeGreaterThan(0);
+    }
   });
 });

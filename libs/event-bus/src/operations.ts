@@ -12,13 +12,12 @@ export type { EventDefinition } from './envelope/event-type.registry';
 export { CloudEventCodec } from './envelope/cloud-event.codec';
 export type { EventEnvelope } from './envelope/event-envelope.interface';
 
-export { OutboxMessage } from './outbox/outbox-message.entity';
-export type { OutboxStatus } from './outbox/outbox-message.entity';
-export { OutboxStore } from './outbox/outbox.store';
-export type { OutboxCounts } from './outbox/outbox.store';
+export { OutboxMessage } from './storage/typeorm/entities/outbox-message.entity';
+export { OutboxStore } from './storage/outbox.store';
+export type { OutboxCounts, OutboxRow, OutboxStatus } from './storage/outbox.store';
 export { OutboxInspector } from './operations/outbox.inspector';
 export type { OutboxStatusReport, FailedRowsPage } from './operations/outbox.inspector';
-export { InboxRecord } from './inbox/inbox-record.entity';
+export { InboxRecord } from './storage/typeorm/entities/inbox-record.entity';
 
 export { deadLetterTopic } from './dead-letter/dead-letter-topic';
 export {
@@ -29,9 +28,9 @@ export {
 } from './operations/dead-letter.reader';
 export type { DeadLetterReadOptions, DeadLetterSink } from './operations/dead-letter.reader';
 export type { DeadLetter } from './operations/dead-letter.interface';
-export { ParkedDeadLetter } from './dead-letter/parked-dead-letter.entity';
-export { ParkedDeadLetterStore } from './dead-letter/parked-dead-letter.store';
-export type { ParkedRecord } from './dead-letter/parked-dead-letter.store';
+export { ParkedDeadLetter } from './storage/typeorm/entities/parked-dead-letter.entity';
+export { ParkedDeadLetterStore } from './storage/parked-dead-letter.store';
+export type { ParkedRecord } from './storage/parked-dead-letter.store';
 export { DeadLetterReplayService, DeadLetterReplay } from './operations/dead-letter-replay.service';
 export type {
   ReplayDecision,
@@ -48,8 +47,7 @@ export type {
   RecordSink,
 } from './transports/topic-reader.interface';
 
-export { EventTrace } from './observability/event-trace.entity';
-export type { EventTraceStage } from './observability/event-trace.entity';
-export { EventTraceStore } from './observability/event-trace.store';
-export type { EventTraceEntry } from './observability/event-trace.store';
+export { EventTrace } from './storage/typeorm/entities/event-trace.entity';
+export { EventTraceStore } from './storage/event-trace.store';
+export type { EventTraceEntry, EventTraceStage } from './storage/event-trace.store';
 export { MESSAGING_ATTRIBUTES, EVENT_BUS_TRACER } from './observability/tracing.interceptor';

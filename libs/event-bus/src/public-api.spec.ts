@@ -9,6 +9,7 @@ const ENTRY_POINTS = {
   './transport': 'src/transport.ts',
   './kafka': 'src/kafka.ts',
   './operations': 'src/operations.ts',
+  './storage': 'src/storage.ts',
 } as const;
 
 /** The names an application writes code against; an addition here is an API decision. */

@@ -49,6 +49,7 @@ async function main(scenario) {
     require('@nestbus/event-bus');
     require('@nestbus/event-bus/transport');
     require('@nestbus/event-bus/operations');
+    require('@nestbus/event-bus/storage');
     return report({});
   }
   if (!(scenario in SCENARIO_OPTIONS)) throw new Error(`Unknown scenario ${scenario}`);

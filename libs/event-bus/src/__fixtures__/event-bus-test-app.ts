@@ -3,7 +3,7 @@ import { Test, TestingModule } from '@nestjs/testing';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { EventBusTestingModule, type EventBusTestingOptions } from '../../testing';
 import { EVENT_BUS_ENTITIES } from '../event-bus.entities';
-import { OutboxMessage } from '../outbox/outbox-message.entity';
+import { OutboxMessage } from '../storage/typeorm/entities/outbox-message.entity';
 
 /** Collects log lines so a spec can assert on warnings; prints nothing. */
 export class RecordingLogger implements LoggerService {

@@ -5,7 +5,7 @@ import { EventSubscribe } from '../decorators/event-subscribe.decorator';
 import { EventPublisher } from '../event-bus.publisher';
 import { DLQ_HEADERS } from '../event-bus.constants';
 import { TransportError } from '../errors/transport.error';
-import { ParkedDeadLetterStore } from '../dead-letter/parked-dead-letter.store';
+import { ParkedDeadLetterStore } from '../storage/parked-dead-letter.store';
 import { ScriptedTransport } from '../__fixtures__/scripted.transport';
 import { compileTestApp } from '../__fixtures__/event-bus-test-app';
 import { EventBusTestHelper } from '../../testing';

@@ -7,7 +7,7 @@ import {
 } from '../event-bus.constants';
 import { InvalidEventError } from '../errors/invalid-event.error';
 import { isNonRetriable } from '../errors/event-bus.error';
-import { ParkedDeadLetterStore } from '../dead-letter/parked-dead-letter.store';
+import { ParkedDeadLetterStore } from '../storage/parked-dead-letter.store';
 import { deadLetterTopic } from '../dead-letter/dead-letter-topic';
 import type { ResolvedEventBusOptions } from '../interfaces/event-bus-options.interface';
 import type {

@@ -97,7 +97,7 @@ export class RecordProcessor {
       } else {
         const event = call.event;
         try {
-          const result = await this.inbox.handleOnce(envelope.id, handler.id, (manager) =>
+          const result = await this.inbox.handleOnce(envelope.id, handler.id, (transaction) =>
             handle(this.interceptors, {
               group,
               handler,
@@ -105,7 +105,7 @@ export class RecordProcessor {
               envelope,
               record,
               attempt: attempt + waits,
-              manager,
+              transaction,
             }),
           );
           if (waits > 0) this.outage.recovered(batch);

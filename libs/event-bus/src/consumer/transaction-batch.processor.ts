@@ -4,9 +4,9 @@ import type { ResolvedEventBusOptions } from '../interfaces/event-bus-options.in
 import type { RecordBatch } from '../transports/event-transport.interface';
 import type { HandlerDefinition } from '../discovery/handler.registry';
 import type { ProcessStatus } from '../interfaces/event-bus-interceptor.interface';
-import { InboxConsumer } from '../inbox/inbox.consumer';
+import { InboxStore } from '../storage/inbox.store';
 import { InterceptorChain } from '../interceptors/interceptor-chain';
-import { TransactionRunner } from '../database/transaction-runner';
+import { UnitOfWork } from '../storage/unit-of-work';
 import { DependencyOutage } from './dependency-outage';
 import { FailurePolicyRunner } from './failure-policy.runner';
 import { handle } from './pipeline/handle.step';
@@ -37,9 +37,9 @@ interface ChunkFailure {
 export class TransactionBatchProcessor {
   constructor(
     @Inject(EVENT_BUS_RESOLVED_OPTIONS) private readonly options: ResolvedEventBusOptions,
-    private readonly inbox: InboxConsumer,
+    private readonly inbox: InboxStore,
     private readonly interceptors: InterceptorChain,
-    private readonly db: TransactionRunner,
+    private readonly db: UnitOfWork,
     private readonly outage: DependencyOutage,
     private readonly policies: FailurePolicyRunner,
   ) {}
@@ -128,9 +128,9 @@ export class TransactionBatchProcessor {
       let at = entries[0].item;
       let fresh: Set<string>;
       try {
-        fresh = await this.db.run(async (manager) => {
+        fresh = await this.db.run(async (transaction) => {
           const claimed = await this.inbox.claimMany(
-            manager,
+            transaction,
             [...new Set(entries.map((e) => e.item.envelope.id))],
             handler.id,
           );
@@ -150,7 +150,7 @@ export class TransactionBatchProcessor {
               envelope,
               record,
               attempt: 1,
-              manager,
+              transaction,
             });
           }
           return claimed;

@@ -13,7 +13,7 @@ import type {
 import type { EventContext } from '../interfaces/event-context.interface';
 import { compileTestApp, waitUntil } from '../__fixtures__/event-bus-test-app';
 import { InterceptorChain } from './interceptor-chain';
-import { OutboxMessage } from '../outbox/outbox-message.entity';
+import { OutboxMessage } from '../storage/typeorm/entities/outbox-message.entity';
 
 @IntegrationEvent({ type: 'chain.pinged' })
 class Pinged {}

@@ -6,7 +6,7 @@ import type { ResolvedEventBusOptions } from '../interfaces/event-bus-options.in
 import type { EventContext } from '../interfaces/event-context.interface';
 import { EventDefinition, EventTypeRegistry } from '../envelope/event-type.registry';
 import { HandlerDefinition, HandlerRegistry } from '../discovery/handler.registry';
-import { TransactionRunner } from '../database/transaction-runner';
+import { UnitOfWork } from '../storage/unit-of-work';
 
 interface Route {
   definition: EventDefinition;
@@ -30,7 +30,7 @@ export class LocalEventDispatcher {
     @Inject(EVENT_BUS_RESOLVED_OPTIONS) private readonly options: ResolvedEventBusOptions,
     private readonly types: EventTypeRegistry,
     private readonly handlers: HandlerRegistry,
-    private readonly db: TransactionRunner,
+    private readonly db: UnitOfWork,
   ) {}
 
   async dispatch(event: object): Promise<void> {
@@ -85,7 +85,7 @@ class LocalEventContext implements EventContext {
     private readonly definition: EventDefinition,
     private readonly event: object,
     readonly handlerId: string,
-    private readonly db: TransactionRunner,
+    private readonly db: UnitOfWork,
     private readonly shared: DispatchState,
   ) {
     this.topic = definition.topic;
@@ -115,6 +115,6 @@ class LocalEventContext implements EventContext {
 
   /** No transaction: writes through it are not atomic with anything. */
   get manager(): EntityManager {
-    return this.db.dataSource.manager;
+    return this.db.autoCommit() as EntityManager;
   }
 }

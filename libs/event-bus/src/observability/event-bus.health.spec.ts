@@ -4,10 +4,10 @@ import { DataSource } from 'typeorm';
 import { IntegrationEvent } from '../decorators/integration-event.decorator';
 import { EventSubscribe } from '../decorators/event-subscribe.decorator';
 import { EventConsumer } from '../consumer/event-consumer';
-import { OutboxMessage } from '../outbox/outbox-message.entity';
+import { OutboxMessage } from '../storage/typeorm/entities/outbox-message.entity';
 import { compileTestApp, waitUntil } from '../__fixtures__/event-bus-test-app';
 import { EventPublisher } from '../event-bus.publisher';
-import { OutboxStore } from '../outbox/outbox.store';
+import { OutboxStore } from '../storage/outbox.store';
 import { EventBusHealthIndicator } from './event-bus.health';
 
 @IntegrationEvent({ type: 'health.pinged' })

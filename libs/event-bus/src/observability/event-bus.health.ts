@@ -4,7 +4,7 @@ import { EVENT_BUS_RESOLVED_OPTIONS, EVENT_TRANSPORT } from '../event-bus.consta
 import type { ResolvedEventBusOptions } from '../interfaces/event-bus-options.interface';
 import type { EventTransport } from '../transports/event-transport.interface';
 import { EventConsumer } from '../consumer/event-consumer';
-import { OutboxStore } from '../outbox/outbox.store';
+import { OutboxStore } from '../storage/outbox.store';
 import { withTimeout } from '../util/with-timeout';
 import { loadPackage } from '../util/load-package';
 import { healthReadingTimedOut } from '../event-bus.messages';

@@ -11,7 +11,7 @@ import type { EventTransport } from '../transports/event-transport.interface';
 import { InMemoryBroker } from '../transports/in-memory/in-memory-broker';
 import { compileTestApp, outboxRow, waitUntil } from '../__fixtures__/event-bus-test-app';
 import { ScriptedTransport } from '../__fixtures__/scripted.transport';
-import { OutboxMessage } from '../outbox/outbox-message.entity';
+import { OutboxMessage } from '../storage/typeorm/entities/outbox-message.entity';
 import { OutboxRelay } from '../outbox/outbox.relay';
 import { EVENT_BUS_METRICS as M } from './event-bus.metrics';
 

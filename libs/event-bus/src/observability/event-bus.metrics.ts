@@ -12,7 +12,7 @@ import { MetricFactory } from './metric-factory';
 import { ScrapeCache } from './scrape-cache';
 import { describeError } from '../util/describe-error';
 import type { ResolvedEventBusOptions } from '../interfaces/event-bus-options.interface';
-import { OutboxStore, type OutboxCounts } from '../outbox/outbox.store';
+import { OutboxStore, type OutboxCounts } from '../storage/outbox.store';
 import { HandlerRegistry } from '../discovery/handler.registry';
 import { isPackageInstalled } from '../util/load-package';
 import type { ProcessStatus } from '../interfaces/event-bus-interceptor.interface';

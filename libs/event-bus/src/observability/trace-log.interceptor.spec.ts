@@ -7,7 +7,7 @@ import { EventPublisher } from '../event-bus.publisher';
 import { EventBusMaintenance } from '../event-bus.maintenance';
 import { resolveEventBusOptions } from '../options/resolve-event-bus-options';
 import { compileTestApp } from '../__fixtures__/event-bus-test-app';
-import { EventTraceStore } from './event-trace.store';
+import { EventTraceStore } from '../storage/event-trace.store';
 import { TraceLogInterceptor } from './trace-log.interceptor';
 
 @IntegrationEvent({ type: 'log.shipped' })

@@ -8,8 +8,11 @@ import type {
   SentEvent,
 } from '../interfaces/event-bus-interceptor.interface';
 import { murmur2 } from '../util/key-hash';
-import { EventTrace, type EventTraceStage } from './event-trace.entity';
-import { EventTraceStore } from './event-trace.store';
+import {
+  type EventTraceRow,
+  type EventTraceStage,
+  EventTraceStore,
+} from '../storage/event-trace.store';
 import { describeError } from '../util/describe-error';
 import { traceLogBufferFull, traceLogWriteFailed } from '../event-bus.messages';
 
@@ -45,7 +48,7 @@ const STAGE_OF: Record<ProcessOutcome['status'], EventTraceStage> = {
 @Injectable()
 export class TraceLogInterceptor implements EventBusInterceptor {
   private readonly logger = new Logger(TraceLogInterceptor.name);
-  private buffer: EventTrace[] = [];
+  private buffer: EventTraceRow[] = [];
   private timer?: NodeJS.Timeout;
   private writing?: Promise<void>;
   private inFlight = 0;
@@ -129,17 +132,17 @@ export class TraceLogInterceptor implements EventBusInterceptor {
       this.dropped++;
       return;
     }
-    const row = new EventTrace();
-    row.id = uuidv7();
-    row.eventId = eventId;
-    row.stage = stage;
-    row.service = this.options.serviceId;
-    row.handler = handler;
-    row.durationMs =
-      durationMs === null ? null : Math.min(MAX_DURATION_MS, Math.max(0, Math.round(durationMs)));
-    row.error = error;
-    row.at = at;
-    this.buffer.push(row);
+    this.buffer.push({
+      id: uuidv7(),
+      eventId,
+      stage,
+      service: this.options.serviceId,
+      handler,
+      durationMs:
+        durationMs === null ? null : Math.min(MAX_DURATION_MS, Math.max(0, Math.round(durationMs))),
+      error,
+      at,
+    });
     this.schedule(this.buffer.length >= FLUSH_SIZE ? 0 : FLUSH_DELAY_MS);
   }
 
@@ -152,7 +155,7 @@ export class TraceLogInterceptor implements EventBusInterceptor {
     this.timer.unref();
   }
 
-  private async write(rows: EventTrace[]): Promise<void> {
+  private async write(rows: EventTraceRow[]): Promise<void> {
     if (this.dropped > 0) {
       this.logger.warn(traceLogBufferFull(this.dropped));
       this.dropped = 0;

@@ -21,7 +21,7 @@ import { IntegrationEvent } from '../decorators/integration-event.decorator';
 import { EventSubscribe } from '../decorators/event-subscribe.decorator';
 import { EventPublisher } from '../event-bus.publisher';
 import type { EventContext } from '../interfaces/event-context.interface';
-import { OutboxMessage } from '../outbox/outbox-message.entity';
+import { OutboxMessage } from '../storage/typeorm/entities/outbox-message.entity';
 import { compileTestApp, waitUntil } from '../__fixtures__/event-bus-test-app';
 import { EventBusTestHelper } from '../../testing';
 import { MESSAGING_ATTRIBUTES } from './tracing.interceptor';

@@ -1,7 +1,7 @@
 import type { TestingModule } from '@nestjs/testing';
 import { DataSource, Repository } from 'typeorm';
 import { bootTestApp } from '../__fixtures__/event-bus-test-app';
-import { OutboxMessage } from '../outbox/outbox-message.entity';
+import { OutboxMessage } from '../storage/typeorm/entities/outbox-message.entity';
 import type { OutgoingRecord } from '../transports/event-transport.interface';
 import type { DeadLetter } from './dead-letter.interface';
 import { toDeadLetter } from './dead-letter.reader';

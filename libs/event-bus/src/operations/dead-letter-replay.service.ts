@@ -1,8 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager, In } from 'typeorm';
-import { TransactionRunner } from '../database/transaction-runner';
-import { OutboxMessage } from '../outbox/outbox-message.entity';
-import { OutboxStore } from '../outbox/outbox.store';
+import { type StorageTransaction, UnitOfWork } from '../storage/unit-of-work';
+import { type OutboxRow, OutboxStore } from '../storage/outbox.store';
 import type { OutgoingRecord } from '../transports/event-transport.interface';
 import type { DeadLetter } from './dead-letter.interface';
 import { deadLetterAddress } from './dead-letter.reader';
@@ -60,7 +58,7 @@ export class DeadLetterReplayService {
   constructor(
     private readonly store: OutboxStore,
     private readonly inspector: OutboxInspector,
-    private readonly db: TransactionRunner,
+    private readonly db: UnitOfWork,
   ) {}
 
   start(options: ReplayOptions): DeadLetterReplay {
@@ -78,7 +76,7 @@ export class DeadLetterReplay {
   constructor(
     private readonly store: OutboxStore,
     private readonly inspector: OutboxInspector,
-    private readonly db: TransactionRunner,
+    private readonly db: UnitOfWork,
     private readonly options: ReplayOptions,
   ) {
     this.stamp = { by: options.by, at: options.at ?? new Date() };
@@ -97,12 +95,12 @@ export class DeadLetterReplay {
 
   private async addChunk(letters: DeadLetter[]): Promise<ReplayDecision[]> {
     if (!this.options.execute) {
-      return (await this.decide(letters, this.db.dataSource.manager)).decisions;
+      return (await this.decide(letters)).decisions;
     }
-    return this.db.run(async (manager) => {
-      const { decisions, rows, replaced, records } = await this.decide(letters, manager);
-      if (replaced.length > 0) await manager.delete(OutboxMessage, { id: In(replaced) });
-      await this.store.insert(manager, rows);
+    return this.db.run(async (tx) => {
+      const { decisions, rows, replaced, records } = await this.decide(letters, tx);
+      await this.store.deleteIds(tx, replaced);
+      await this.store.insert(tx, rows);
       // Inside the transaction: a refused send rolls the chunk's rows back with it.
       if (records.length > 0) await this.options.send!(records);
       return decisions;
@@ -111,19 +109,19 @@ export class DeadLetterReplay {
 
   private async decide(
     letters: DeadLetter[],
-    manager: EntityManager,
+    tx?: StorageTransaction,
   ): Promise<{
     decisions: ReplayDecision[];
-    rows: OutboxMessage[];
+    rows: OutboxRow[];
     replaced: string[];
     records: OutgoingRecord[];
   }> {
     const built = letters.map((letter) => ({ letter, result: buildReplayRow(letter, this.stamp) }));
     const ids = built.flatMap(({ letter, result }) => ('skip' in result ? [] : [letter.eventId!]));
-    const existing = await this.inspector.statuses([...new Set(ids)], manager);
+    const existing = await this.inspector.statuses([...new Set(ids)], tx);
 
     const decisions: ReplayDecision[] = [];
-    const rows: OutboxMessage[] = [];
+    const rows: OutboxRow[] = [];
     const replaced: string[] = [];
     const records: OutgoingRecord[] = [];
     for (const { letter, result } of built) {

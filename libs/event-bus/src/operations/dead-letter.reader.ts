@@ -14,7 +14,7 @@ import type {
   TopicReader,
   TopicReadResult,
 } from '../transports/topic-reader.interface';
-import type { ParkedRecord } from '../dead-letter/parked-dead-letter.store';
+import type { ParkedRecord } from '../storage/parked-dead-letter.store';
 import { decodeHeaders } from '../transports/record-bytes';
 import { noSuchPartition } from '../event-bus.messages';
 

@@ -1,7 +1,8 @@
 import type { TestingModule } from '@nestjs/testing';
 import { DataSource, Repository } from 'typeorm';
 import { bootTestApp, outboxRow } from '../__fixtures__/event-bus-test-app';
-import { OutboxMessage, OutboxStatus } from '../outbox/outbox-message.entity';
+import { OutboxMessage } from '../storage/typeorm/entities/outbox-message.entity';
+import type { OutboxStatus } from '../storage/outbox.store';
 import { OutboxInspector } from './outbox.inspector';
 
 function row(id: string, status: OutboxStatus, createdAt: Date): OutboxMessage {

@@ -2,7 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import { CE_HEADERS, DLQ_HEADERS } from '../event-bus.constants';
 import { isDeadLetterTopic } from '../dead-letter/dead-letter-topic';
 import type { OutgoingHeaders, OutgoingRecord } from '../transports/event-transport.interface';
-import { OutboxMessage } from '../outbox/outbox-message.entity';
+import type { OutboxRow } from '../storage/outbox.store';
 import type { DeadLetter } from './dead-letter.interface';
 import { deadLetterAddress } from './dead-letter.reader';
 import { REPLAY_HEADERS } from './replay.constants';
@@ -20,9 +20,9 @@ export interface ReplayStamp {
  * - `skip`: the letter cannot be replayed, and why.
  */
 export type ReplayRow =
-  { row: OutboxMessage } | { record: OutgoingRecord; why: string } | { skip: string };
+  { row: OutboxRow } | { record: OutgoingRecord; why: string } | { skip: string };
 
-/** Column sizes of `event_outbox` (see OutboxMessage). */
+/** Column sizes of `event_outbox` (see OutboxRow and the migrations). */
 const LIMITS = { id: 36, type: 200, key: 255, topic: 249, destination: 200 } as const;
 const FAILURE_HEADERS = new Set<string>(Object.values(DLQ_HEADERS));
 const REPLAY_HEADER_NAMES = new Set<string>(Object.values(REPLAY_HEADERS));
@@ -58,21 +58,22 @@ export function buildReplayRow(letter: DeadLetter, stamp: ReplayStamp): ReplayRo
   const originalTime = letter.headers[REPLAY_HEADERS.originalTime] || letter.time;
   if (originalTime) headers[REPLAY_HEADERS.originalTime] = originalTime;
 
-  const row = new OutboxMessage();
-  row.id = letter.eventId!;
-  row.type = letter.type!;
-  row.version = letter.version === null ? 1 : Number(letter.version);
-  row.key = letter.key;
-  row.topic = letter.originalTopic;
-  row.destination = letter.headers[CE_HEADERS.destination] || null;
-  row.payload = letter.value.toString('utf8');
-  row.headers = JSON.stringify(headers);
-  row.status = 'pending';
-  row.attempts = 0;
-  row.nextAttemptAt = stamp.at;
-  row.lastError = null;
-  row.createdAt = stamp.at;
-  row.publishedAt = null;
+  const row: OutboxRow = {
+    id: letter.eventId!,
+    type: letter.type!,
+    version: letter.version === null ? 1 : Number(letter.version),
+    key: letter.key,
+    topic: letter.originalTopic,
+    destination: letter.headers[CE_HEADERS.destination] || null,
+    payload: letter.value.toString('utf8'),
+    headers: JSON.stringify(headers),
+    status: 'pending',
+    attempts: 0,
+    nextAttemptAt: stamp.at,
+    lastError: null,
+    createdAt: stamp.at,
+    publishedAt: null,
+  };
   return { row };
 }
 

@@ -8,9 +8,9 @@ import { EventPublisher } from '../event-bus.publisher';
 import type { EventBusModuleOptions } from '../interfaces/event-bus-options.interface';
 import type { SentEvent } from '../interfaces/event-bus-interceptor.interface';
 import type { OutgoingRecord } from '../transports/event-transport.interface';
-import { OutboxMessage } from './outbox-message.entity';
+import { OutboxMessage } from '../storage/typeorm/entities/outbox-message.entity';
 import { OutboxRelay } from './outbox.relay';
-import { OutboxStore } from './outbox.store';
+import { OutboxStore } from '../storage/outbox.store';
 
 @IntegrationEvent({ type: 'item.created', key: (e: ItemCreated) => e.itemKey })
 class ItemCreated {

@@ -1,20 +1,19 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
 import { EVENT_BUS_RESOLVED_OPTIONS, EVENT_TRANSPORT } from '../event-bus.constants';
 import type { ResolvedEventBusOptions } from '../interfaces/event-bus-options.interface';
 import type { SendingEvent } from '../interfaces/event-bus-interceptor.interface';
 import type { EventTransport, OutgoingRecord } from '../transports/event-transport.interface';
 import { CloudEventCodec } from '../envelope/cloud-event.codec';
-import { TransactionRunner } from '../database/transaction-runner';
+import { type StorageTransaction, UnitOfWork } from '../storage/unit-of-work';
 import { InterceptorChain } from '../interceptors/interceptor-chain';
-import { OutboxCommitSubscriber } from './outbox-commit.subscriber';
+import { OutboxCommits } from './outbox-commits';
 import { isNonRetriable } from '../errors/event-bus.error';
 import { isTransientFailure } from '../errors/transient-failure';
 import { backoffDelay } from '../util/backoff';
 import { Signal } from '../util/signal';
 import { sleep } from '../util/sleep';
-import { OutboxMessage } from './outbox-message.entity';
-import { OutboxStore } from './outbox.store';
+import type { OutboxRow } from '../storage/outbox.store';
+import { OutboxStore } from '../storage/outbox.store';
 import sjson from 'secure-json-parse';
 import { describeError } from '../util/describe-error';
 import {
@@ -32,9 +31,9 @@ const ERROR_BACKOFF = { initialMs: 500, maxMs: 10_000, multiplier: 2, jitter: 0.
 const OUTAGE_REMINDER_MS = 30_000;
 
 interface SendResult {
-  sent: OutboxMessage[];
+  sent: OutboxRow[];
   /** Rows that failed, grouped by the error they failed with. */
-  failed: Map<unknown, OutboxMessage[]>;
+  failed: Map<unknown, OutboxRow[]>;
 }
 
 /**
@@ -57,9 +56,9 @@ export class OutboxRelay {
     @Inject(EVENT_TRANSPORT) private readonly transport: EventTransport,
     private readonly store: OutboxStore,
     private readonly codec: CloudEventCodec,
-    private readonly db: TransactionRunner,
+    private readonly db: UnitOfWork,
     private readonly interceptors: InterceptorChain,
-    commits: OutboxCommitSubscriber,
+    commits: OutboxCommits,
   ) {
     // A commit that wrote outbox rows wakes the relay at once; the poll is the fallback.
     commits.onCommit(() => this.wake());
@@ -95,7 +94,7 @@ export class OutboxRelay {
 
   /** Claims, sends and marks one batch; returns how many rows it handled. */
   async relayOnce(): Promise<number> {
-    return this.db.dialect === 'postgres' ? this.relayLocked() : this.relaySingleWriter();
+    return this.db.locksClaimedRows ? this.relayLocked() : this.relaySingleWriter();
   }
 
   /**
@@ -139,45 +138,45 @@ export class OutboxRelay {
     }
   }
 
-  /** PostgreSQL: the claim's row locks are held through the send, so instances never overlap. */
+  /** Locking storage (PostgreSQL): the claim's row locks are held through the send, so instances never overlap. */
   private relayLocked(): Promise<number> {
-    return this.db.dataSource.transaction(async (manager) => {
-      const rows = await this.store.claimDue(manager, this.options.outbox.batchSize, new Date());
+    return this.db.transaction(async (tx) => {
+      const rows = await this.store.claimDue(tx, this.options.outbox.batchSize, new Date());
       if (rows.length === 0) return 0;
       const result = await this.send(rows);
       const now = new Date();
-      await this.record(manager, result, now);
+      await this.record(tx, result, now);
       this.report(result, now);
       return rows.length;
     });
   }
 
   /**
-   * SQLite: one writer, so no locks to hold; the rows are read inside a transaction turn (where no
+   * A single writer (SQLite): so no locks to hold; the rows are read inside a transaction turn (where no
    * other transaction's uncommitted rows are visible) and the send happens outside it, so a send
    * waiting on a full in-memory topic never blocks the consumers that would drain it.
    */
   private async relaySingleWriter(): Promise<number> {
-    const rows = await this.db.dataSource.transaction((manager) =>
-      this.store.claimDue(manager, this.options.outbox.batchSize, new Date()),
+    const rows = await this.db.transaction((tx) =>
+      this.store.claimDue(tx, this.options.outbox.batchSize, new Date()),
     );
     if (rows.length === 0) return 0;
     const result = await this.send(rows);
     const now = new Date();
-    await this.db.dataSource.transaction((manager) => this.record(manager, result, now));
+    await this.db.transaction((tx) => this.record(tx, result, now));
     this.report(result, now);
     return rows.length;
   }
 
   /** Marks what was sent as published and counts a failed attempt for the rest. */
-  private async record(manager: EntityManager, result: SendResult, now: Date): Promise<void> {
+  private async record(tx: StorageTransaction, result: SendResult, now: Date): Promise<void> {
     await this.store.markPublished(
-      manager,
+      tx,
       result.sent.map((r) => r.id),
       now,
     );
     for (const [error, group] of result.failed) {
-      await this.store.markAttemptFailed(manager, group, error, now);
+      await this.store.markAttemptFailed(tx, group, error, now);
     }
   }
 
@@ -185,7 +184,7 @@ export class OutboxRelay {
    * Sends all rows as one batch. If the broker refuses the batch for a reason a retry cannot
    * fix (a record too large, say), sends them one by one so one bad row does not hold the rest.
    */
-  private async send(rows: OutboxMessage[]): Promise<SendResult> {
+  private async send(rows: OutboxRow[]): Promise<SendResult> {
     try {
       await this.sendRows(rows);
       return { sent: rows, failed: new Map() };
@@ -195,8 +194,8 @@ export class OutboxRelay {
         return { sent: [], failed: new Map([[error, rows]]) };
       }
     }
-    const sent: OutboxMessage[] = [];
-    const failed = new Map<unknown, OutboxMessage[]>();
+    const sent: OutboxRow[] = [];
+    const failed = new Map<unknown, OutboxRow[]>();
     const blockedKeys = new Set<string>();
     for (const row of rows) {
       if (row.key !== null && blockedKeys.has(row.key)) continue;
@@ -213,7 +212,7 @@ export class OutboxRelay {
   }
 
   /** Events published without being registered at startup still need their topic. */
-  private async ensureTopics(rows: OutboxMessage[]): Promise<void> {
+  private async ensureTopics(rows: OutboxRow[]): Promise<void> {
     const missing = [...new Set(rows.map((r) => r.topic))].filter(
       (t) => !this.ensuredTopics.has(t),
     );
@@ -226,7 +225,7 @@ export class OutboxRelay {
   }
 
   /** One transport call for the rows, through the interceptors' `aroundSend`. */
-  private sendRows(rows: OutboxMessage[]): Promise<void> {
+  private sendRows(rows: OutboxRow[]): Promise<void> {
     const events: SendingEvent[] = rows.map((row) => ({
       id: row.id,
       type: row.type,
@@ -243,7 +242,7 @@ export class OutboxRelay {
     });
   }
 
-  private encode(row: OutboxMessage, headers: Record<string, string>): OutgoingRecord {
+  private encode(row: OutboxRow, headers: Record<string, string>): OutgoingRecord {
     return this.codec.encode({
       id: row.id,
       type: row.type,

@@ -3,6 +3,7 @@ import { EventBusTestHelper, EventBusTestingModule } from '@nestbus/event-bus/te
 import { InMemoryTransport, type EventTransport } from '@nestbus/event-bus/transport';
 import { KafkaTransport } from '@nestbus/event-bus/kafka';
 import { OutboxStore, resolveEventBusOptions } from '@nestbus/event-bus/operations';
+import { typeOrmStorage, UnitOfWork } from '@nestbus/event-bus/storage';
 import { assertResolvedInside } from './resolved-inside';
 
 /**
@@ -20,6 +21,8 @@ function main(): void {
     KafkaTransport,
     OutboxStore,
     resolveEventBusOptions,
+    typeOrmStorage,
+    UnitOfWork,
   };
   const missing = Object.entries(values)
     .filter(([, value]) => typeof value !== 'function')
@@ -42,9 +45,10 @@ function main(): void {
     '@nestbus/event-bus/transport',
     '@nestbus/event-bus/kafka',
     '@nestbus/event-bus/operations',
+    '@nestbus/event-bus/storage',
     '@nestbus/event-bus/package.json',
   ]);
-  console.log(`5 entry points load; all ${count} loaded modules resolved inside the app's folder`);
+  console.log(`6 entry points load; all ${count} loaded modules resolved inside the app's folder`);
 }
 
 try {

@@ -2,6 +2,7 @@ import type { EventContext } from '../../interfaces/event-context.interface';
 import type { IncomingRecord } from '../../transports/event-transport.interface';
 import type { EventEnvelope } from '../../envelope/event-envelope.interface';
 import type { HandlerDefinition } from '../../discovery/handler.registry';
+import type { StorageTransaction } from '../../storage/unit-of-work';
 
 /** The context a handler receives for one attempt at one record. */
 export function buildEventContext(
@@ -9,7 +10,7 @@ export function buildEventContext(
   record: IncomingRecord,
   handler: HandlerDefinition,
   attempt: number,
-  manager: EventContext['manager'],
+  transaction: StorageTransaction,
 ): EventContext {
   return {
     eventId: envelope.id,
@@ -26,6 +27,7 @@ export function buildEventContext(
     correlationId: envelope.correlationId,
     traceparent: envelope.traceparent,
     headers: envelope.headers,
-    manager,
+    // The storage adapter's transaction, handed over unread: an EntityManager with TypeORM.
+    manager: transaction as EventContext['manager'],
   };
 }

@@ -1,4 +1,4 @@
-import type { EventContext } from '../../interfaces/event-context.interface';
+import type { StorageTransaction } from '../../storage/unit-of-work';
 import type { IncomingRecord } from '../../transports/event-transport.interface';
 import type { EventEnvelope } from '../../envelope/event-envelope.interface';
 import type { HandlerDefinition } from '../../discovery/handler.registry';
@@ -14,7 +14,8 @@ export interface HandleInput {
   readonly record: IncomingRecord;
   /** Attempts so far, this one included; waits for an unavailable dependency count too. */
   readonly attempt: number;
-  readonly manager: EventContext['manager'];
+  /** The transaction that claimed the inbox row (the storage adapter's). */
+  readonly transaction: StorageTransaction;
 }
 
 /**
@@ -29,7 +30,7 @@ export function handle(interceptors: InterceptorChain, input: HandleInput): Prom
     input.record,
     handler,
     input.attempt,
-    input.manager,
+    input.transaction,
   );
   return interceptors.aroundProcess({ handlerId: handler.id, group, event, context }, () =>
     handler.invoke(event, context),

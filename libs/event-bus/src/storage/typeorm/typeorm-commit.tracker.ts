@@ -1,27 +1,21 @@
 import { Injectable } from '@nestjs/common';
 import type { EntitySubscriberInterface, QueryRunner, TransactionCommitEvent } from 'typeorm';
-import type { OutgoingEvent } from '../interfaces/event-bus-interceptor.interface';
-import { InterceptorChain } from '../interceptors/interceptor-chain';
+import type { OutgoingEvent } from '../../interfaces/event-bus-interceptor.interface';
 
 /**
- * Tells the bus right after a transaction that wrote outbox rows commits, never before: the
- * interceptors' `onCommitted` learns which events now exist, then the listeners run (the relay
- * wakes on one; earlier it would find nothing or, on a shared SQLite connection, uncommitted
- * rows).
+ * The TypeORM adapter's `UnitOfWork.trackCommit`: a DataSource subscriber that hands the events
+ * of a transaction to the listeners right after it commits, never before.
  *
  * Events are kept per transaction level of their query runner, so a savepoint that rolls back
  * takes its events with it and only the outermost commit reports the rest. Levels are tracked
  * only once a runner has published: other transactions cost one lookup.
  */
 @Injectable()
-export class OutboxCommitSubscriber implements EntitySubscriberInterface {
+export class TypeOrmCommitTracker implements EntitySubscriberInterface {
   /** Per query runner, the events of each open level that published, innermost last. */
   private readonly levels = new WeakMap<QueryRunner, OutgoingEvent[][]>();
   private readonly listeners: Array<(events: readonly OutgoingEvent[]) => void> = [];
 
-  constructor(private readonly interceptors: InterceptorChain) {}
-
-  /** Calls `listener` after each commit of a transaction that published. */
   onCommit(listener: (events: readonly OutgoingEvent[]) => void): void {
     this.listeners.push(listener);
   }
@@ -47,7 +41,6 @@ export class OutboxCommitSubscriber implements EntitySubscriberInterface {
     }
     this.levels.delete(event.queryRunner);
     const events = levels.flat();
-    this.interceptors.committed(events);
     for (const listener of this.listeners) listener(events);
   }
 

@@ -1,17 +1,12 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import type { OutboxRow, OutboxStatus } from '../../outbox.store';
 
-/** The life of an outbox row: `pending` until sent, then `published`, or `failed` after `outbox.maxAttempts`. */
-export type OutboxStatus = 'pending' | 'published' | 'failed';
-
-/**
- * One event waiting for (or done with) its trip to the broker. Written in the publisher's
- * transaction, so it exists exactly when the business change does.
- */
+/** `OutboxRow` as TypeORM maps it to `event_outbox`. */
 @Entity({ name: 'event_outbox' })
 @Index('event_outbox_pending_idx', ['id'], { where: "status = 'pending'" })
 @Index('event_outbox_pending_key_idx', ['key', 'id'], { where: "status = 'pending'" })
 @Index('event_outbox_status_published_idx', ['status', 'publishedAt'])
-export class OutboxMessage {
+export class OutboxMessage implements OutboxRow {
   /** UUIDv7: time-ordered, so id order is publish order. Also the CloudEvents id. */
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id!: string;

@@ -2,44 +2,23 @@ import { Injectable } from '@nestjs/common';
 import { IsNull } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import sjson from 'secure-json-parse';
-import { TransactionRunner } from '../database/transaction-runner';
-import { ParkedDeadLetter } from './parked-dead-letter.entity';
+import {
+  MAX_PARKED_LIST,
+  type ParkedReason,
+  type ParkedRecord,
+  type RecordBytes,
+  ParkedDeadLetterStore,
+} from '../parked-dead-letter.store';
+import { TypeOrmUnitOfWork } from './typeorm-unit-of-work';
+import { ParkedDeadLetter } from './entities/parked-dead-letter.entity';
 
-/** A record's bytes as they came off the broker (the shape of an `IncomingRecord`'s). */
-export interface RecordBytes {
-  topic: string;
-  partition: number;
-  offset: string;
-  rawKey: Buffer | null;
-  value: Buffer;
-  /** Every value of each header, in order. */
-  rawHeaders: Record<string, Buffer[]>;
-}
-
-export interface ParkedReason {
-  errorType: string;
-  errorMessage: string;
-  attempts: number;
-  groupId: string;
-  handler: string | null;
-  refusal: string;
-}
-
-/** A parked dead letter as read back: the original bytes and why. */
-export interface ParkedRecord extends RecordBytes, ParkedReason {
-  id: string;
-  parkedAt: Date;
-  replayedAt: Date | null;
-}
-
-const MAX_LIST = 1000;
-
-/** Keeps dead letters the broker refused in `event_dead_letter`, byte for byte. */
+/** The parked-dead-letter port on TypeORM: `event_dead_letter`, byte for byte as base64. */
 @Injectable()
-export class ParkedDeadLetterStore {
-  constructor(private readonly db: TransactionRunner) {}
+export class TypeOrmParkedDeadLetterStore extends ParkedDeadLetterStore {
+  constructor(private readonly db: TypeOrmUnitOfWork) {
+    super();
+  }
 
-  /** Stores the record whole; returns the row's id (the reduced dead letter's reference). */
   async park(record: RecordBytes, reason: ParkedReason): Promise<string> {
     const row = Object.assign(new ParkedDeadLetter(), {
       id: uuidv7(),
@@ -62,12 +41,11 @@ export class ParkedDeadLetterStore {
     return row.id;
   }
 
-  /** Oldest first; replayed rows only when asked. */
   async list(options: { limit?: number; includeReplayed?: boolean } = {}): Promise<ParkedRecord[]> {
     const rows = await this.db.dataSource.getRepository(ParkedDeadLetter).find({
       where: options.includeReplayed ? {} : { replayedAt: IsNull() },
       order: { parkedAt: 'ASC', id: 'ASC' },
-      take: Math.min(Math.max(1, options.limit ?? 100), MAX_LIST),
+      take: Math.min(Math.max(1, options.limit ?? 100), MAX_PARKED_LIST),
     });
     return rows.map(toParkedRecord);
   }
@@ -81,7 +59,6 @@ export class ParkedDeadLetterStore {
     await this.db.dataSource.getRepository(ParkedDeadLetter).update({ id }, { replayedAt: at });
   }
 
-  /** Rows not yet replayed (health and metrics). */
   async countUnreplayed(): Promise<number> {
     return this.db.dataSource.getRepository(ParkedDeadLetter).countBy({ replayedAt: IsNull() });
   }

@@ -1,20 +1,19 @@
 import { Injectable } from '@nestjs/common';
 import { LessThan } from 'typeorm';
-import { TransactionRunner } from '../database/transaction-runner';
-import { EventTrace } from './event-trace.entity';
+import { type EventTraceEntry, type EventTraceRow, EventTraceStore } from '../event-trace.store';
+import { TypeOrmUnitOfWork } from './typeorm-unit-of-work';
+import { EventTrace } from './entities/event-trace.entity';
 
 /** Rows per INSERT: 8 columns each stays far below both databases' bind-parameter limits. */
 const INSERT_CHUNK = 500;
 
-/** One hop of an event as the trace log answers it. */
-export type EventTraceEntry = Omit<EventTrace, 'id'>;
-
-/** Reads and writes the `event_trace` log of the bus's DataSource. */
+/** The trace-log port on TypeORM: the `event_trace` table of the bus's DataSource. */
 @Injectable()
-export class EventTraceStore {
-  constructor(private readonly db: TransactionRunner) {}
+export class TypeOrmEventTraceStore extends EventTraceStore {
+  constructor(private readonly db: TypeOrmUnitOfWork) {
+    super();
+  }
 
-  /** The hops this service recorded for one event, oldest first. */
   async findByEvent(eventId: string): Promise<EventTraceEntry[]> {
     const rows = await this.db.dataSource
       .getRepository(EventTrace)
@@ -23,7 +22,7 @@ export class EventTraceStore {
   }
 
   /** Writes rows in a transaction of their own, never an event's. */
-  async insert(rows: EventTrace[]): Promise<void> {
+  async insert(rows: EventTraceRow[]): Promise<void> {
     if (rows.length === 0) return;
     await this.db.run(async (manager) => {
       for (let start = 0; start < rows.length; start += INSERT_CHUNK) {

@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { DataSource, EntityManager } from 'typeorm';
-import { Semaphore } from '../util/semaphore';
+import { Semaphore } from '../../util/semaphore';
 
 const serialized = new WeakSet<DataSource>();
 

@@ -1,10 +1,10 @@
-import { TransportError } from '../errors/transport.error';
+import { TransportError } from '../../errors/transport.error';
 import type { TestingModule } from '@nestjs/testing';
 import { DataSource, Repository } from 'typeorm';
-import { bootTestApp, outboxRow } from '../__fixtures__/event-bus-test-app';
-import type { EventBusModuleOptions } from '../interfaces/event-bus-options.interface';
-import { OutboxMessage } from './outbox-message.entity';
-import { OutboxStore } from './outbox.store';
+import { bootTestApp, outboxRow } from '../../__fixtures__/event-bus-test-app';
+import type { EventBusModuleOptions } from '../../interfaces/event-bus-options.interface';
+import { OutboxMessage } from './entities/outbox-message.entity';
+import { OutboxStore } from '../outbox.store';
 
 const MINUTE = 60 * 1000;
 const HOUR = 60 * MINUTE;

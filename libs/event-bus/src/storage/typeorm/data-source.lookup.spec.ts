@@ -2,12 +2,12 @@ import type { DynamicModule } from '@nestjs/common';
 import { Test, TestingModule } from '@nestjs/testing';
 import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { RecordingLogger } from '../__fixtures__/event-bus-test-app';
-import { EventBusConfigurationError } from '../errors/event-bus-configuration.error';
-import { EVENT_BUS_ENTITIES } from '../event-bus.entities';
-import { dataSourceNotFound } from '../event-bus.messages';
-import { EventBusModule } from '../event-bus.module';
-import { InMemoryBroker } from '../transports/in-memory/in-memory-broker';
+import { RecordingLogger } from '../../__fixtures__/event-bus-test-app';
+import { EventBusConfigurationError } from '../../errors/event-bus-configuration.error';
+import { EVENT_BUS_ENTITIES } from '../../event-bus.entities';
+import { dataSourceNotFound } from '../../event-bus.messages';
+import { EventBusModule } from '../../event-bus.module';
+import { InMemoryBroker } from '../../transports/in-memory/in-memory-broker';
 
 function sqlite(name?: string): DynamicModule {
   return TypeOrmModule.forRoot({

@@ -1,12 +1,21 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Brackets, EntityManager, In, LessThan } from 'typeorm';
-import { EVENT_BUS_RESOLVED_OPTIONS } from '../event-bus.constants';
-import type { ResolvedEventBusOptions } from '../interfaces/event-bus-options.interface';
-import { TransactionRunner } from '../database/transaction-runner';
-import { placeholders, timestampParameter } from '../database/database-dialect';
-import { backoffDelay } from '../util/backoff';
-import { isNonRetriable } from '../errors/event-bus.error';
-import { OutboxMessage } from './outbox-message.entity';
+import { Brackets, type EntityManager, In, LessThan } from 'typeorm';
+import { EVENT_BUS_RESOLVED_OPTIONS } from '../../event-bus.constants';
+import type { ResolvedEventBusOptions } from '../../interfaces/event-bus-options.interface';
+import { backoffDelay } from '../../util/backoff';
+import { isNonRetriable } from '../../errors/event-bus.error';
+import type { StorageTransaction } from '../unit-of-work';
+import {
+  type FailedRowsPage,
+  type OutboxCounts,
+  type OutboxRow,
+  type OutboxStatus,
+  type OutboxStatusReport,
+  OutboxStore,
+} from '../outbox.store';
+import { placeholders } from './dialects/sql-dialect';
+import { TypeOrmUnitOfWork, managerOf } from './typeorm-unit-of-work';
+import { OutboxMessage } from './entities/outbox-message.entity';
 
 const MAX_ERROR_LENGTH = 2000;
 const INSERT_COLUMNS = [
@@ -24,27 +33,22 @@ const INSERT_COLUMNS = [
   'created_at',
 ];
 
-/** Pending and failed outbox rows, and the age of the oldest pending one. */
-export interface OutboxCounts {
-  pending: number;
-  failed: number;
-  oldestPendingAt: Date | null;
-}
-
-/** Every query the outbox needs, for PostgreSQL and SQLite. */
+/** The outbox port on TypeORM: every query the outbox needs, for PostgreSQL and SQLite. */
 @Injectable()
-export class OutboxStore {
+export class TypeOrmOutboxStore extends OutboxStore {
   constructor(
     @Inject(EVENT_BUS_RESOLVED_OPTIONS) private readonly options: ResolvedEventBusOptions,
-    private readonly db: TransactionRunner,
-  ) {}
+    private readonly db: TypeOrmUnitOfWork,
+  ) {
+    super();
+  }
 
   /**
    * Writes rows in the caller's transaction. Plain SQL rather than `manager.insert`: this runs
    * once per business transaction, and TypeORM's insert builder costs more CPU than the
    * round trip itself.
    */
-  async insert(manager: EntityManager, rows: OutboxMessage[]): Promise<void> {
+  async insert(tx: StorageTransaction, rows: OutboxRow[]): Promise<void> {
     const dialect = this.db.dialect;
     // Chunked: SQLite and PostgreSQL both cap the number of bound parameters per statement.
     for (let i = 0; i < rows.length; i += 500) {
@@ -62,12 +66,12 @@ export class OutboxStore {
           row.headers,
           row.status,
           row.attempts,
-          timestampParameter(dialect, row.nextAttemptAt),
-          timestampParameter(dialect, row.createdAt),
+          dialect.timestamp(row.nextAttemptAt),
+          dialect.timestamp(row.createdAt),
         );
         return `(${placeholders(dialect, INSERT_COLUMNS.length, n * INSERT_COLUMNS.length + 1)})`;
       });
-      await manager.query(
+      await managerOf(tx).query(
         `INSERT INTO event_outbox (${INSERT_COLUMNS.join(', ')}) VALUES ${tuples.join(', ')}`,
         values,
       );
@@ -76,9 +80,10 @@ export class OutboxStore {
 
   /**
    * Due pending rows in id order. On PostgreSQL the rows are locked (`FOR UPDATE SKIP LOCKED`)
-   * until `manager`'s transaction ends, so other relay instances take other rows.
+   * until `tx` ends, so other relay instances take other rows.
    */
-  async claimDue(manager: EntityManager, limit: number, now: Date): Promise<OutboxMessage[]> {
+  async claimDue(tx: StorageTransaction, limit: number, now: Date): Promise<OutboxRow[]> {
+    const manager = managerOf(tx);
     const query = manager
       .getRepository(OutboxMessage)
       .createQueryBuilder('o')
@@ -92,7 +97,7 @@ export class OutboxStore {
       )
       .orderBy('o.id', 'ASC')
       .limit(limit);
-    if (this.db.dialect === 'postgres')
+    if (this.db.dialect.locksClaimedRows)
       query.setLock('pessimistic_write').setOnLocked('skip_locked');
     const rows = await query.getMany();
     return this.keepKeyOrder(manager, rows);
@@ -127,9 +132,9 @@ export class OutboxStore {
     });
   }
 
-  async markPublished(manager: EntityManager, ids: string[], now: Date): Promise<void> {
+  async markPublished(tx: StorageTransaction, ids: string[], now: Date): Promise<void> {
     if (ids.length === 0) return;
-    await manager
+    await managerOf(tx)
       .createQueryBuilder()
       .update(OutboxMessage)
       .set({ status: 'published', publishedAt: now, lastError: null })
@@ -137,14 +142,9 @@ export class OutboxStore {
       .execute();
   }
 
-  /**
-   * Counts a failed send and backs off. Only errors a retry cannot fix (the broker refused the
-   * record) use up `outbox.maxAttempts` and end in `failed`; an unreachable broker is not the
-   * row's fault, so such rows stay pending, retried at the capped backoff, however long it lasts.
-   */
   async markAttemptFailed(
-    manager: EntityManager,
-    rows: OutboxMessage[],
+    tx: StorageTransaction,
+    rows: OutboxRow[],
     error: unknown,
     now: Date,
   ): Promise<void> {
@@ -155,7 +155,7 @@ export class OutboxStore {
     for (const row of rows) {
       const attempts = row.attempts + 1;
       const failed = isNonRetriable(error) && attempts >= maxAttempts;
-      await manager.update(
+      await managerOf(tx).update(
         OutboxMessage,
         { id: row.id },
         {
@@ -168,7 +168,10 @@ export class OutboxStore {
     }
   }
 
-  /** Puts `failed` rows (all, or the given ids) back in line with a fresh attempt budget. */
+  async deleteIds(tx: StorageTransaction, ids: string[]): Promise<void> {
+    if (ids.length > 0) await managerOf(tx).delete(OutboxMessage, { id: In(ids) });
+  }
+
   async retryFailed(ids?: string[]): Promise<number> {
     return this.db.run(async (manager) => {
       const result = await manager
@@ -182,7 +185,6 @@ export class OutboxStore {
     });
   }
 
-  /** Sends again what was published since `since` (for transports that forget on restart). */
   async requeuePublishedSince(since: Date): Promise<number> {
     return this.db.run(async (manager) => {
       const result = await manager
@@ -214,5 +216,51 @@ export class OutboxStore {
       repo.findOne({ where: { status: 'pending' }, order: { id: 'ASC' } }),
     ]);
     return { pending, failed, oldestPendingAt: oldest?.createdAt ?? null };
+  }
+
+  async statusReport(): Promise<OutboxStatusReport> {
+    const repo = this.db.dataSource.getRepository(OutboxMessage);
+    const counts: Array<{ status: string; n: string | number }> = await repo
+      .createQueryBuilder('o')
+      .select('o.status', 'status')
+      .addSelect('COUNT(*)', 'n')
+      .groupBy('o.status')
+      .getRawMany();
+    const count = (status: OutboxStatus): number =>
+      Number(counts.find((c) => c.status === status)?.n ?? 0);
+    const oldest = await repo.findOne({
+      where: { status: 'pending' },
+      order: { createdAt: 'ASC', id: 'ASC' },
+    });
+    return {
+      pending: count('pending'),
+      published: count('published'),
+      failed: count('failed'),
+      oldestPendingAt: oldest?.createdAt ?? null,
+    };
+  }
+
+  async failed(limit: number): Promise<FailedRowsPage> {
+    const [rows, total] = await this.db.dataSource.getRepository(OutboxMessage).findAndCount({
+      where: { status: 'failed' },
+      order: { id: 'ASC' },
+      take: limit,
+    });
+    return { total, rows };
+  }
+
+  async statuses(ids: string[], tx?: StorageTransaction): Promise<Map<string, OutboxStatus>> {
+    const found = new Map<string, OutboxStatus>();
+    const manager = tx ? managerOf(tx) : this.db.dataSource.manager;
+    const repo = manager.getRepository(OutboxMessage);
+    // Chunked: both databases cap the number of bound parameters per statement.
+    for (let i = 0; i < ids.length; i += 500) {
+      const rows = await repo.find({
+        select: { id: true, status: true },
+        where: { id: In(ids.slice(i, i + 500)) },
+      });
+      for (const row of rows) found.set(row.id, row.status);
+    }
+    return found;
   }
 }

@@ -4,45 +4,62 @@ import type { ClsService } from 'nestjs-cls';
 import type { TransactionHost } from '@nestjs-cls/transactional';
 import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import { EVENT_BUS_RESOLVED_OPTIONS } from '../event-bus.constants';
-import type { ResolvedEventBusOptions } from '../interfaces/event-bus-options.interface';
-import { DatabaseDialect, dialectOf } from './database-dialect';
+import { EVENT_BUS_RESOLVED_OPTIONS } from '../../event-bus.constants';
+import { EventBusConfigurationError } from '../../errors/event-bus-configuration.error';
+import type { ResolvedEventBusOptions } from '../../interfaces/event-bus-options.interface';
+import type { OutgoingEvent } from '../../interfaces/event-bus-interceptor.interface';
+import { loadOptionalPackage } from '../../util/load-package';
+import {
+  ambientHostOtherDataSource,
+  entitiesNotRegistered,
+  joiningAmbientTransactions,
+} from '../../event-bus.messages';
+import { StorageTransaction, UnitOfWork } from '../unit-of-work';
+import { type SqlDialect, dialectOf } from './dialects/sql-dialect';
+import { sqliteDialect } from './dialects/sqlite';
 import { findDataSource } from './data-source.lookup';
 import { serializeSqliteTransactions } from './sqlite-transaction.serializer';
-import { loadOptionalPackage } from '../util/load-package';
-import { ambientHostOtherDataSource, joiningAmbientTransactions } from '../event-bus.messages';
+import { TypeOrmCommitTracker } from './typeorm-commit.tracker';
+import { OutboxMessage } from './entities/outbox-message.entity';
+import { InboxRecord } from './entities/inbox-record.entity';
+import { EventTrace } from './entities/event-trace.entity';
 
 type TypeOrmTransactionHost = TransactionHost<TransactionalAdapterTypeOrm>;
 type NestjsCls = typeof import('nestjs-cls');
 type ClsTransactional = typeof import('@nestjs-cls/transactional');
 
 /**
- * The bus's door to the database: which DataSource, which dialect, and how to run work in a
- * transaction. When the application uses `@nestjs-cls/transactional`, transactions opened here
- * are also the ambient one, so `@Transactional()` code called from a handler joins them.
- * Both packages are optional peers, loaded only if installed: without them there is no ambient
- * transaction, and `publish()` takes `{ manager }`.
+ * The TypeORM adapter's `UnitOfWork`: which DataSource, which dialect, and how to run work in a
+ * transaction, whose handle is the transaction's `EntityManager`. When the application uses
+ * `@nestjs-cls/transactional`, transactions `run` opens are also the ambient one, so
+ * `@Transactional()` code called from a handler joins them. Both packages are optional peers,
+ * loaded only if installed: without them there is no ambient transaction, and `publish()` takes
+ * `{ manager }`.
  */
 @Injectable()
-export class TransactionRunner {
-  private readonly logger = new Logger(TransactionRunner.name);
+export class TypeOrmUnitOfWork extends UnitOfWork {
+  private readonly logger = new Logger(TypeOrmUnitOfWork.name);
   private txHost?: TypeOrmTransactionHost;
   private cls?: ClsService;
   private transactional?: ClsTransactional;
   private source?: DataSource;
-  private kind: DatabaseDialect = 'sqlite';
+  private kind: SqlDialect = sqliteDialect;
 
   constructor(
     @Inject(EVENT_BUS_RESOLVED_OPTIONS) private readonly options: ResolvedEventBusOptions,
     private readonly moduleRef: ModuleRef,
-  ) {}
+    private readonly commits: TypeOrmCommitTracker,
+  ) {
+    super();
+  }
 
   /** Resolved on first use, so it works from any lifecycle hook. */
   private init(): DataSource {
     if (this.source) return this.source;
     const source = findDataSource(this.moduleRef, this.options.dataSource);
     this.kind = dialectOf(source);
-    if (this.kind === 'sqlite') serializeSqliteTransactions(source);
+    if (!this.kind.locksClaimedRows) serializeSqliteTransactions(source);
+    if (!source.subscribers.includes(this.commits)) source.subscribers.push(this.commits);
     this.loadCls(source);
     if (this.txHost) this.logger.debug(joiningAmbientTransactions());
     this.source = source;
@@ -53,13 +70,17 @@ export class TransactionRunner {
     return this.init();
   }
 
-  get dialect(): DatabaseDialect {
+  get dialect(): SqlDialect {
     this.init();
     return this.kind;
   }
 
+  get locksClaimedRows(): boolean {
+    return this.dialect.locksClaimedRows;
+  }
+
   /** The ambient transaction's manager, when code runs inside `@Transactional()`. */
-  ambientManager(): EntityManager | undefined {
+  ambient(): EntityManager | undefined {
     this.init();
     if (!this.txHost || !this.cls?.isActive()) return undefined;
     return this.txHost.isTransactionActive() ? this.txHost.tx : undefined;
@@ -75,6 +96,35 @@ export class TransactionRunner {
       );
     }
     return source.transaction((manager) => work(manager));
+  }
+
+  transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.init().transaction((manager) => work(manager));
+  }
+
+  isOpen(tx: StorageTransaction): boolean {
+    return managerOf(tx).queryRunner?.isTransactionActive === true;
+  }
+
+  /** The DataSource's own manager: each query commits on its own. */
+  autoCommit(): EntityManager {
+    return this.init().manager;
+  }
+
+  trackCommit(tx: StorageTransaction, events: readonly OutgoingEvent[]): void {
+    this.commits.markDirty(managerOf(tx).queryRunner!, events);
+  }
+
+  onCommit(listener: (events: readonly OutgoingEvent[]) => void): void {
+    this.commits.onCommit(listener);
+  }
+
+  verify(): void {
+    const dataSource = this.init();
+    const required: Array<new () => object> = [OutboxMessage, InboxRecord];
+    if (this.options.tracing.log.enabled) required.push(EventTrace);
+    const missing = required.filter((entity) => !dataSource.hasMetadata(entity)).map((e) => e.name);
+    if (missing.length > 0) throw new EventBusConfigurationError(entitiesNotRegistered(missing));
   }
 
   /**
@@ -114,4 +164,9 @@ export class TransactionRunner {
       return undefined;
     }
   }
+}
+
+/** The TypeORM adapter's transactions are its EntityManagers; the core hands them back unread. */
+export function managerOf(tx: StorageTransaction): EntityManager {
+  return tx as EntityManager;
 }

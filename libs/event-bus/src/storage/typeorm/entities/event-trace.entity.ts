@@ -1,15 +1,5 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
-
-/** A hop of an event through this service; the stages a trace can hold. */
-export type EventTraceStage =
-  | 'published'
-  | 'sent'
-  | 'received'
-  | 'processed'
-  | 'duplicate'
-  | 'failed'
-  | 'dead_lettered'
-  | 'discarded';
+import type { EventTraceRow, EventTraceStage } from '../../event-trace.store';
 
 /**
  * One hop of a sampled event (`tracing.log`), written after the fact and in batches: the log is
@@ -18,7 +8,7 @@ export type EventTraceStage =
 @Entity({ name: 'event_trace' })
 @Index('event_trace_event_id_idx', ['eventId'])
 @Index('event_trace_at_idx', ['at'])
-export class EventTrace {
+export class EventTrace implements EventTraceRow {
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id!: string;
 

@@ -1,8 +1,8 @@
 import { DiscoveryService, type ModuleRef } from '@nestjs/core';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { EventBusConfigurationError } from '../errors/event-bus-configuration.error';
-import { dataSourceNotFound } from '../event-bus.messages';
+import { EventBusConfigurationError } from '../../errors/event-bus-configuration.error';
+import { dataSourceNotFound } from '../../event-bus.messages';
 
 const DEFAULT_NAME = 'default';
 const TOKEN_SUFFIX = 'DataSource';
