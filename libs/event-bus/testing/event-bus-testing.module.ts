@@ -2,12 +2,15 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { EventBusModule } from '../src/event-bus.module';
 import type { EventBusModuleOptions } from '../src/interfaces/event-bus-options.interface';
 import { InMemoryBroker } from '../src/transports/in-memory/in-memory-broker';
+import type { EventBusStorage } from '../src/storage/event-bus-storage';
 import { EventBusTestHelper } from './event-bus-test.helper';
 
 /** Options of the testing module: those of `forRoot`, all optional. */
 export type EventBusTestingOptions = Partial<EventBusModuleOptions> & {
   /** Share a broker between test apps; a fresh one by default. */
   broker?: InMemoryBroker;
+  /** The storage adapter under test; TypeORM by default, as in `forRoot`. */
+  storage?: EventBusStorage;
 };
 
 /**
