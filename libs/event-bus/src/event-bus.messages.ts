@@ -30,6 +30,15 @@ export const handlerDiscarded = (
 ): string =>
   `${handler} discarded event ${eventId} after attempt ${attempt} (its failure policy: ${reason}): ${error}`;
 
+export const handlerRefusedByGuard = (handler: string): string =>
+  `A guard of ${handler} refused the event`;
+
+/** Why a refused event is discarded: the outcome's reason and the debug log line. */
+export const GUARD_REFUSED_REASON = 'refused by a guard';
+
+export const handlerRefusedEvent = (handler: string, eventId: string): string =>
+  `${handler} skipped event ${eventId}: a guard refused it (recorded as discarded)`;
+
 /** A failure policy threw or answered something it may not; the record is dead-lettered. */
 export const failurePolicyFailed = (handler: string, problem: string): string =>
   `The failure policy of ${handler} ${problem}; dead-lettering the event instead`;

@@ -20,6 +20,7 @@ import type { EventUpcaster } from './decorators/upcaster.decorator';
 import { createTransport } from './transports/transport.factory';
 import { EventBusMetadataAccessor } from './discovery/event-bus-metadata.accessor';
 import { EventBusExplorer } from './discovery/event-bus.explorer';
+import { NestHandlerFactory } from './discovery/nest-handler.factory';
 import { HandlerRegistry } from './discovery/handler.registry';
 import { EventTypeRegistry } from './envelope/event-type.registry';
 import { UpcasterRegistry } from './envelope/upcaster.registry';
@@ -92,6 +93,7 @@ const providers: Provider[] = [
   },
   EventBusMetadataAccessor,
   EventBusExplorer,
+  NestHandlerFactory,
   HandlerRegistry,
   EventTypeRegistry,
   UpcasterRegistry,

@@ -81,6 +81,8 @@ export { EventBusConfigurationError } from './errors/event-bus-configuration.err
 export { InvalidEventError } from './errors/invalid-event.error';
 export type { InvalidEventReason } from './errors/invalid-event.error';
 export { PublishError } from './errors/publish.error';
+export { HandlerRefusedError } from './errors/handler-refused.error';
+export { EVENT_BUS_CONTEXT_TYPE } from './discovery/nest-handler.factory';
 export { TransportError, BackpressureError } from './errors/transport.error';
 export { isTransientFailure } from './errors/transient-failure';
 export type { TransientFailureClassifier } from './errors/transient-failure';

@@ -4,9 +4,11 @@ import type { FailureDecision, HandlerFailure } from '../interfaces/failure-poli
 import type { IncomingRecord } from '../transports/event-transport.interface';
 import type { EventEnvelope } from '../envelope/event-envelope.interface';
 import { isNonRetriable } from '../errors/event-bus.error';
+import { HandlerRefusedError } from '../errors/handler-refused.error';
 import { describeError } from '../util/describe-error';
 import { DependencyOutage } from './dependency-outage';
 import {
+  GUARD_REFUSED_REASON,
   failurePolicyFailed,
   policyAnsweredNoDecision,
   policyDiscardedWithoutReason,
@@ -44,6 +46,9 @@ export class FailurePolicyRunner {
 
   async decide(handler: HandlerDefinition, at: FailedAttempt): Promise<FailureDecision> {
     const { record, envelope, error } = at;
+    // A guard's refusal is the handler's answer, not a failure: no policy is asked.
+    if (error instanceof HandlerRefusedError)
+      return { action: 'discard', reason: GUARD_REFUSED_REASON };
     const failure: HandlerFailure = {
       handlerId: handler.id,
       group: at.group,

@@ -5,7 +5,13 @@ import { InboxConsumer } from '../inbox/inbox.consumer';
 import { InterceptorChain } from '../interceptors/interceptor-chain';
 import { sleep } from '../util/sleep';
 import { describeError } from '../util/describe-error';
-import { handlerDiscarded, handlerRetrying, processingStopped } from '../event-bus.messages';
+import {
+  handlerDiscarded,
+  handlerRefusedEvent,
+  handlerRetrying,
+  processingStopped,
+} from '../event-bus.messages';
+import { HandlerRefusedError } from '../errors/handler-refused.error';
 import { DeadLetterPublisher } from './dead-letter.publisher';
 import { DependencyOutage } from './dependency-outage';
 import { FailurePolicyRunner } from './failure-policy.runner';
@@ -162,6 +168,10 @@ export class RecordProcessor {
           return;
         case 'discard':
           report('discarded', attempt, elapsed, error);
+          if (error instanceof HandlerRefusedError) {
+            this.logger.debug(handlerRefusedEvent(handler.id, envelope.id));
+            return;
+          }
           this.logger.warn(
             handlerDiscarded(
               handler.id,

@@ -21,6 +21,7 @@ import { resolveHandlerRetry } from '../options/resolve-event-bus-options';
 import { FailurePolicies } from '../failure/failure-policies';
 import { EventBusMetadataAccessor } from './event-bus-metadata.accessor';
 import { HandlerRegistry } from './handler.registry';
+import { NestHandlerFactory } from './nest-handler.factory';
 
 type Handler = (event: object, context: EventContext) => unknown;
 
@@ -41,6 +42,7 @@ export class EventBusExplorer implements OnModuleInit {
     private readonly upcasters: UpcasterRegistry,
     private readonly handlers: HandlerRegistry,
     private readonly interceptors: InterceptorChain,
+    private readonly nestHandlers: NestHandlerFactory,
   ) {}
 
   onModuleInit(): void {
@@ -78,17 +80,18 @@ export class EventBusExplorer implements OnModuleInit {
         return;
       }
       for (const subscription of subscriptions) {
-        this.register(className, methodName, subscription, (method as Handler).bind(instance));
+        this.register(instance, methodName, subscription);
       }
     }
   }
 
   private register(
-    className: string,
+    instance: object,
     methodName: string,
     subscription: EventSubscribeMetadata,
-    method: Handler,
   ): void {
+    const className = instance.constructor.name;
+    const method = (instance as Record<string, Handler>)[methodName].bind(instance);
     const { event, options } = subscription;
     const definition = this.types.register(event);
     const id = options.id ?? `${className}.${methodName}`;
@@ -97,6 +100,8 @@ export class EventBusExplorer implements OnModuleInit {
     if (options.onFailure !== undefined && typeof options.onFailure !== 'function') {
       throw new EventBusConfigurationError(invalidFailurePolicy(id, options.onFailure));
     }
+    // Through Nest's execution context: guards, interceptors and pipes apply (see the factory).
+    const invoke = this.nestHandlers.create(instance, methodName, id);
     this.handlers.add({
       id,
       group,
@@ -104,7 +109,7 @@ export class EventBusExplorer implements OnModuleInit {
       retry,
       onFailure: options.onFailure ?? FailurePolicies.default(),
       invoke: async (payload, context) => {
-        await method(payload, context);
+        await invoke(payload, context);
       },
       call: method,
     });
