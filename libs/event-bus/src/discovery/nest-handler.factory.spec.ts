@@ -1,5 +1,5 @@
 import {
-  type ArgumentHost,
+  type ArgumentsHost,
   type ArgumentMetadata,
   Catch,
   type ExceptionFilter,
@@ -95,7 +95,7 @@ class Fraud extends Error {}
 @Catch(OutOfStock, Fraud)
 class OrderFilter implements ExceptionFilter {
   static caught: Array<{ error: string; type: string; amount: number }> = [];
-  catch(error: Error, host: ArgumentHost): void {
+  catch(error: Error, host: ArgumentsHost): void {
     OrderFilter.caught.push({
       error: error.constructor.name,
       type: host.getType(),
@@ -122,6 +122,23 @@ class OrderHandler {
     if (order.amount === 200) throw new Fraud('suspicious');
     if (order.amount === 300) throw new Error('no filter catches this');
     this.amounts.push(order.amount);
+  }
+}
+
+@IntegrationEvent({ type: 'nest.refund' })
+class Refund {
+  constructor(readonly id: string) {}
+}
+
+/** Enhancers on the class apply to each of its handlers. */
+@Injectable()
+@UseInterceptors(Around)
+class RefundHandler {
+  constructor(private readonly seen: Seen) {}
+
+  @EventSubscribe(Refund)
+  onRefund(): void {
+    this.seen.log.push('refund');
   }
 }
 
@@ -220,5 +237,20 @@ describe('handlers in Nest’s execution context', () => {
       'flagged by the filter',
       'no filter catches this',
     ]);
+  });
+});
+
+describe('enhancers declared on a class only', () => {
+  it('apply to each of its handlers, with no global or method enhancer around', async () => {
+    const app = await compileTestApp({ providers: [Seen, Around, RefundHandler] });
+    await app.init();
+    try {
+      await app.get(EventPublisher).publish(new Refund('r-1'), { newTransaction: true });
+      await app.get(EventBusTestHelper).waitForHandled(Refund);
+
+      expect(app.get(Seen).log).toEqual(['before', 'refund', 'after']);
+    } finally {
+      await app.close();
+    }
   });
 });

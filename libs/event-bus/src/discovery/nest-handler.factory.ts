@@ -1,12 +1,17 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { ForbiddenException, Injectable, type Type } from '@nestjs/common';
-import { EXCEPTION_FILTERS_METADATA } from '@nestjs/common/constants';
+import {
+  EXCEPTION_FILTERS_METADATA,
+  GUARDS_METADATA,
+  INTERCEPTORS_METADATA,
+  PIPES_METADATA,
+} from '@nestjs/common/constants';
 import type { ExceptionFilterMetadata } from '@nestjs/common/interfaces/exceptions/exception-filter-metadata.interface';
 import { selectExceptionFilterMetadata } from '@nestjs/common/utils/select-exception-filter-metadata.util';
-import { ExternalContextCreator, type NestContainer } from '@nestjs/core';
+import { ApplicationConfig, ExternalContextCreator, type NestContainer } from '@nestjs/core';
 import { ExternalExceptionFilterContext } from '@nestjs/core/exceptions/external-exception-filter-context';
 import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host';
 import { isObservable, lastValueFrom } from 'rxjs';
-import type { EventContext } from '../interfaces/event-context.interface';
 import { HandlerRefusedError } from '../errors/handler-refused.error';
 
 /** What `ExecutionContext.getType()` answers inside a bus handler's guards, interceptors and pipes. */
@@ -17,12 +22,21 @@ const HANDLER_ARGS_METADATA = '__eventBusHandlerArguments__';
 const PAYLOAD = 3;
 const CONTEXT = 6;
 
-type Method = (event: object, context: EventContext) => unknown;
+type Method = (event: object, context: object) => unknown;
 
-/** Hands each parameter its value: Nest's pipes see the event (its class as metatype) and the context. */
+/**
+ * Hands each parameter its value: Nest's pipes see the event (its class as metatype) and the
+ * context. The numbers are those of @nestjs/microservices' `RpcParamtype` (PAYLOAD, CONTEXT), so
+ * `@Payload()` and `@Ctx()` of an `@EventPattern` method resolve here too.
+ */
 const paramsFactory = {
-  exchangeKeyForValue: (type: number, _data: unknown, args: unknown[]): unknown =>
-    type === PAYLOAD ? args[0] : args[1],
+  exchangeKeyForValue: (type: number, data: unknown, args: unknown[]): unknown => {
+    if (type !== PAYLOAD) return args[1];
+    // @Payload('field') of an @EventPattern method: that property of the event.
+    return typeof data === 'string' && data
+      ? (args[0] as Record<string, unknown>)?.[data]
+      : args[0];
+  },
 };
 
 /**
@@ -43,25 +57,40 @@ const paramsFactory = {
 @Injectable()
 export class NestHandlerFactory {
   private readonly filterContext: ExternalExceptionFilterContext;
+  private readonly config: ApplicationConfig;
 
   constructor(private readonly contexts: ExternalContextCreator) {
     // The container the creator was made from (@nestjs/microservices builds its filters on it).
     const container = (contexts as unknown as { container: NestContainer }).container;
-    this.filterContext = new ExternalExceptionFilterContext(container, container.applicationConfig);
+    this.config = container.applicationConfig ?? new ApplicationConfig();
+    this.filterContext = new ExternalExceptionFilterContext(container, this.config);
   }
 
-  create(instance: object, methodName: string, handlerId: string): Method {
+  /**
+   * The call of `instance[methodName]` with `(event, context)`. `argsMetadata` names where the
+   * method's parameter decorators are (`@Payload()`/`@Ctx()` of an `@EventPattern` method);
+   * without it the method takes `(event, context)` in that order.
+   */
+  create(
+    instance: object,
+    methodName: string,
+    handlerId: string,
+    options: { argsMetadata?: string } = {},
+  ): (event: object, context: object) => Promise<unknown> | unknown {
     const method = (instance as Record<string, Method>)[methodName];
-    describeParameters(instance.constructor as Type<object>, methodName);
-    // The contexts whose method was reached: a ForbiddenException from before it is a refusal.
-    const reached = new WeakSet<object>();
-    const target = withMetadataOf(
-      method,
-      function (this: object, event: object, ctx: EventContext) {
-        reached.add(ctx);
-        return method.call(this, event, ctx);
-      },
-    );
+    const argsMetadata = options.argsMetadata ?? HANDLER_ARGS_METADATA;
+    if (options.argsMetadata === undefined) {
+      // Nothing to apply: the method itself, without the context's cost on every event.
+      if (!this.hasEnhancers(instance, method)) return method.bind(instance);
+      describeParameters(instance.constructor as Type<object>, methodName);
+    }
+    // Whether this call reached the method: a ForbiddenException from before it is a refusal.
+    const reached = new AsyncLocalStorage<{ reached: boolean }>();
+    const target = withMetadataOf(method, function (this: object, ...args: unknown[]) {
+      const state = reached.getStore();
+      if (state) state.reached = true;
+      return (method as (...params: unknown[]) => unknown).apply(this, args);
+    });
     // It stands for the method in the ExecutionContext: getHandler() returns it, with the
     // method's name and metadata (what Reflector and @SetMetadata read).
     Object.defineProperty(target, 'name', { value: method.name });
@@ -69,7 +98,7 @@ export class NestHandlerFactory {
       instance,
       target as (...args: unknown[]) => unknown,
       methodName,
-      HANDLER_ARGS_METADATA,
+      argsMetadata,
       paramsFactory,
       undefined,
       undefined,
@@ -77,26 +106,65 @@ export class NestHandlerFactory {
       EVENT_BUS_CONTEXT_TYPE,
     );
     const filters = this.filters(instance, target);
-    return async (event, context) => {
-      try {
-        return await call(event, context);
-      } catch (error) {
-        if (error instanceof ForbiddenException && !reached.has(context)) {
-          throw new HandlerRefusedError(handlerId, error);
+    return (event, context) => {
+      const state = { reached: false };
+      return reached.run(state, async () => {
+        try {
+          return await call(event, context);
+        } catch (error) {
+          if (error instanceof ForbiddenException && !state.reached) {
+            throw new HandlerRefusedError(handlerId, error);
+          }
+          return this.filter(filters, error, instance, target, [event, context]);
         }
-        const filter = selectExceptionFilterMetadata(filters, error);
-        if (!filter) throw error;
-        const host = new ExecutionContextHost(
-          [event, context],
-          instance.constructor as Type,
-          target,
-        );
-        host.setType(EVENT_BUS_CONTEXT_TYPE);
-        const result: unknown = await filter.func(error, host);
-        // An RPC-style filter answers with an Observable (throwError() to fail the attempt).
-        if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
-      }
+      });
     };
+  }
+
+  /**
+   * Hands `error` to the first filter that catches it; rethrows when none does. What the filter
+   * returns handles the error; an Observable it returns fails the attempt if it errors.
+   */
+  private async filter(
+    filters: ExceptionFilterMetadata[],
+    error: unknown,
+    instance: object,
+    target: Method,
+    args: unknown[],
+  ): Promise<undefined> {
+    const filter = selectExceptionFilterMetadata(filters, error);
+    if (!filter) throw error;
+    const host = new ExecutionContextHost(args, instance.constructor as Type, target);
+    host.setType(EVENT_BUS_CONTEXT_TYPE);
+    const result: unknown = await filter.func(error, host);
+    if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
+    return undefined;
+  }
+
+  /** True when a guard, interceptor, pipe or filter applies: global, on the class or the method. */
+  private hasEnhancers(instance: object, method: Method): boolean {
+    const keys = [
+      GUARDS_METADATA,
+      INTERCEPTORS_METADATA,
+      PIPES_METADATA,
+      EXCEPTION_FILTERS_METADATA,
+    ];
+    const declared = (target: object) =>
+      keys.some((key) => (Reflect.getMetadata(key, target) as unknown[] | undefined)?.length);
+    const config = this.config;
+    const global = [
+      config.getGlobalGuards(),
+      config.getGlobalInterceptors(),
+      config.getGlobalPipes(),
+      config.getGlobalFilters(),
+      config.getGlobalRequestGuards(),
+      config.getGlobalRequestInterceptors(),
+      config.getGlobalRequestPipes(),
+      config.getGlobalRequestFilters(),
+    ];
+    return (
+      declared(instance.constructor) || declared(method) || global.some((list) => list.length > 0)
+    );
   }
 
   /** The global, class and method filters of the handler, innermost first (as Nest orders them). */
