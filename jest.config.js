@@ -4,7 +4,8 @@
 const moduleNameMapper = {
   '^@nestbus/event-bus$': '<rootDir>/libs/event-bus/src',
   '^@nestbus/event-bus/testing$': '<rootDir>/libs/event-bus/testing',
-  '^@nestbus/event-bus/(transport|kafka|operations|storage)$': '<rootDir>/libs/event-bus/src/$1',
+  '^@nestbus/event-bus/(transport|kafka|operations|storage|microservices)$':
+    '<rootDir>/libs/event-bus/src/$1',
   '^@nestbus/contracts$': '<rootDir>/libs/contracts/src',
   '^@nestbus/service-config$': '<rootDir>/libs/service-config/src',
   '^@nestbus/user-service$': '<rootDir>/apps/user-service/src',

@@ -16,6 +16,7 @@ const ENTRY_POINTS = [
   ['@nestbus/event-bus/kafka', 'src/kafka.ts'],
   ['@nestbus/event-bus/operations', 'src/operations.ts'],
   ['@nestbus/event-bus/storage', 'src/storage.ts'],
+  ['@nestbus/event-bus/microservices', 'src/microservices.ts'],
 ];
 
 function kindOf(symbol) {

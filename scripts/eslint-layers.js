@@ -15,7 +15,7 @@ const SOURCE_ROOT = path.join(__dirname, '..', 'libs', 'event-bus', 'src');
 const LAYERS = [
   {
     name: 'module',
-    folders: [],
+    folders: ['microservices'],
     files: [
       'event-bus.module',
       'event-bus.module-definition',
@@ -25,6 +25,7 @@ const LAYERS = [
       'event-bus.entities',
       'index',
       'kafka',
+      'microservices',
       'operations',
       'storage',
       'transport',

@@ -30,6 +30,32 @@ export const handlerDiscarded = (
 ): string =>
   `${handler} discarded event ${eventId} after attempt ${attempt} (its failure policy: ${reason}): ${error}`;
 
+/* @nestjs/microservices: EventBusServer and EventBusClient. */
+
+export const eventPatternNotAString = (pattern: string): string =>
+  `EventBusServer serves string patterns, the event types: ${pattern} is not one. Write @EventPattern('<event type>').`;
+
+export const messagePatternRefused = (pattern: string): string =>
+  `EventBusServer refuses @MessagePattern('${pattern}'): the bus carries events, not requests. Use @EventPattern for events, and HTTP or another Nest transport for request-response.`;
+
+export const unknownEventPattern = (pattern: string): string =>
+  `@EventPattern('${pattern}') names no event type the bus knows. List its @IntegrationEvent class in EventBusModule.forFeature({ events: [...] }) of the module, or fix the pattern.`;
+
+export const eventPatternIdsNeeded = (pattern: string, methods: string[]): string =>
+  `Several @EventPattern('${pattern}') handlers (${methods.join(', ')}): give each a stable inbox id, as @EventPattern('${pattern}', undefined, { id: 'Projector.onEvent' }).`;
+
+export const eventPatternSubscribed = (id: string, type: string, group: string): string =>
+  `Subscribed @EventPattern ${id} to ${type} (group ${group})`;
+
+export const unknownEmitPattern = (pattern: string): string =>
+  `EventBusClient.emit(${pattern}, ...) names no event type the bus knows. List its @IntegrationEvent class in EventBusModule.forFeature({ events: [...] }), or fix the pattern.`;
+
+export const clientSendRefused = (): string =>
+  'EventBusClient refuses send(): the bus carries events, not requests. Use emit() for events.';
+
+export const clientUnwrapRefused = (): string =>
+  'EventBusClient wraps no broker client: inject EventPublisher for the whole publishing API.';
+
 export const handlerRefusedByGuard = (handler: string): string =>
   `A guard of ${handler} refused the event`;
 

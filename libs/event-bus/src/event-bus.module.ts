@@ -146,6 +146,9 @@ const providers: Provider[] = [
     EventConsumer,
     InterceptorChain,
     InboxConsumer,
+    // For the @nestjs/microservices integration (EventBusMicroservicesModule).
+    HandlerRegistry,
+    NestHandlerFactory,
     EVENT_BUS_RESOLVED_OPTIONS,
     EVENT_TRANSPORT,
   ],

@@ -10,6 +10,7 @@ const ENTRY_POINTS = {
   './kafka': 'src/kafka.ts',
   './operations': 'src/operations.ts',
   './storage': 'src/storage.ts',
+  './microservices': 'src/microservices.ts',
 } as const;
 
 /** The names an application writes code against; an addition here is an API decision. */

@@ -1,0 +1,172 @@
+import { Controller, Injectable, Module, type INestApplication } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { Ctx, EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
+import { IsInt, Min } from 'class-validator';
+import { lastValueFrom } from 'rxjs';
+import { Column, DataSource, Entity, PrimaryColumn } from 'typeorm';
+import { EventBusTestingModule, EventBusTestHelper } from '../../testing';
+import { RecordingLogger } from '../__fixtures__/event-bus-test-app';
+import { IntegrationEvent } from '../decorators/integration-event.decorator';
+import { EVENT_BUS_ENTITIES } from '../event-bus.entities';
+import { EventBusModule } from '../event-bus.module';
+import { EventBusConfigurationError } from '../errors/event-bus-configuration.error';
+import { PublishError } from '../errors/publish.error';
+import { messagePatternRefused, noTransaction, unknownEmitPattern } from '../event-bus.messages';
+import { EventBusClient } from './event-bus.client';
+import { EventBusContext } from './event-bus.context';
+import { EventBusMicroservicesModule } from './event-bus-microservices.module';
+import { EventBusServer } from './event-bus.server';
+
+@IntegrationEvent({ type: 'ms.user-registered', key: (e: UserRegistered) => e.userId })
+class UserRegistered {
+  userId!: string;
+
+  @IsInt()
+  @Min(0)
+  age!: number;
+}
+
+@Entity({ name: 'ms_profile' })
+class Profile {
+  @PrimaryColumn({ type: 'varchar', length: 64 })
+  userId!: string;
+
+  @Column({ type: 'integer' })
+  age!: number;
+}
+
+/** The projector as a team on @nestjs/microservices writes it. */
+@Controller()
+class ProfileProjector {
+  readonly contexts: Array<{ eventId: string; attempt: number; partition: number }> = [];
+  failNext = 0;
+
+  @EventPattern('ms.user-registered')
+  async onRegistered(@Payload() event: UserRegistered, @Ctx() ctx: EventBusContext) {
+    this.contexts.push({ eventId: ctx.eventId, attempt: ctx.attempt, partition: ctx.partition });
+    await ctx.manager.insert(Profile, { userId: event.userId, age: event.age });
+    if (this.failNext > 0) {
+      this.failNext--;
+      throw new Error('profile store hiccup');
+    }
+  }
+}
+
+@Module({
+  imports: [EventBusModule.forFeature({ events: [UserRegistered] })],
+  controllers: [ProfileProjector],
+})
+class ProfileModule {}
+
+@Injectable()
+class Registrations {
+  constructor(
+    private readonly client: EventBusClient,
+    private readonly dataSource: DataSource,
+  ) {}
+
+  register(userId: string, age: number) {
+    return this.dataSource.transaction((manager) =>
+      lastValueFrom(this.client.in(manager).emit('ms.user-registered', { userId, age })),
+    );
+  }
+}
+
+async function boot(controllers: unknown[] = []): Promise<INestApplication> {
+  const moduleRef = await Test.createTestingModule({
+    imports: [
+      TypeOrmModule.forRoot({
+        type: 'better-sqlite3',
+        database: ':memory:',
+        entities: [...EVENT_BUS_ENTITIES, Profile],
+        synchronize: true,
+      }),
+      EventBusTestingModule.forRoot({
+        serviceId: 'svc',
+        consumer: { retry: { maxRetries: 2, initialMs: 1, maxMs: 1 } },
+      }),
+      EventBusMicroservicesModule,
+      ProfileModule,
+    ],
+    controllers: controllers as never,
+    providers: [Registrations],
+  })
+    .setLogger(new RecordingLogger())
+    .compile();
+  const app = moduleRef.createNestApplication({ logger: false });
+  app.connectMicroservice({ strategy: app.get(EventBusServer) });
+  await app.startAllMicroservices();
+  await app.init();
+  return app;
+}
+
+describe('EventBusServer and EventBusClient', () => {
+  let app: INestApplication | undefined;
+  afterEach(() => app?.close());
+
+  it('serves @EventPattern handlers from the bus: payload, context and the inbox transaction', async () => {
+    app = await boot();
+    const published = (await app.get(Registrations).register('u-1', 30)) as { id: string };
+    await app.get(EventBusTestHelper).waitForHandled(UserRegistered);
+
+    const profiles = await app.get(DataSource).getRepository(Profile).find();
+    expect(profiles).toEqual([{ userId: 'u-1', age: 30 }]);
+    expect(app.get(ProfileProjector).contexts).toEqual([
+      { eventId: published.id, attempt: 1, partition: expect.any(Number) },
+    ]);
+  });
+
+  it('retries a failed attempt with its writes rolled back, so the profile lands once', async () => {
+    app = await boot();
+    app.get(ProfileProjector).failNext = 1;
+    await app.get(Registrations).register('u-2', 40);
+    await app.get(EventBusTestHelper).waitForHandled(UserRegistered);
+
+    expect(await app.get(DataSource).getRepository(Profile).count()).toBe(1);
+    // Two calls (the batch path's, then the per-record path's): the first one's insert rolled back.
+    expect(app.get(ProfileProjector).contexts).toHaveLength(2);
+  });
+
+  it('dead-letters an event that fails validation, never calling the handler', async () => {
+    app = await boot();
+    await app.get(Registrations).register('u-3', -5);
+    await app.get(EventBusTestHelper).waitForHandled(UserRegistered, { status: 'failed' });
+
+    expect(app.get(ProfileProjector).contexts).toEqual([]);
+  });
+
+  it('refuses an emit outside a transaction, an unknown pattern and send()', async () => {
+    app = await boot();
+    const client = app.get(EventBusClient);
+
+    await expect(
+      lastValueFrom(client.emit('ms.user-registered', { userId: 'x', age: 1 })),
+    ).rejects.toThrow(noTransaction());
+    await expect(
+      app
+        .get(DataSource)
+        .transaction((manager) =>
+          lastValueFrom(client.in(manager).emit('ms.user-registred', { userId: 'x', age: 1 })),
+        ),
+    ).rejects.toThrow(new PublishError(unknownEmitPattern('"ms.user-registred"')).message);
+    await expect(lastValueFrom(client.send('ms.user-registered', {}))).rejects.toThrow(
+      'EventBusClient refuses send()',
+    );
+  });
+
+  it('refuses @MessagePattern at startup: the bus carries events, not requests', async () => {
+    @Controller()
+    class Lookup {
+      @MessagePattern('ms.user-registered')
+      find(): string {
+        return 'u-1';
+      }
+    }
+
+    const failure = boot([Lookup]);
+
+    await expect(failure).rejects.toThrow(EventBusConfigurationError);
+    await expect(boot([Lookup])).rejects.toThrow(messagePatternRefused('ms.user-registered'));
+  });
+});
