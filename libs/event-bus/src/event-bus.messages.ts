@@ -42,7 +42,7 @@ export const unknownEventPattern = (pattern: string): string =>
   `@EventPattern('${pattern}') names no event type the bus knows. List its @IntegrationEvent class in EventBusModule.forFeature({ events: [...] }) of the module, or fix the pattern.`;
 
 export const eventPatternIdsNeeded = (pattern: string, methods: string[]): string =>
-  `Several @EventPattern('${pattern}') handlers (${methods.join(', ')}): give each a stable inbox id, as @EventPattern('${pattern}', undefined, { id: 'Projector.onEvent' }).`;
+  `Several @EventPattern('${pattern}') handlers (${methods.join(', ')}): give each a stable inbox id, as @EventPattern('${pattern}', { id: 'Projector.onEvent' }).`;
 
 export const eventPatternSubscribed = (id: string, type: string, group: string): string =>
   `Subscribed @EventPattern ${id} to ${type} (group ${group})`;
@@ -55,6 +55,9 @@ export const clientSendRefused = (): string =>
 
 export const clientUnwrapRefused = (): string =>
   'EventBusClient wraps no broker client: inject EventPublisher for the whole publishing API.';
+
+export const pipeRejectedEvent = (handler: string, error: string): string =>
+  `A pipe of ${handler} refused the event: ${error}`;
 
 export const handlerRefusedByGuard = (handler: string): string =>
   `A guard of ${handler} refused the event`;

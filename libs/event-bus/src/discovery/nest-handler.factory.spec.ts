@@ -1,4 +1,5 @@
 import {
+  BadRequestException,
   type ArgumentsHost,
   type ArgumentMetadata,
   Catch,
@@ -22,6 +23,7 @@ import { EventSubscribe } from '../decorators/event-subscribe.decorator';
 import { EventPublisher } from '../event-bus.publisher';
 import type { EventContext } from '../interfaces/event-context.interface';
 import { HandlerRefusedError } from '../errors/handler-refused.error';
+import { InvalidEventError } from '../errors/invalid-event.error';
 import { compileTestApp } from '../__fixtures__/event-bus-test-app';
 import { EventBusTestHelper } from '../../testing';
 import { EVENT_BUS_CONTEXT_TYPE } from './nest-handler.factory';
@@ -83,6 +85,7 @@ class DoublePipe implements PipeTransform {
   constructor(private readonly seen: Seen) {}
   transform(value: unknown, metadata: ArgumentMetadata): unknown {
     if (!(value instanceof Order)) return value;
+    if (value.amount > 1000) throw new BadRequestException('amount over the limit');
     this.seen.log.push(`pipe:${metadata.metatype?.name}`);
     return new Order(value.id, value.amount * 2);
   }
@@ -212,6 +215,16 @@ describe('handlers in Nest’s execution context', () => {
 
     expect(app.get(OrderHandler).amounts).toEqual([]);
     expect(helper.history().map((o) => o.status)).toEqual(['failed']);
+  });
+
+  it('dead-letters an event a pipe refuses as invalid input, never calling the handler', async () => {
+    await publish(new Order('o-9', 5000));
+    await helper.waitForHandled(Order, { status: 'failed' });
+
+    const [failed] = helper.history().filter((o) => o.status === 'failed');
+    expect(failed.error).toBeInstanceOf(InvalidEventError);
+    expect((failed.error as InvalidEventError).reason).toBe('validation_failed');
+    expect(seen.log.filter((line) => line.startsWith('handler'))).toEqual([]);
   });
 
   it('lets a filter that returns handle the error: the attempt succeeds, nothing is retried', async () => {

@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { ForbiddenException, Injectable, type Type } from '@nestjs/common';
+import { BadRequestException, ForbiddenException, Injectable, type Type } from '@nestjs/common';
 import {
   EXCEPTION_FILTERS_METADATA,
   GUARDS_METADATA,
@@ -13,6 +13,9 @@ import { ExternalExceptionFilterContext } from '@nestjs/core/exceptions/external
 import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host';
 import { isObservable, lastValueFrom } from 'rxjs';
 import { HandlerRefusedError } from '../errors/handler-refused.error';
+import { InvalidEventError } from '../errors/invalid-event.error';
+import { pipeRejectedEvent } from '../event-bus.messages';
+import { describeError } from '../util/describe-error';
 
 /** What `ExecutionContext.getType()` answers inside a bus handler's guards, interceptors and pipes. */
 export const EVENT_BUS_CONTEXT_TYPE = 'event-bus';
@@ -47,7 +50,8 @@ const paramsFactory = {
  *
  * A guard that returns false (or an enhancer that throws a `ForbiddenException` before the
  * method runs) makes the call throw `HandlerRefusedError`, which the consumer records as a
- * `discarded` outcome.
+ * `discarded` outcome. A pipe that throws a `BadRequestException` (a `ValidationPipe` refusing
+ * the event) makes it an `InvalidEventError`: dead-lettered at once, as `validation_failed`.
  *
  * Exception filters (`@UseFilters`, global ones) catch what the handler, its pipes or its
  * interceptors throw. A filter that returns handles the error: the attempt succeeds and commits.
@@ -114,6 +118,11 @@ export class NestHandlerFactory {
         } catch (error) {
           if (error instanceof ForbiddenException && !state.reached) {
             throw new HandlerRefusedError(handlerId, error);
+          }
+          // A pipe refused the event (ValidationPipe): bad input, which no retry can fix.
+          if (error instanceof BadRequestException && !state.reached) {
+            const message = pipeRejectedEvent(handlerId, describeError(error));
+            throw new InvalidEventError('validation_failed', message, error);
           }
           return this.filter(filters, error, instance, target, [event, context]);
         }

@@ -12,7 +12,13 @@ import { EVENT_BUS_ENTITIES } from '../event-bus.entities';
 import { EventBusModule } from '../event-bus.module';
 import { EventBusConfigurationError } from '../errors/event-bus-configuration.error';
 import { PublishError } from '../errors/publish.error';
-import { messagePatternRefused, noTransaction, unknownEmitPattern } from '../event-bus.messages';
+import {
+  eventPatternIdsNeeded,
+  messagePatternRefused,
+  noTransaction,
+  unknownEmitPattern,
+} from '../event-bus.messages';
+import { HandlerRegistry } from '../discovery/handler.registry';
 import { EventBusClient } from './event-bus.client';
 import { EventBusContext } from './event-bus.context';
 import { EventBusMicroservicesModule } from './event-bus-microservices.module';
@@ -168,5 +174,64 @@ describe('EventBusServer and EventBusClient', () => {
 
     await expect(failure).rejects.toThrow(EventBusConfigurationError);
     await expect(boot([Lookup])).rejects.toThrow(messagePatternRefused('ms.user-registered'));
+  });
+
+  it('asks for ids when several handlers share a pattern, and runs each under its own', async () => {
+    @Controller()
+    class Mailer {
+      readonly sent: string[] = [];
+      @EventPattern('ms.user-registered')
+      onRegistered(@Payload('userId') userId: string) {
+        this.sent.push(userId);
+      }
+    }
+    await expect(boot([Mailer])).rejects.toThrow(
+      eventPatternIdsNeeded('ms.user-registered', [
+        'Mailer.onRegistered',
+        'ProfileProjector.onRegistered',
+      ]),
+    );
+
+    @Controller()
+    class NamedMailer {
+      readonly sent: string[] = [];
+      @EventPattern('ms.user-registered', { id: 'Mailer.welcome', group: 'mailer' })
+      onRegistered(@Payload('userId') userId: string) {
+        this.sent.push(userId);
+      }
+    }
+    // The projector keeps the default id: give it one too, as the message asks.
+    Reflect.defineMetadata(
+      'microservices:pattern_extras',
+      { id: 'Profiles.onRegistered' },
+      ProfileProjector.prototype.onRegistered,
+    );
+    try {
+      app = await boot([NamedMailer]);
+      await app.get(Registrations).register('u-9', 9);
+      await app
+        .get(EventBusTestHelper)
+        .waitForHandled(UserRegistered, { handlerId: 'Mailer.welcome' });
+      await app
+        .get(EventBusTestHelper)
+        .waitForHandled(UserRegistered, { handlerId: 'Profiles.onRegistered' });
+
+      expect(app.get(NamedMailer).sent).toEqual(['u-9']);
+      const groups = app
+        .get(HandlerRegistry)
+        .all()
+        .map((h) => [h.id, h.group]);
+      expect(groups).toEqual(
+        expect.arrayContaining([
+          ['Mailer.welcome', 'mailer'],
+          ['Profiles.onRegistered', 'svc'],
+        ]),
+      );
+    } finally {
+      Reflect.deleteMetadata(
+        'microservices:pattern_extras',
+        ProfileProjector.prototype.onRegistered,
+      );
+    }
   });
 });
