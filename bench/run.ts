@@ -17,6 +17,7 @@ const ROOT = resolve(__dirname, '..', '..');
 const SCENARIOS = [
   'kafkajs-raw',
   'nestjs-kafka-transport',
+  'event-bus-nest-handlers',
   'event-bus-guaranteed-postgres',
   'event-bus-embedded-sqlite',
   'nestjs-cqrs-inprocess',
@@ -92,6 +93,7 @@ function ratios(results: ScenarioResult[]): Record<string, number | null> {
       'event-bus-guaranteed-postgres',
       'nestjs-kafka-transport',
     ),
+    nestHandlersVsNestjsKafkaTransport: ratio('event-bus-nest-handlers', 'nestjs-kafka-transport'),
     guaranteedPostgresVsKafkajsRaw: ratio('event-bus-guaranteed-postgres', 'kafkajs-raw'),
     inprocessVsNestjsCqrs: ratio('event-bus-inprocess', 'nestjs-cqrs-inprocess'),
     embeddedSqliteVsGuaranteedPostgres: ratio(

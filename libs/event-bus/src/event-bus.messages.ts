@@ -32,6 +32,15 @@ export const handlerDiscarded = (
 
 /* @nestjs/microservices: EventBusServer and EventBusClient. */
 
+export const handlerAfterStart = (id: string): string =>
+  `Handler ${id} was registered after the consumer started, so it would never receive an event. Connect EventBusServer before the application starts: app.connectMicroservice({ strategy: app.get(EventBusServer) }) before app.init() or app.listen().`;
+
+export const serverEmitsNothing = (): string =>
+  'EventBusServer emits no events: use the bus interceptors and health checks.';
+
+export const serverWrapsNoClient = (): string =>
+  'EventBusServer wraps no client: inject the bus providers instead.';
+
 export const eventPatternNotAString = (pattern: string): string =>
   `EventBusServer serves string patterns, the event types: ${pattern} is not one. Write @EventPattern('<event type>').`;
 

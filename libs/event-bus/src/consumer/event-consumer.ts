@@ -83,6 +83,7 @@ export class EventConsumer {
 
   async start(): Promise<void> {
     this.stopping = new AbortController();
+    this.handlers.seal();
     const { consumer } = this.options;
     for (const group of this.plannedGroups()) {
       const subscription = await this.transport.subscribe(

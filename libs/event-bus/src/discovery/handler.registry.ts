@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EventBusConfigurationError } from '../errors/event-bus-configuration.error';
-import { duplicateHandlerId } from '../event-bus.messages';
+import { duplicateHandlerId, handlerAfterStart } from '../event-bus.messages';
 import type { EventDefinition } from '../envelope/event-type.registry';
 import type { EventContext } from '../interfaces/event-context.interface';
 import type { RetryOptions } from '../interfaces/event-bus-options.interface';
@@ -27,12 +27,20 @@ export class HandlerRegistry {
   private readonly handlers = new Map<string, HandlerDefinition>();
   /** `forEvent` answers, kept because it runs for every record. */
   private readonly routes = new Map<string, HandlerDefinition[]>();
+  private sealed = false;
 
   add(handler: HandlerDefinition): void {
+    // The consumer subscribed with the handlers it had: a later one would never see an event.
+    if (this.sealed) throw new EventBusConfigurationError(handlerAfterStart(handler.id));
     if (this.handlers.has(handler.id))
       throw new EventBusConfigurationError(duplicateHandlerId(handler.id));
     this.handlers.set(handler.id, handler);
     this.routes.clear();
+  }
+
+  /** Called as the consumer subscribes: from then on, `add` fails instead of being ignored. */
+  seal(): void {
+    this.sealed = true;
   }
 
   all(): HandlerDefinition[] {

@@ -14,6 +14,7 @@ import { EventBusConfigurationError } from '../errors/event-bus-configuration.er
 import { PublishError } from '../errors/publish.error';
 import {
   eventPatternIdsNeeded,
+  handlerAfterStart,
   messagePatternRefused,
   noTransaction,
   unknownEmitPattern,
@@ -79,7 +80,10 @@ class Registrations {
   }
 }
 
-async function boot(controllers: unknown[] = []): Promise<INestApplication> {
+async function boot(
+  controllers: unknown[] = [],
+  order: 'connect-first' | 'init-first' = 'connect-first',
+): Promise<INestApplication> {
   const moduleRef = await Test.createTestingModule({
     imports: [
       TypeOrmModule.forRoot({
@@ -101,7 +105,13 @@ async function boot(controllers: unknown[] = []): Promise<INestApplication> {
     .setLogger(new RecordingLogger())
     .compile();
   const app = moduleRef.createNestApplication({ logger: false });
-  app.connectMicroservice({ strategy: app.get(EventBusServer) });
+  if (order === 'init-first') await app.init();
+  try {
+    app.connectMicroservice({ strategy: app.get(EventBusServer) });
+  } catch (error) {
+    await app.close();
+    throw error;
+  }
   await app.startAllMicroservices();
   await app.init();
   return app;
@@ -233,5 +243,11 @@ describe('EventBusServer and EventBusClient', () => {
         ProfileProjector.prototype.onRegistered,
       );
     }
+  });
+
+  it('refuses a server connected after the consumer started, rather than never serving it', async () => {
+    await expect(boot([], 'init-first')).rejects.toThrow(
+      handlerAfterStart(`event-pattern:ms.user-registered`),
+    );
   });
 });

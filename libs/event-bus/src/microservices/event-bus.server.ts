@@ -16,8 +16,11 @@ import {
   eventPatternNotAString,
   eventPatternSubscribed,
   messagePatternRefused,
+  serverEmitsNothing,
+  serverWrapsNoClient,
   unknownEventPattern,
 } from '../event-bus.messages';
+import { EventBusError } from '../errors/event-bus.error';
 import type { ResolvedEventBusOptions } from '../interfaces/event-bus-options.interface';
 import type { EventContext } from '../interfaces/event-context.interface';
 import { EventTypeRegistry } from '../envelope/event-type.registry';
@@ -135,12 +138,12 @@ export class EventBusServer extends Server implements CustomTransportStrategy {
 
   /** It emits no events of its own: the bus reports through its interceptors and health. */
   on(): never {
-    throw new Error('EventBusServer emits no events: use the bus interceptors and health checks');
+    throw new EventBusError(serverEmitsNothing());
   }
 
   /** It wraps no client: inject the bus's providers instead. */
   unwrap<T>(): T {
-    throw new Error('EventBusServer wraps no client: inject the bus providers instead');
+    throw new EventBusError(serverWrapsNoClient());
   }
 
   /** The controllers' event-pattern methods for `pattern` that this transport serves. */
