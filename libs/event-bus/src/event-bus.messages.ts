@@ -71,7 +71,7 @@ export const pipeRejectedEvent = (handler: string, error: string): string =>
 export const handlerRefusedByGuard = (handler: string): string =>
   `A guard of ${handler} refused the event`;
 
-/** Why a refused event is discarded: the outcome's reason and the debug log line. */
+/** The reason of the discard decision a guard's refusal becomes (no failure policy is asked). */
 export const GUARD_REFUSED_REASON = 'refused by a guard';
 
 export const handlerRefusedEvent = (handler: string, eventId: string): string =>
