@@ -267,3 +267,55 @@ describe('enhancers declared on a class only', () => {
     }
   });
 });
+
+@IntegrationEvent({ type: 'nest.sync' })
+class Sync {
+  constructor(readonly id: string) {}
+}
+
+/** A catch-all filter, as HTTP apps write them: it would swallow anything it is handed. */
+@Catch()
+class CatchAll implements ExceptionFilter {
+  static caught = 0;
+  catch(): void {
+    CatchAll.caught++;
+  }
+}
+
+@Injectable()
+@UseFilters(CatchAll)
+class SyncHandler {
+  calls = 0;
+
+  @EventSubscribe(Sync)
+  onSync(): void {
+    this.calls++;
+    if (this.calls === 1) {
+      throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), {
+        code: 'ECONNREFUSED',
+      });
+    }
+  }
+}
+
+describe('an outage under a catch-all exception filter', () => {
+  it('is waited out by the bus, never handed to the filter', async () => {
+    CatchAll.caught = 0;
+    const app = await compileTestApp({
+      providers: [SyncHandler],
+      bus: { consumer: { unavailableBackoff: { initialMs: 1, maxMs: 5 } } },
+    });
+    await app.init();
+    try {
+      await app.get(EventPublisher).publish(new Sync('s-1'), { newTransaction: true });
+      const helper = app.get(EventBusTestHelper);
+      await helper.waitForHandled(Sync);
+
+      expect(helper.history().map((o) => o.status)).toEqual(['unavailable', 'success']);
+      expect(app.get(SyncHandler).calls).toBe(2);
+      expect(CatchAll.caught).toBe(0);
+    } finally {
+      await app.close();
+    }
+  });
+});

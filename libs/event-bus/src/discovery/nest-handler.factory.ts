@@ -1,5 +1,11 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { BadRequestException, ForbiddenException, Injectable, type Type } from '@nestjs/common';
+import {
+  BadRequestException,
+  ForbiddenException,
+  Inject,
+  Injectable,
+  type Type,
+} from '@nestjs/common';
 import {
   EXCEPTION_FILTERS_METADATA,
   GUARDS_METADATA,
@@ -12,6 +18,9 @@ import { ApplicationConfig, ExternalContextCreator, type NestContainer } from '@
 import { ExternalExceptionFilterContext } from '@nestjs/core/exceptions/external-exception-filter-context';
 import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host';
 import { isObservable, lastValueFrom } from 'rxjs';
+import { EVENT_BUS_RESOLVED_OPTIONS } from '../event-bus.constants';
+import type { ResolvedEventBusOptions } from '../interfaces/event-bus-options.interface';
+import { classifyTransient } from '../errors/transient-failure';
 import { HandlerRefusedError } from '../errors/handler-refused.error';
 import { InvalidEventError } from '../errors/invalid-event.error';
 import { pipeRejectedEvent } from '../event-bus.messages';
@@ -54,7 +63,8 @@ const paramsFactory = {
  * the event) makes it an `InvalidEventError`: dead-lettered at once, as `validation_failed`.
  *
  * Exception filters (`@UseFilters`, global ones) catch what the handler, its pipes or its
- * interceptors throw. A filter that returns handles the error: the attempt succeeds and commits.
+ * interceptors throw, except an outage (a transient error), which always goes to the failure
+ * policy to be waited out. A filter that returns handles the error: the attempt succeeds and commits.
  * A filter that throws hands its error to the failure policy. With no filter for the error, it
  * goes to the failure policy as it is (Nest's default filter, which logs every error, is not used).
  */
@@ -63,7 +73,10 @@ export class NestHandlerFactory {
   private readonly filterContext: ExternalExceptionFilterContext;
   private readonly config: ApplicationConfig;
 
-  constructor(private readonly contexts: ExternalContextCreator) {
+  constructor(
+    private readonly contexts: ExternalContextCreator,
+    @Inject(EVENT_BUS_RESOLVED_OPTIONS) private readonly options: ResolvedEventBusOptions,
+  ) {
     // The container the creator was made from (@nestjs/microservices builds its filters on it).
     const container = (contexts as unknown as { container: NestContainer }).container;
     this.config = container.applicationConfig ?? new ApplicationConfig();
@@ -141,6 +154,9 @@ export class NestHandlerFactory {
     target: Method,
     args: unknown[],
   ): Promise<undefined> {
+    // An outage is the bus's to wait out: a catch-all filter (often written for HTTP) must not
+    // turn it into a handled event, nor replace it with an error the outage check cannot read.
+    if (classifyTransient(error, this.options.consumer.isTransient)) throw error;
     const filter = selectExceptionFilterMetadata(filters, error);
     if (!filter) throw error;
     const host = new ExecutionContextHost(args, instance.constructor as Type, target);
