@@ -345,6 +345,12 @@ describe('the registration flow on @nestjs/microservices, over PostgreSQL and Ka
       handlerId: 'Auditor.onRegistered',
       where: (e) => e.userId === 'grace',
     });
+    // Each user is its own key, so the three may be handled in any order: wait for each.
+    await helper.waitForHandled(Registered, {
+      ...WAIT,
+      handlerId: 'Auditor.onRegistered',
+      where: (e) => e.userId === 'audit-fails',
+    });
     await helper.waitForHandled(Registered, {
       ...WAIT,
       status: 'discarded',
