@@ -6,11 +6,11 @@ export const invalidOption = (path: string, expected: string, got: unknown): str
   `Invalid event-bus option "${path}": expected ${expected}, got ${describe(got)}.`;
 
 /** A handler's own `retry` fails the same checks as `consumer.retry`, into which it merges. */
-export const invalidHandlerRetry = (handler: string, reason: string): string =>
-  `@EventSubscribe() of ${handler} has a bad "retry" option (merged into consumer.retry): ${reason}`;
+export const invalidHandlerRetry = (decorator: string, handler: string, reason: string): string =>
+  `${decorator} of ${handler} has a bad "retry" option (merged into consumer.retry): ${reason}`;
 
-export const invalidFailurePolicy = (handler: string, got: unknown): string =>
-  `@EventSubscribe() of ${handler} has a bad "onFailure" option: expected a failure policy function (see FailurePolicies), got ${describe(got)}.`;
+export const invalidFailurePolicy = (decorator: string, handler: string, got: unknown): string =>
+  `${decorator} of ${handler} has a bad "onFailure" option: expected a failure policy function (see FailurePolicies), got ${describe(got)}.`;
 
 export const handlerRetrying = (
   handler: string,

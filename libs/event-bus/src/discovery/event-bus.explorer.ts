@@ -2,13 +2,7 @@ import { Inject, Injectable, Logger, OnModuleInit, Type } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper';
 import { EVENT_BUS_RESOLVED_OPTIONS } from '../event-bus.constants';
-import {
-  handlerSubscribed,
-  invalidFailurePolicy,
-  invalidHandlerRetry,
-  requestScopedHandler,
-} from '../event-bus.messages';
-import { EventBusConfigurationError } from '../errors/event-bus-configuration.error';
+import { handlerSubscribed, requestScopedHandler } from '../event-bus.messages';
 import type { ResolvedEventBusOptions } from '../interfaces/event-bus-options.interface';
 import type { EventBusInterceptor } from '../interfaces/event-bus-interceptor.interface';
 import type { EventContext } from '../interfaces/event-context.interface';
@@ -17,9 +11,8 @@ import type { EventSubscribeMetadata } from '../decorators/event-subscribe.decor
 import { EventTypeRegistry } from '../envelope/event-type.registry';
 import { UpcasterRegistry } from '../envelope/upcaster.registry';
 import { InterceptorChain } from '../interceptors/interceptor-chain';
-import { resolveHandlerRetry } from '../options/resolve-event-bus-options';
-import { FailurePolicies } from '../failure/failure-policies';
 import { EventBusMetadataAccessor } from './event-bus-metadata.accessor';
+import { handlerSettings } from './handler-settings';
 import { HandlerRegistry } from './handler.registry';
 import { NestHandlerFactory } from './nest-handler.factory';
 
@@ -95,34 +88,18 @@ export class EventBusExplorer implements OnModuleInit {
     const { event, options } = subscription;
     const definition = this.types.register(event);
     const id = options.id ?? `${className}.${methodName}`;
-    const retry = this.handlerRetry(id, options.retry);
-    const group = options.group ?? this.options.consumer.groupId;
-    if (options.onFailure !== undefined && typeof options.onFailure !== 'function') {
-      throw new EventBusConfigurationError(invalidFailurePolicy(id, options.onFailure));
-    }
+    const settings = handlerSettings(this.options.consumer, '@EventSubscribe()', id, options);
     // Through Nest's execution context: guards, interceptors and pipes apply (see the factory).
     const invoke = this.nestHandlers.create(instance, methodName, id);
     this.handlers.add({
       id,
-      group,
       event: definition,
-      retry,
-      onFailure: options.onFailure ?? FailurePolicies.default(),
+      ...settings,
       invoke: async (payload, context) => {
         await invoke(payload, context);
       },
       call: method,
     });
-    this.logger.log(handlerSubscribed(id, definition.type, group));
-  }
-
-  /** Reuses the option checks, so a bad per-handler retry fails startup naming the handler. */
-  private handlerRetry(id: string, own: EventSubscribeMetadata['options']['retry']) {
-    try {
-      return resolveHandlerRetry(this.options.consumer.retry, own);
-    } catch (error) {
-      if (!(error instanceof EventBusConfigurationError)) throw error;
-      throw new EventBusConfigurationError(invalidHandlerRetry(id, error.message));
-    }
+    this.logger.log(handlerSubscribed(id, definition.type, settings.group));
   }
 }

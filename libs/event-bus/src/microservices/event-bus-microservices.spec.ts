@@ -15,11 +15,13 @@ import { PublishError } from '../errors/publish.error';
 import {
   eventPatternIdsNeeded,
   handlerAfterStart,
+  invalidFailurePolicy,
   messagePatternRefused,
   noTransaction,
   unknownEmitPattern,
 } from '../event-bus.messages';
 import { HandlerRegistry } from '../discovery/handler.registry';
+import { FailurePolicies } from '../failure/failure-policies';
 import { EventBusClient } from './event-bus.client';
 import { EventBusContext } from './event-bus.context';
 import { EventBusMicroservicesModule } from './event-bus-microservices.module';
@@ -236,6 +238,87 @@ describe('EventBusServer and EventBusClient', () => {
           ['Mailer.welcome', 'mailer'],
           ['Profiles.onRegistered', 'svc'],
         ]),
+      );
+    } finally {
+      Reflect.deleteMetadata(
+        'microservices:pattern_extras',
+        ProfileProjector.prototype.onRegistered,
+      );
+    }
+  });
+
+  it('takes retry and onFailure from the extras, as @EventSubscribe takes them from its options', async () => {
+    @Controller()
+    class CacheRefresher {
+      static calls = 0;
+      @EventPattern('ms.user-registered', {
+        id: 'Cache.refresh',
+        group: 'cache',
+        retry: { maxRetries: 1 },
+        onFailure: FailurePolicies.firstOf(
+          FailurePolicies.retryInPlace(),
+          FailurePolicies.discard('the next registration refreshes the cache'),
+        ),
+      })
+      onRegistered() {
+        CacheRefresher.calls++;
+        throw new Error('cache backend refused');
+      }
+    }
+    Reflect.defineMetadata(
+      'microservices:pattern_extras',
+      { id: 'Profiles.onRegistered' },
+      ProfileProjector.prototype.onRegistered,
+    );
+    try {
+      app = await boot([CacheRefresher]);
+      await app.get(Registrations).register('u-3', 3);
+      const helper = app.get(EventBusTestHelper);
+      await helper.waitForHandled(UserRegistered, {
+        handlerId: 'Cache.refresh',
+        status: 'discarded',
+      });
+
+      // Once in the batch path's transaction, which rolled back, then two attempts on its own:
+      // one retry (its own maxRetries 1, not the module's 2), then the discard it chose.
+      expect(CacheRefresher.calls).toBe(3);
+      expect(helper.history()).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ handlerId: 'Cache.refresh', status: 'discarded', attempt: 2 }),
+        ]),
+      );
+      const handler = app
+        .get(HandlerRegistry)
+        .all()
+        .find((h) => h.id === 'Cache.refresh');
+      expect(handler?.retry.maxRetries).toBe(1);
+      expect(helper.history()).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ handlerId: 'Profiles.onRegistered', status: 'success' }),
+        ]),
+      );
+    } finally {
+      Reflect.deleteMetadata(
+        'microservices:pattern_extras',
+        ProfileProjector.prototype.onRegistered,
+      );
+    }
+  });
+
+  it('fails startup on a bad onFailure in the extras, naming @EventPattern() and the handler', async () => {
+    @Controller()
+    class Misconfigured {
+      @EventPattern('ms.user-registered', { id: 'Misconfigured.on', onFailure: 'dead-letter' })
+      on() {}
+    }
+    Reflect.defineMetadata(
+      'microservices:pattern_extras',
+      { id: 'Profiles.onRegistered' },
+      ProfileProjector.prototype.onRegistered,
+    );
+    try {
+      await expect(boot([Misconfigured])).rejects.toThrow(
+        invalidFailurePolicy('@EventPattern()', 'Misconfigured.on', 'dead-letter'),
       );
     } finally {
       Reflect.deleteMetadata(

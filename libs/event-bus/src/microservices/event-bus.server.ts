@@ -26,16 +26,16 @@ import type { EventContext } from '../interfaces/event-context.interface';
 import { EventTypeRegistry } from '../envelope/event-type.registry';
 import { HandlerRegistry } from '../discovery/handler.registry';
 import { NestHandlerFactory } from '../discovery/nest-handler.factory';
-import { FailurePolicies } from '../failure/failure-policies';
+import { handlerSettings } from '../discovery/handler-settings';
+import type { EventSubscribeOptions } from '../decorators/event-subscribe.decorator';
 import { EventBusContext } from './event-bus.context';
 
-/** What `@EventPattern(type, { id, group })` (its extras) may tell the bus. */
-export interface EventPatternExtras {
-  /** The handler's inbox key; `event-pattern:<type>` by default. Keep it stable across releases. */
-  id?: string;
-  /** Its consumer group; `consumer.groupId` by default. */
-  group?: string;
-}
+/**
+ * What `@EventPattern(type, { id, group, retry, onFailure })` (its extras) may tell the bus: the
+ * options of `@EventSubscribe()`, with `id` defaulting to `event-pattern:<type>`. Keep the id
+ * stable across releases: it keys the inbox.
+ */
+export type EventPatternExtras = EventSubscribeOptions;
 
 /** An `@EventPattern` method of a controller. */
 interface PatternMethod {
@@ -108,23 +108,15 @@ export class EventBusServer extends Server implements CustomTransportStrategy {
     }
     for (const { instance, methodName, extras: own } of methods) {
       const id = own.id ?? `event-pattern:${pattern}`;
-      const group = own.group ?? this.options.consumer.groupId;
+      const settings = handlerSettings(this.options.consumer, '@EventPattern()', id, own);
       const call = this.nestHandlers.create(instance, methodName, id, {
         argsMetadata: PARAM_ARGS_METADATA,
       });
       const invoke = async (event: object, context: EventContext): Promise<void> => {
         await call(event, new EventBusContext(context));
       };
-      this.handlers.add({
-        id,
-        group,
-        event: definition,
-        retry: this.options.consumer.retry,
-        onFailure: FailurePolicies.default(),
-        invoke,
-        call: invoke,
-      });
-      this.logger.log(eventPatternSubscribed(id, pattern, group));
+      this.handlers.add({ id, event: definition, ...settings, invoke, call: invoke });
+      this.logger.log(eventPatternSubscribed(id, pattern, settings.group));
     }
   }
 
