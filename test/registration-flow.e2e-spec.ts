@@ -6,6 +6,7 @@ import { http, RunningService, startOrderService, startUserService } from './sup
 interface Profile {
   userId: string;
   username: string;
+  displayName: string;
   email: string;
   registeredAt: string;
   orderCount: number;
@@ -33,8 +34,13 @@ describe.each<DatabaseKind>(['sqlite', 'postgres'])('registration to profile on 
     await orderDb?.drop();
   });
 
-  const register = (username: string, email = `${username}@example.com`) =>
-    http('POST', `${users.url}/users`, { username, email, password: 'correct horse battery' });
+  const register = (username: string, email = `${username}@example.com`, displayName?: string) =>
+    http('POST', `${users.url}/users`, {
+      username,
+      email,
+      password: 'correct horse battery',
+      ...(displayName === undefined ? {} : { displayName }),
+    });
 
   it('turns a registration into exactly one profile', async () => {
     const created = await register('ada');
@@ -42,6 +48,7 @@ describe.each<DatabaseKind>(['sqlite', 'postgres'])('registration to profile on 
     expect(created.body).toEqual({
       id: expect.any(String),
       username: 'ada',
+      displayName: 'ada',
       email: 'ada@example.com',
     });
     const id = String(created.body.id);
@@ -60,6 +67,7 @@ describe.each<DatabaseKind>(['sqlite', 'postgres'])('registration to profile on 
     expect(profile).toMatchObject({
       userId: id,
       username: 'ada',
+      displayName: 'ada',
       email: 'ada@example.com',
       orderCount: 0,
       totalSpent: '0.00',
@@ -72,6 +80,19 @@ describe.each<DatabaseKind>(['sqlite', 'postgres'])('registration to profile on 
     );
     expect(list.status).toBe(200);
     expect(list.body.items.filter((p) => p.userId === id)).toHaveLength(1);
+  });
+
+  it('carries the display name chosen at registration to the profile (user.registered v2)', async () => {
+    const created = await register('grace_h', 'hopper@example.com', 'Grace Hopper 🐛');
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ username: 'grace_h', displayName: 'Grace Hopper 🐛' });
+    const id = String(created.body.id);
+    await eventually(
+      async () => (await http('GET', `${orders.url}/profiles/${id}`)).status === 200,
+      'the profile of grace_h',
+    );
+    const profile = await http<Profile>('GET', `${orders.url}/profiles/${id}`);
+    expect(profile.body.displayName).toBe('Grace Hopper 🐛');
   });
 
   it('reports both services healthy on /health, /health/ready and /health/live', async () => {
@@ -203,6 +224,10 @@ describe.each<DatabaseKind>(['sqlite', 'postgres'])('registration to profile on 
       isAdmin: true,
     });
     expect(extra.status).toBe(400);
+
+    const blankName = await register('blank_name', 'blank@example.com', '');
+    expect(blankName.status).toBe(400);
+    expect((blankName.body as { message: string[] }).message.join(' ')).toMatch(/displayName/);
   });
 
   it('answers 409 when the username or the email is taken', async () => {

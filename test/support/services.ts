@@ -25,9 +25,13 @@ const database = (db: TestDatabase) =>
     ? ({ type: 'postgres', url: db.url } as const)
     : ({ type: 'sqlite', path: db.url } as const);
 
+/** What a test may change in a service's settings: Kafka instead of the broker, a topic prefix. */
+type ServiceOverrides = { kafkaBrokers?: string[]; topicPrefix?: string };
+
 export function startUserService(
   db: TestDatabase,
   broker: InMemoryBroker,
+  overrides: ServiceOverrides = {},
 ): Promise<RunningService> {
   return startService(
     UserServiceModule.forRoot({
@@ -39,6 +43,7 @@ export function startUserService(
       broker,
       // Cheap hashes: these tests are about events, not password strength.
       scryptCost: 1024,
+      ...overrides,
     }),
   );
 }
@@ -46,6 +51,7 @@ export function startUserService(
 export function startOrderService(
   db: TestDatabase,
   broker: InMemoryBroker,
+  overrides: ServiceOverrides = {},
 ): Promise<RunningService> {
   return startService(
     OrderServiceModule.forRoot({
@@ -55,6 +61,7 @@ export function startOrderService(
       serviceId: 'order-service',
       database: database(db),
       broker,
+      ...overrides,
     }),
   );
 }

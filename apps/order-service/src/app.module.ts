@@ -9,6 +9,7 @@ import { ORDER_SERVICE_SCHEMA, OrderServiceConfig } from './config';
 import { UserProfile } from './profiles/user-profile.entity';
 import { ProfilesModule } from './profiles/profiles.module';
 import { CreateUserProfiles1764300000000 } from './migrations/1764300000000-create-user-profiles';
+import { AddProfileDisplayNames1765200000000 } from './migrations/1765200000000-add-profile-display-names';
 
 export interface OrderServiceModuleOptions extends OrderServiceConfig {
   /** Share a broker with other applications of this process (demo, tests). */
@@ -36,7 +37,7 @@ export class AppModule {
           config,
           broker,
           entities: [UserProfile],
-          migrations: [CreateUserProfiles1764300000000],
+          migrations: [CreateUserProfiles1764300000000, AddProfileDisplayNames1765200000000],
         }),
         // No ClsModule / @Transactional() here: the projector writes through ctx.manager. Adding
         // the transactional plugin to a second app of one process hijacks the first's

@@ -14,6 +14,7 @@ import { User } from './users/user.entity';
 import { UsersModule } from './users/users.module';
 import { CreateUsers1764300000000 } from './migrations/1764300000000-create-users';
 import { NormaliseUserEmails1764900000000 } from './migrations/1764900000000-normalise-user-emails';
+import { AddUserDisplayNames1765200000000 } from './migrations/1765200000000-add-user-display-names';
 
 export interface UserServiceModuleOptions extends UserServiceConfig {
   /** Share a broker with other applications of this process (demo, tests). */
@@ -41,7 +42,11 @@ export class AppModule {
           config,
           broker,
           entities: [User],
-          migrations: [CreateUsers1764300000000, NormaliseUserEmails1764900000000],
+          migrations: [
+            CreateUsers1764300000000,
+            NormaliseUserEmails1764900000000,
+            AddUserDisplayNames1765200000000,
+          ],
         }),
         ClsModule.forRoot({
           global: true,

@@ -1,8 +1,12 @@
 import { IntegrationEvent } from '@nestbus/event-bus';
 import { IsEmail, IsISO8601, IsString, IsUUID, Length, Matches, MaxLength } from 'class-validator';
 
-/** What `user.registered` carries; consumers validate every field on receipt. */
-@IntegrationEvent<UserRegistered>({ type: 'user.registered', version: 1, key: (e) => e.userId })
+/**
+ * What `user.registered` carries, version 2: version 1 plus `displayName`, the name the user
+ * chose to be shown by (free text, unlike the username). Consumers validate every field on
+ * receipt; a version 1 event reaches them upcast by `UserRegisteredV1ToV2`.
+ */
+@IntegrationEvent<UserRegistered>({ type: 'user.registered', version: 2, key: (e) => e.userId })
 export class UserRegistered {
   @IsUUID()
   userId!: string;
@@ -11,6 +15,11 @@ export class UserRegistered {
   @Length(3, 50)
   @Matches(/^[a-zA-Z0-9_.-]+$/)
   username!: string;
+
+  /** Shown to other users; 1 to 100 characters, any script. */
+  @IsString()
+  @Length(1, 100)
+  displayName!: string;
 
   @IsEmail()
   @MaxLength(254)
@@ -21,7 +30,7 @@ export class UserRegistered {
   registeredAt!: string;
 
   static of(
-    fields: Pick<UserRegistered, 'userId' | 'username' | 'email' | 'registeredAt'>,
+    fields: Pick<UserRegistered, 'userId' | 'username' | 'displayName' | 'email' | 'registeredAt'>,
   ): UserRegistered {
     return Object.assign(new UserRegistered(), fields);
   }

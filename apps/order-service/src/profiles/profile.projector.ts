@@ -3,7 +3,11 @@ import { EventContext, EventSubscribe } from '@nestbus/event-bus';
 import { UserRegistered } from '@nestbus/contracts';
 import { UserProfile } from './user-profile.entity';
 
-/** Keeps `user_profiles` in step with the users registered in user-service. */
+/**
+ * Keeps `user_profiles` in step with the users registered in user-service. It handles version 2
+ * of `user.registered`; a version 1 event (an old outbox row, an old record, a replayed dead
+ * letter) arrives upcast by `UserRegisteredV1ToV2`, listed in ProfilesModule.
+ */
 @Injectable()
 export class ProfileProjector {
   @EventSubscribe(UserRegistered)
@@ -13,6 +17,7 @@ export class ProfileProjector {
     await ctx.manager.insert(UserProfile, {
       userId: event.userId,
       username: event.username,
+      displayName: event.displayName,
       email: event.email,
       registeredAt: new Date(event.registeredAt),
     });

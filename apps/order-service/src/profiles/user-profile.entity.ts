@@ -18,6 +18,10 @@ export class UserProfile {
   @Column({ type: 'varchar', length: 50 })
   username!: string;
 
+  /** From `user.registered` version 2; the username for users registered under version 1. */
+  @Column({ name: 'display_name', type: 'varchar', length: 100 })
+  displayName!: string;
+
   @Column({ type: 'varchar', length: 254 })
   email!: string;
 

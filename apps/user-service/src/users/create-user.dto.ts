@@ -1,5 +1,5 @@
 import { Transform } from 'class-transformer';
-import { IsEmail, IsString, Length, Matches, MaxLength } from 'class-validator';
+import { IsEmail, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
 
 /** One address, one spelling: `Shared@x.com ` and `shared@x.com` are the same user. */
 export function normaliseEmail(value: unknown): unknown {
@@ -13,6 +13,12 @@ export class CreateUserDto {
     message: 'username may contain only letters, digits, "_", "." and "-"',
   })
   username!: string;
+
+  /** How other users see them: free text, 1 to 100 characters; the username when left out. */
+  @IsOptional()
+  @IsString()
+  @Length(1, 100)
+  displayName?: string;
 
   @Transform(({ value }) => normaliseEmail(value))
   @IsEmail()

@@ -21,6 +21,9 @@ export class User {
   @Column({ type: 'varchar', length: 50 })
   username!: string;
 
+  @Column({ name: 'display_name', type: 'varchar', length: 100 })
+  displayName!: string;
+
   @Column({ type: 'varchar', length: 254 })
   email!: string;
 

@@ -12,6 +12,7 @@ import { PasswordHasher } from './password.hasher';
 export interface UserView {
   id: string;
   username: string;
+  displayName: string;
   email: string;
 }
 
@@ -45,6 +46,7 @@ export class UsersService {
     const user = new User();
     user.id = uuidv7();
     user.username = dto.username;
+    user.displayName = dto.displayName ?? dto.username;
     user.email = normaliseEmail(dto.email) as string;
     user.passwordHash = passwordHash;
     user.createdAt = new Date();
@@ -60,11 +62,17 @@ export class UsersService {
       UserRegistered.of({
         userId: user.id,
         username: user.username,
+        displayName: user.displayName,
         email: user.email,
         registeredAt: user.createdAt.toISOString(),
       }),
     );
-    return { id: user.id, username: user.username, email: user.email };
+    return {
+      id: user.id,
+      username: user.username,
+      displayName: user.displayName,
+      email: user.email,
+    };
   }
 
   async findById(id: string): Promise<UserDetails> {
@@ -73,6 +81,7 @@ export class UsersService {
     return {
       id: user.id,
       username: user.username,
+      displayName: user.displayName,
       email: user.email,
       createdAt: user.createdAt.toISOString(),
     };
