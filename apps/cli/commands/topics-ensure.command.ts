@@ -7,7 +7,7 @@ import {
 } from '@nestbus/event-bus/operations';
 import { eventBusOptionsFor } from '@nestbus/service-config';
 import { CliEnvironment } from '../cli.environment';
-import { contractEvents } from '../infrastructure/contract-events';
+import { contractEvents } from '../contracts/contract-events';
 import { CliKafka } from '../infrastructure/cli-kafka';
 import { CliOutput } from '../output/cli.output';
 import { parseCount } from './option.parsers';

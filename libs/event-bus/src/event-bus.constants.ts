@@ -65,3 +65,5 @@ export const DLQ_HEADERS = {
 
 export const CLOUDEVENTS_SPEC_VERSION = '1.0';
 export const JSON_CONTENT_TYPE = 'application/json';
+/** The JSON event format's media type: a record whose `content-type` has it is in structured mode. */
+export const CLOUDEVENTS_JSON_CONTENT_TYPE = 'application/cloudevents+json';

@@ -401,6 +401,60 @@ export const valueNotAcceptable = (reason: string): string =>
 export const headerTooLong = (name: string, max: number): string =>
   `Header "${name}" is longer than ${max} characters.`;
 
+// decoding: structured mode (the attribute names quoted come from the record, so they are cut short)
+
+const attributeName = (name: string): string => JSON.stringify(name.slice(0, 64));
+
+export const structuredEventTooLarge = (bytes: number, limit: number, max: number): string =>
+  `Structured CloudEvent is ${bytes} bytes, over the limit of ${limit} bytes (codec.maxMessageBytes ${max} for the data, plus room for its attributes and base64).`;
+
+export const structuredEventNotAnObject = (): string =>
+  'Structured CloudEvent is not a JSON object (content type application/cloudevents+json).';
+
+export const tooManyAttributes = (count: number, max: number): string =>
+  `Structured CloudEvent has ${count} members, over the limit of ${max}.`;
+
+export const badAttributeName = (name: string): string =>
+  `Structured CloudEvent member ${attributeName(name)} is not a CloudEvents attribute name (1 to 64 lower-case letters or digits).`;
+
+export const missingAttribute = (name: string): string =>
+  `Structured CloudEvent has no ${attributeName(name)} attribute.`;
+
+export const attributeNotString = (name: string, got: string): string =>
+  `Attribute ${attributeName(name)} is ${got}, not a string.`;
+
+export const badExtensionValue = (name: string, got: string): string =>
+  `Extension attribute ${attributeName(name)} is ${got}: not a string, an integer or a boolean.`;
+
+export const attributeTooLong = (name: string, max: number): string =>
+  `Attribute ${attributeName(name)} is longer than ${max} characters.`;
+
+export const badAttribute = (name: string, value: string, expected: string): string =>
+  `Attribute ${attributeName(name)} ${JSON.stringify(value.slice(0, 64))} is not ${expected}.`;
+
+export const structuredDataMissing = (): string =>
+  'Structured CloudEvent has neither "data" nor "data_base64": the bus carries no event without data.';
+
+export const structuredDataTwice = (): string =>
+  'Structured CloudEvent has both "data" and "data_base64"; the JSON event format allows one.';
+
+export const structuredDataNotAnObject = (got: string): string =>
+  `Structured CloudEvent "data" is ${got}, not a JSON object.`;
+
+export const dataBase64Invalid = (reason: string): string =>
+  `Structured CloudEvent "data_base64" is not acceptable: ${reason}.`;
+
+export const structuredDataNotBytes = (contentType: string): string =>
+  `Structured CloudEvent data of content type "${contentType.slice(0, 128)}" must be "data_base64" or a string "data".`;
+
+// decoding: payload codecs
+
+export const payloadDecodeFailed = (contentType: string, error: string): string =>
+  `Payload codec for ${contentType} could not decode the record: ${error}`;
+
+export const payloadCodecIsAsync = (contentType: string): string =>
+  `Payload codec for ${contentType} answered with a promise: call CloudEventCodec.decodeRecord or encodeRecord, which may return one.`;
+
 // maintenance
 
 export const failedOutboxRowsRequeued = (rows: number): string =>

@@ -50,6 +50,7 @@ export type {
   TopicOptions,
   InboxOptions,
   CodecOptions,
+  CloudEventsMode,
   HealthOptions,
   TracingOptions,
   TraceLogOptions,
@@ -57,6 +58,8 @@ export type {
   MaintenanceOptions,
   MetricsRegistry,
 } from './interfaces/event-bus-options.interface';
+export type { PayloadCodec, PayloadCodecContext } from './interfaces/payload-codec.interface';
+export { JsonPayloadCodec } from './envelope/json-payload.codec';
 export type { TransportOptions, CustomTransportOptions } from './transports/transport-options';
 export type { InMemoryTransportOptions } from './transports/in-memory/in-memory-transport-options';
 export type {

@@ -6,7 +6,12 @@
 export { EVENT_BUS_DEFAULTS } from './options/event-bus-defaults';
 export { resolveEventBusOptions } from './options/resolve-event-bus-options';
 export type { ResolvedEventBusOptions } from './interfaces/event-bus-options.interface';
-export { CE_HEADERS, EVENT_METADATA, EVENT_BUS_RESOLVED_OPTIONS } from './event-bus.constants';
+export {
+  CE_HEADERS,
+  EVENT_METADATA,
+  EVENT_UPCASTER_METADATA,
+  EVENT_BUS_RESOLVED_OPTIONS,
+} from './event-bus.constants';
 export { EventTypeRegistry } from './envelope/event-type.registry';
 export type { EventDefinition } from './envelope/event-type.registry';
 export { CloudEventCodec } from './envelope/cloud-event.codec';

@@ -16,6 +16,7 @@ const ENTRY_POINTS = {
 /** The names an application writes code against; an addition here is an API decision. */
 const MAIN_ENTRY = [
   'BackpressureError',
+  'CloudEventsMode',
   'CodecOptions',
   'ConsumerOptions',
   'CustomTransportOptions',
@@ -52,6 +53,7 @@ const MAIN_ENTRY = [
   'IntegrationEventOptions',
   'InvalidEventError',
   'InvalidEventReason',
+  'JsonPayloadCodec',
   'KafkaSaslOptions',
   'KafkaTransportOptions',
   'LocalEventDispatcher',
@@ -62,6 +64,8 @@ const MAIN_ENTRY = [
   'OutgoingEvent',
   'OverflowPolicy',
   'PartitionPause',
+  'PayloadCodec',
+  'PayloadCodecContext',
   'ProcessInvocation',
   'ProcessOutcome',
   'ProcessStatus',

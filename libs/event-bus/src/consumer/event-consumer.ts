@@ -3,12 +3,15 @@ import { EVENT_BUS_RESOLVED_OPTIONS, EVENT_TRANSPORT } from '../event-bus.consta
 import type { ResolvedEventBusOptions } from '../interfaces/event-bus-options.interface';
 import type {
   EventTransport,
+  IncomingRecord,
   RecordBatch,
   TransportSubscription,
 } from '../transports/event-transport.interface';
 import { HandlerRegistry } from '../discovery/handler.registry';
 import { processBatchByKey } from './keyed-executor';
-import { RecordProcessor } from './record-processor';
+import { ProcessingStoppedError, RecordProcessor } from './record-processor';
+import { DependencyOutage } from './dependency-outage';
+import { InvalidEventError } from '../errors/invalid-event.error';
 import { TransactionBatchProcessor } from './transaction-batch.processor';
 import { RecordPreparer } from './pipeline/record-preparer';
 import type { PreparedRecord } from './pipeline/prepared-record';
@@ -51,6 +54,7 @@ export class EventConsumer {
     private readonly batches: TransactionBatchProcessor,
     private readonly preparer: RecordPreparer,
     private readonly interceptors: InterceptorChain,
+    private readonly outage: DependencyOutage,
   ) {}
 
   /** The groups and topics this application consumes. */
@@ -154,6 +158,33 @@ export class EventConsumer {
   }
 
   /**
+   * Prepares one record. A payload codec that met an outage (a schema registry unreachable)
+   * throws something other than `InvalidEventError`; that is waited out like an unavailable
+   * database (the partition holds its place, heart-beats, and decodes again), never
+   * dead-lettered. JSON never gets here: its failures are all `InvalidEventError`.
+   */
+  private async prepare(
+    groupId: string,
+    record: IncomingRecord,
+    batch: RecordBatch,
+    signal: AbortSignal,
+  ): Promise<PreparedRecord> {
+    for (let waits = 1; ; waits++) {
+      const prepared = await this.preparer.prepare(groupId, record);
+      if (
+        prepared.kind !== 'invalid' ||
+        prepared.error instanceof InvalidEventError ||
+        !this.outage.isTransient(prepared.error)
+      ) {
+        if (waits > 1) this.outage.recovered(batch);
+        return prepared;
+      }
+      await this.outage.wait(batch, waits, prepared.error, signal);
+      if (signal.aborted || !batch.isActive()) throw new ProcessingStoppedError();
+    }
+  }
+
+  /**
    * The consume pipeline for one partition's batch: every record prepared once (decode, route,
    * upcast, validate), then the batch path for the routine prefix and the per-record path,
    * concurrent across keys, for the rest.
@@ -161,7 +192,9 @@ export class EventConsumer {
   private async processBatch(groupId: string, batch: RecordBatch): Promise<void> {
     const signal = this.stopping.signal;
     let prepared: PreparedRecord[] = [];
-    for (const record of batch.records) prepared.push(await this.preparer.prepare(groupId, record));
+    for (const record of batch.records) {
+      prepared.push(await this.prepare(groupId, record, batch, signal));
+    }
     if (this.batches.enabled) {
       const done = await this.batches.process(groupId, batch, prepared, signal);
       if (done < 0 || done === prepared.length) return;

@@ -2,6 +2,7 @@ import type { TransportOptions } from '../transports/transport-options';
 import type { EventBusInterceptor } from './event-bus-interceptor.interface';
 import type { BackoffOptions } from '../util/backoff';
 import type { TransientFailureClassifier } from '../errors/transient-failure';
+import type { PayloadCodec } from './payload-codec.interface';
 
 /** Retries of a failing handler in place, before its record is dead-lettered. */
 export interface RetryOptions extends BackoffOptions {
@@ -152,11 +153,22 @@ export interface MaintenanceOptions {
   cleanupEveryMs: number;
 }
 
-/** Decoding of incoming records: the size limit for untrusted payloads. */
+/** How events travel: the size limit for untrusted payloads, the CloudEvents mode, the payload codec. */
 export interface CodecOptions {
   /** Largest payload accepted, in bytes, on publish and on receipt. */
   maxMessageBytes: number;
+  /**
+   * The CloudEvents content mode the bus sends in: `'binary'` (attributes as `ce_*` headers, the
+   * data as the value; the default) or `'structured'` (the whole event as
+   * `application/cloudevents+json`). Both are read on receipt, whatever this says.
+   */
+  mode: CloudEventsMode;
+  /** Encodes and decodes the data; `JsonPayloadCodec` by default. */
+  payload: PayloadCodec;
 }
+
+/** The CloudEvents Kafka binding's content modes. */
+export type CloudEventsMode = 'binary' | 'structured';
 
 type DeepPartial<T> = {
   [K in keyof T]?: T[K] extends (...args: never[]) => unknown
@@ -178,7 +190,7 @@ export interface EventBusModuleOptions {
   consumer?: DeepPartial<ConsumerOptions>;
   topics?: DeepPartial<TopicOptions>;
   inbox?: DeepPartial<InboxOptions>;
-  codec?: DeepPartial<CodecOptions>;
+  codec?: DeepPartial<Omit<CodecOptions, 'payload'>> & { payload?: PayloadCodec };
   health?: DeepPartial<HealthOptions>;
   tracing?: DeepPartial<Omit<TracingOptions, 'log'>> & { log?: DeepPartial<TraceLogOptions> };
   metrics?: { enabled?: boolean; registry?: MetricsRegistry };

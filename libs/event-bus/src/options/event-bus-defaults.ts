@@ -25,7 +25,7 @@ export const EVENT_BUS_DEFAULTS = {
   },
   topics: { partitions: 3, replicationFactor: 1 },
   inbox: { retentionMs: 14 * DAY },
-  codec: { maxMessageBytes: 1024 * 1024 },
+  codec: { maxMessageBytes: 1024 * 1024, mode: 'binary' },
   health: { maxPendingEvents: 10_000, maxPendingAgeMs: 5 * 60 * SECOND, maxStalledMs: 60 * SECOND },
   // tracing.enabled and metrics.enabled: on by default only where their optional peer
   // (@opentelemetry/api, prom-client) is installed; see `OptionChecker.peerFeature`.

@@ -52,7 +52,7 @@ export const EVENT_BUS_OPTION_KEYS = section<EventBusModuleOptions>({
   }),
   topics: section<TopicOptions>({ partitions: LEAF, replicationFactor: LEAF, naming: LEAF }),
   inbox: section<InboxOptions>({ retentionMs: LEAF }),
-  codec: section<CodecOptions>({ maxMessageBytes: LEAF }),
+  codec: section<CodecOptions>({ maxMessageBytes: LEAF, mode: LEAF, payload: LEAF }),
   health: section<HealthOptions>({
     maxPendingEvents: LEAF,
     maxPendingAgeMs: LEAF,

@@ -4,6 +4,7 @@ import { register } from 'prom-client';
 import { RecordingLogger } from '../__fixtures__/event-bus-test-app';
 import { EventBusModule } from '../event-bus.module';
 import { EventBusConfigurationError } from '../errors/event-bus-configuration.error';
+import { JsonPayloadCodec } from '../envelope/json-payload.codec';
 import { EVENT_BUS_DEFAULTS } from './event-bus-defaults';
 import { resolveEventBusOptions } from './resolve-event-bus-options';
 import type { EventBusModuleOptions } from '../interfaces/event-bus-options.interface';
@@ -41,6 +42,36 @@ describe('resolveEventBusOptions', () => {
         interceptors: [],
         shutdownTimeoutMs: EVENT_BUS_DEFAULTS.shutdownTimeoutMs,
       });
+    });
+
+    it('sends binary mode with the JSON payload codec by default', () => {
+      const { codec } = resolveEventBusOptions({ serviceId: 'svc' });
+
+      expect(codec.mode).toBe('binary');
+      expect(codec.payload).toBeInstanceOf(JsonPayloadCodec);
+      expect(codec.payload.contentType).toBe('application/json');
+    });
+
+    it('takes structured mode and a payload codec of its own', () => {
+      const payload = {
+        contentType: 'application/x-test',
+        encode: () => Buffer.alloc(0),
+        decode: () => ({}),
+      };
+
+      const { codec } = resolveEventBusOptions({
+        serviceId: 'svc',
+        codec: { mode: 'structured', payload },
+      });
+
+      expect(codec.mode).toBe('structured');
+      expect(codec.payload).toBe(payload);
+    });
+
+    it('names what codec.mode takes when it is wrong', () => {
+      expect(configurationError({ serviceId: 'svc', codec: { mode: 'json' } }).message).toBe(
+        'Invalid event-bus option "codec.mode": expected "binary" or "structured", got "json".',
+      );
     });
 
     it('names topics after their event type by default', () => {
@@ -177,6 +208,41 @@ describe('resolveEventBusOptions', () => {
       ['topics.replicationFactor', { serviceId: 'svc', topics: { replicationFactor: 101 } }],
       ['inbox.retentionMs', { serviceId: 'svc', inbox: { retentionMs: 1000 } }],
       ['codec.maxMessageBytes', { serviceId: 'svc', codec: { maxMessageBytes: 0 } }],
+      ['codec.mode', { serviceId: 'svc', codec: { mode: 'Structured' } }],
+      ['codec.mode', { serviceId: 'svc', codec: { mode: 'batch' } }],
+      ['codec.payload', { serviceId: 'svc', codec: { payload: 'avro' } }],
+      ['codec.payload', { serviceId: 'svc', codec: { payload: null } }],
+      [
+        'codec.payload.contentType',
+        { serviceId: 'svc', codec: { payload: { encode() {}, decode() {} } } },
+      ],
+      [
+        'codec.payload.contentType',
+        {
+          serviceId: 'svc',
+          codec: { payload: { contentType: 'application/avro; v=1', encode() {}, decode() {} } },
+        },
+      ],
+      [
+        'codec.payload.contentType',
+        {
+          serviceId: 'svc',
+          codec: {
+            payload: { contentType: 'application/cloudevents+json', encode() {}, decode() {} },
+          },
+        },
+      ],
+      [
+        'codec.payload.encode',
+        { serviceId: 'svc', codec: { payload: { contentType: 'application/avro', decode() {} } } },
+      ],
+      [
+        'codec.payload.decode',
+        {
+          serviceId: 'svc',
+          codec: { payload: { contentType: 'application/avro', encode() {}, decode: 'no' } },
+        },
+      ],
       ['interceptors', { serviceId: 'svc', interceptors: {} }],
       ['interceptors[1]', { serviceId: 'svc', interceptors: [{}, null] }],
       ['shutdownTimeoutMs', { serviceId: 'svc', shutdownTimeoutMs: -1 }],
@@ -331,7 +397,7 @@ describe('unknown option keys', () => {
     const error = configurationError({ serviceId: 'svc', codec: { gzip: true } });
 
     expect(error.message).toBe(
-      'Unknown event-bus option "codec.gzip". "codec" takes maxMessageBytes.',
+      'Unknown event-bus option "codec.gzip". "codec" takes maxMessageBytes, mode, payload.',
     );
   });
 

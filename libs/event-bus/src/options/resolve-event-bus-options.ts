@@ -1,10 +1,14 @@
 import { EventBusConfigurationError } from '../errors/event-bus-configuration.error';
 import { invalidOption } from '../event-bus.messages';
+import { mediaTypeOf } from '../envelope/content-type';
+import { JsonPayloadCodec } from '../envelope/json-payload.codec';
 import type {
+  CloudEventsMode,
   EventBusModuleOptions,
   ResolvedEventBusOptions,
   RetryOptions,
 } from '../interfaces/event-bus-options.interface';
+import type { PayloadCodec } from '../interfaces/payload-codec.interface';
 import { checkTransportOptions } from '../transports/transport-options';
 import { OptionChecker } from '../util/option-checker';
 import { DAY, EVENT_BUS_DEFAULTS, SECOND } from './event-bus-defaults';
@@ -38,14 +42,7 @@ export function resolveEventBusOptions(options: EventBusModuleOptions): Resolved
         3650 * DAY,
       ),
     },
-    codec: {
-      maxMessageBytes: check.int(
-        'codec.maxMessageBytes',
-        options.codec?.maxMessageBytes ?? d.codec.maxMessageBytes,
-        1,
-        100 * 1024 * 1024,
-      ),
-    },
+    codec: resolveCodec(check, options.codec ?? {}),
     ...resolveObservabilityOptions(check, options),
     maintenance: {
       cleanupEveryMs: check.int(
@@ -161,6 +158,64 @@ function resolveTopics(
     ),
     naming: check.fn('topics.naming', topics.naming ?? ((type: string) => type)),
   };
+}
+
+const CODEC_MODES: readonly CloudEventsMode[] = ['binary', 'structured'];
+/** A media type without parameters (RFC 6838 names), as `codec.payload.contentType` must be. */
+const MEDIA_TYPE = /^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$/i;
+
+function resolveCodec(
+  check: OptionChecker,
+  codec: NonNullable<EventBusModuleOptions['codec']>,
+): ResolvedEventBusOptions['codec'] {
+  const d = EVENT_BUS_DEFAULTS.codec;
+  const mode = codec.mode ?? d.mode;
+  if (!CODEC_MODES.includes(mode)) {
+    throw check.error('codec.mode', '"binary" or "structured"', mode);
+  }
+  return {
+    maxMessageBytes: check.int(
+      'codec.maxMessageBytes',
+      codec.maxMessageBytes ?? d.maxMessageBytes,
+      1,
+      100 * 1024 * 1024,
+    ),
+    mode,
+    payload:
+      codec.payload === undefined
+        ? new JsonPayloadCodec()
+        : checkPayloadCodec(check, codec.payload),
+  };
+}
+
+/** A plugged-in codec must have the port's shape, and a content type of its own. */
+function checkPayloadCodec(check: OptionChecker, codec: unknown): PayloadCodec {
+  const path = 'codec.payload';
+  if (codec === null || typeof codec !== 'object') {
+    throw check.error(
+      path,
+      'a PayloadCodec (an object with contentType, encode and decode)',
+      codec,
+    );
+  }
+  const { contentType, encode, decode } = codec as Partial<PayloadCodec>;
+  if (typeof contentType !== 'string' || !MEDIA_TYPE.test(contentType)) {
+    throw check.error(
+      `${path}.contentType`,
+      'a media type without parameters, such as "application/avro"',
+      contentType,
+    );
+  }
+  if (mediaTypeOf(contentType).startsWith('application/cloudevents')) {
+    throw check.error(
+      `${path}.contentType`,
+      'the media type of the data, not of a CloudEvents format (that is codec.mode)',
+      contentType,
+    );
+  }
+  check.fn(`${path}.encode`, encode);
+  check.fn(`${path}.decode`, decode);
+  return codec as PayloadCodec;
 }
 
 function checkInterceptors(

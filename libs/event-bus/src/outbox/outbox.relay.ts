@@ -235,15 +235,20 @@ export class OutboxRelay {
     }));
     return this.interceptors.aroundSend(events, async () => {
       await this.ensureTopics(rows);
-      await this.transport.send(
-        rows.map((row, i) => this.encode(row, events[i].headers)),
-        { signal: this.stopping.signal },
-      );
+      const encoded = rows.map((row, i) => this.encode(row, events[i].headers));
+      // A plugged-in payload codec may answer with promises (a schema registry); JSON never does.
+      const records = encoded.some((r) => r instanceof Promise)
+        ? await Promise.all(encoded)
+        : (encoded as OutgoingRecord[]);
+      await this.transport.send(records, { signal: this.stopping.signal });
     });
   }
 
-  private encode(row: OutboxRow, headers: Record<string, string>): OutgoingRecord {
-    return this.codec.encode({
+  private encode(
+    row: OutboxRow,
+    headers: Record<string, string>,
+  ): OutgoingRecord | Promise<OutgoingRecord> {
+    return this.codec.encodeRecord({
       id: row.id,
       type: row.type,
       version: row.version,

@@ -22,7 +22,9 @@ export class RecordPreparer {
   async prepare(group: string, record: IncomingRecord): Promise<PreparedRecord> {
     let envelope: EventEnvelope;
     try {
-      envelope = this.codec.decode(record);
+      const decoded = this.codec.decodeRecord(record);
+      // Only a plugged-in payload codec answers with a promise; JSON is not held up a tick.
+      envelope = decoded instanceof Promise ? await decoded : decoded;
     } catch (error) {
       return { kind: 'invalid', record, error };
     }
