@@ -1,4 +1,13 @@
-import { existsSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
@@ -387,5 +396,49 @@ describe('events CLI: dead letters on Kafka', () => {
     expect(run.stdout).toMatch(new RegExp(`^\\S+Z +dead_lettered +${prefix} +ItemProjector`, 'm'));
     expect(run.stdout).toMatch(new RegExp(`^\\S+Z +processed +${prefix} +ItemProjector`, 'm'));
     expect((await cli(['trace', uuidv7()], env())).code).toBe(1);
+  });
+});
+
+describe('events CLI: schema check and record', () => {
+  const SCHEMAS = join('libs', 'contracts', 'schemas');
+
+  it('passes on the committed contracts', async () => {
+    const run = await cli(['schema', 'check']);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('user.registered v1, user.registered v2');
+  });
+
+  it('exits 1 naming the event, version and field when a released schema was changed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'schemas-'));
+    for (const name of readdirSync(SCHEMAS)) copyFileSync(join(SCHEMAS, name), join(dir, name));
+    // As if v1 had been released with a numeric email: today's class reuses its number.
+    const v1 = JSON.parse(readFileSync(join(dir, 'user.registered.v1.json'), 'utf8'));
+    v1.schema.properties.email = { type: 'integer' };
+    writeFileSync(join(dir, 'user.registered.v1.json'), JSON.stringify(v1));
+
+    const run = await cli(['schema', 'check', '--schemas', dir]);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(
+      /user\.registered +v1 +email +type changed from integer to string\(email\) under a released version number; release the change as v3/,
+    );
+    expect(run.stderr).toContain('1 problem in libs/contracts');
+  });
+
+  it('records the versions not recorded yet, and never rewrites one', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'schemas-'));
+    writeFileSync(
+      join(dir, 'user.registered.v1.json'),
+      '{"type":"user.registered","version":1,"schema":{}}',
+    );
+
+    const run = await cli(['schema', 'record', '--schemas', dir]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/kept +.*user\.registered\.v1\.json/);
+    expect(run.stdout).toMatch(/recorded +.*user\.registered\.v2\.json/);
+    expect(readFileSync(join(dir, 'user.registered.v1.json'), 'utf8')).toContain('"schema":{}');
+    expect(readFileSync(join(dir, 'user.registered.v2.json'), 'utf8')).toBe(
+      readFileSync(join(SCHEMAS, 'user.registered.v2.json'), 'utf8'),
+    );
   });
 });

@@ -18,6 +18,9 @@ import { OutboxStatusCommand } from './commands/outbox-status.command';
 import { TopicsCommand } from './commands/topics.command';
 import { TopicsEnsureCommand } from './commands/topics-ensure.command';
 import { TraceCommand } from './commands/trace.command';
+import { SchemaCommand } from './commands/schema.command';
+import { SchemaCheckCommand } from './commands/schema-check.command';
+import { SchemaRecordCommand } from './commands/schema-record.command';
 
 /**
  * The operator CLI. Nothing here connects at startup: each command opens the database or Kafka
@@ -44,6 +47,9 @@ import { TraceCommand } from './commands/trace.command';
     TraceCommand,
     TopicsCommand,
     TopicsEnsureCommand,
+    SchemaCommand,
+    SchemaCheckCommand,
+    SchemaRecordCommand,
   ],
 })
 export class CliModule {}
