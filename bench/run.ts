@@ -15,6 +15,8 @@ import type { ScenarioResult } from './lib/scenario';
 
 const ROOT = resolve(__dirname, '..', '..');
 const SCENARIOS = [
+  'business-only',
+  'outbox-minimum',
   'kafkajs-raw',
   'nestjs-kafka-transport',
   'event-bus-nest-handlers',
@@ -89,6 +91,9 @@ function ratios(results: ScenarioResult[]): Record<string, number | null> {
     return x && y ? Number((x / y).toFixed(2)) : null;
   };
   return {
+    // The ceilings on the same database and producers: no messaging, and the least outbox work.
+    guaranteedVsOutboxMinimum: ratio('event-bus-guaranteed-postgres', 'outbox-minimum'),
+    guaranteedVsBusinessOnly: ratio('event-bus-guaranteed-postgres', 'business-only'),
     guaranteedPostgresVsNestjsKafkaTransport: ratio(
       'event-bus-guaranteed-postgres',
       'nestjs-kafka-transport',
@@ -102,6 +107,8 @@ function ratios(results: ScenarioResult[]): Record<string, number | null> {
     ),
     guaranteedPostgresP99MsAt1000PerSec:
       results.find((r) => r.name === 'event-bus-guaranteed-postgres')?.p99Ms ?? null,
+    guaranteedPostgresP99MsAtHalfSaturation:
+      results.find((r) => r.name === 'event-bus-guaranteed-postgres')?.halfSaturationP99Ms ?? null,
   };
 }
 
@@ -113,6 +120,8 @@ function printTable(results: ScenarioResult[], ratioValues: Record<string, numbe
     'p50 ms',
     'p95 ms',
     'p99 ms',
+    'half rate/s',
+    'half p99 ms',
     'sat p99 ms',
     'peak RSS MB',
     'CPU s/1k',
@@ -124,6 +133,8 @@ function printTable(results: ScenarioResult[], ratioValues: Record<string, numbe
     String(r.p50Ms),
     String(r.p95Ms),
     String(r.p99Ms),
+    String(r.halfSaturationPerSec),
+    String(r.halfSaturationP99Ms),
     String(r.saturationP99Ms),
     String(r.peakRssMb),
     String(r.cpuSecPer1kEvents),
@@ -133,7 +144,9 @@ function printTable(results: ScenarioResult[], ratioValues: Record<string, numbe
     `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
   console.log(`\n${line(header)}\n|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
   for (const row of rows) console.log(line(row));
-  console.log('\nratios (p99 at 1,000 events/s, latency: event creation to handler commit):');
+  console.log(
+    "\nratios (p50-p99 at 1,000 events/s; half: at half the scenario's own saturation; latency: event creation to handler commit):",
+  );
   for (const [name, value] of Object.entries(ratioValues))
     console.log(`  ${name}: ${value ?? 'n/a'}`);
 }

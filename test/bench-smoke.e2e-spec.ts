@@ -38,6 +38,8 @@ describe('bench harness', () => {
           'p50Ms',
           'p95Ms',
           'p99Ms',
+          'halfSaturationPerSec',
+          'halfSaturationP99Ms',
           'peakRssMb',
           'cpuSecPer1kEvents',
         ]) {

@@ -33,6 +33,14 @@ export interface ScenarioResult {
   p50Ms: number;
   p95Ms: number;
   p99Ms: number;
+  /**
+   * Latency percentiles at half of this scenario's own measured saturation: the latency of the
+   * path itself, where the fixed load may sit near saturation and measure queueing instead.
+   */
+  halfSaturationPerSec: number;
+  halfSaturationP50Ms: number;
+  halfSaturationP95Ms: number;
+  halfSaturationP99Ms: number;
   /** Latency percentiles at saturation. */
   saturationP50Ms: number;
   saturationP95Ms: number;
@@ -93,14 +101,26 @@ export async function runScenario(
       ),
     );
     const fixed = driver.latencies.percentiles();
+    // About ten seconds at half the rate just measured, at most `rateEvents` events.
+    const eventsPerSec = settings.events / seconds;
+    const halfRate = Math.max(1, Math.round(eventsPerSec / 2));
+    const halfEvents = Math.max(1, Math.min(settings.rateEvents, halfRate * 10));
+    await phase(`half saturation ${halfRate}/s`, halfEvents, () =>
+      atRate(halfEvents, halfRate, settings.producers, (i) => driver.produce(base + i)),
+    );
+    const half = driver.latencies.percentiles();
     const { peakRssMb } = monitor.stop();
     return {
       name: driver.name,
       events: settings.events,
-      eventsPerSec: round(settings.events / seconds, 0),
+      eventsPerSec: round(eventsPerSec, 0),
       p50Ms: fixed.p50,
       p95Ms: fixed.p95,
       p99Ms: fixed.p99,
+      halfSaturationPerSec: halfRate,
+      halfSaturationP50Ms: half.p50,
+      halfSaturationP95Ms: half.p95,
+      halfSaturationP99Ms: half.p99,
       saturationP50Ms: saturation.p50,
       saturationP95Ms: saturation.p95,
       saturationP99Ms: saturation.p99,

@@ -1,0 +1,4 @@
+import { main } from '../lib/scenario';
+import { CeilingDriver } from './ceiling.driver';
+
+main(() => new CeilingDriver('outbox-minimum'));
