@@ -4,6 +4,7 @@ import { CliProgram } from './cli.program';
 import { CliDatabase } from './infrastructure/cli-database';
 import { CliKafka } from './infrastructure/cli-kafka';
 import { CliOutput } from './output/cli.output';
+import { AsyncApiCommand } from './commands/asyncapi.command';
 import { DlqCommand } from './commands/dlq.command';
 import { DlqListCommand } from './commands/dlq-list.command';
 import { DlqParkedCommand } from './commands/dlq-parked.command';
@@ -50,6 +51,7 @@ import { SchemaRecordCommand } from './commands/schema-record.command';
     SchemaCommand,
     SchemaCheckCommand,
     SchemaRecordCommand,
+    AsyncApiCommand,
   ],
 })
 export class CliModule {}

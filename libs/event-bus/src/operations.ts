@@ -13,6 +13,8 @@ export {
   EVENT_BUS_RESOLVED_OPTIONS,
 } from './event-bus.constants';
 export { EventTypeRegistry } from './envelope/event-type.registry';
+export { HandlerRegistry } from './discovery/handler.registry';
+export type { HandlerDefinition } from './discovery/handler.registry';
 export type { EventDefinition } from './envelope/event-type.registry';
 export { CloudEventCodec } from './envelope/cloud-event.codec';
 export type { EventEnvelope } from './envelope/event-envelope.interface';

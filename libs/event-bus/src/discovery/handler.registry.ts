@@ -6,7 +6,7 @@ import type { EventContext } from '../interfaces/event-context.interface';
 import type { RetryOptions } from '../interfaces/event-bus-options.interface';
 import type { FailurePolicy } from '../interfaces/failure-policy.interface';
 
-/** A discovered `@EventSubscribe` method, ready to call. */
+/** A discovered handler (an `@EventSubscribe` or `@EventPattern` method), ready to call. */
 export interface HandlerDefinition {
   /** Stable id keying the inbox, e.g. `ProfileProjector.onUserRegistered`. */
   readonly id: string;
