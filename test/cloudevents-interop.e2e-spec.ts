@@ -4,7 +4,8 @@ import { DLQ_HEADERS, InMemoryBroker } from '@nestbus/event-bus';
 import type { IncomingRecord } from '@nestbus/event-bus/transport';
 import { createTestDatabase, eventually, TestDatabase } from './support/databases';
 import { bootItemApp, ItemApp } from './support/item-app';
-import { Applied, newBehaviour } from './support/item-events.fixture';
+import { Applied, type HandlerBehaviour, newBehaviour } from './support/item-events.fixture';
+import { runCli } from './support/cli';
 import { KAFKA_BROKERS, produceRaw, readTopic, requireKafka, uniqueName } from './support/kafka';
 
 const TYPE = 'test.item-created';
@@ -39,6 +40,7 @@ describe('CloudEvents interop on Kafka: the SDK and the bus, binary and structur
   let consumerDb: TestDatabase;
   let publisherDb: TestDatabase;
   let consumer: ItemApp;
+  const behaviour: HandlerBehaviour = newBehaviour();
   let structuredPublisher: ItemApp | undefined;
 
   const appliedOf = (eventId: string) =>
@@ -49,7 +51,7 @@ describe('CloudEvents interop on Kafka: the SDK and the bus, binary and structur
     consumerDb = await createTestDatabase('postgres');
     publisherDb = await createTestDatabase('postgres');
     // The consuming service, which also publishes in the default (binary) mode.
-    consumer = await bootItemApp(consumerDb, new InMemoryBroker(), newBehaviour(), {
+    consumer = await bootItemApp(consumerDb, new InMemoryBroker(), behaviour, {
       ...kafka(`${prefix}-items`),
     });
   });
@@ -190,5 +192,36 @@ describe('CloudEvents interop on Kafka: the SDK and the bus, binary and structur
     );
     expect(letter.headers[DLQ_HEADERS.originalTopic]).toBe(topic);
     expect(await appliedOf(id)).toEqual([]);
+  });
+
+  it('replays a structured dead letter with the CLI: the same event, applied once', async () => {
+    behaviour.shouldFail = (event) => event.itemKey === 'sdk-replayed';
+    const event = new CloudEvent({
+      id: uuidv7(),
+      type: TYPE,
+      source: '/sdk/producer',
+      dataversion: '1',
+      data: { itemKey: 'sdk-replayed', seq: 1 },
+    });
+    const message = Kafka.structured(event);
+    await produceRaw(topic, [
+      { key: 'sdk-replayed', value: message.value as string, headers: headersOf(message) },
+    ]);
+    const letters = await readTopic(`${topic}.dlq`, 2);
+    expect(letters.some((l) => l.value.toString().includes(event.id))).toBe(true);
+
+    behaviour.shouldFail = () => false;
+    const run = await runCli(['dlq', 'replay', topic, '--execute', '--event', event.id], {
+      DATABASE_URL: consumerDb.url,
+      SERVICE_ID: `${prefix}-items`,
+    });
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toContain('Replayed 1 of');
+    await eventually(
+      async () => (await appliedOf(event.id)).length === 1,
+      'the replayed structured event applied',
+      30_000,
+    );
+    expect((await appliedOf(event.id)).map((a) => a.itemKey)).toEqual(['sdk-replayed']);
   });
 });

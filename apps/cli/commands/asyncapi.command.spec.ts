@@ -13,7 +13,8 @@ describe('events asyncapi', () => {
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'asyncapi-command-'));
     lines = [];
-    command = new AsyncApiCommand({ line: (text = '') => lines.push(text) } as CliOutput);
+    const out: Pick<CliOutput, 'line'> = { line: (text = '') => void lines.push(text) };
+    command = new AsyncApiCommand(out as CliOutput);
   });
 
   afterEach(() => rm(dir, { recursive: true, force: true }));

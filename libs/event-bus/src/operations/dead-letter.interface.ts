@@ -1,4 +1,5 @@
 import type { RawHeaders, RecordHeaders } from '../transports/event-transport.interface';
+import type { StructuredEvent } from '../envelope/structured-cloud-event';
 
 /**
  * A record of a `<topic>.dlq` topic, with the event attributes and failure headers it carries.
@@ -14,7 +15,10 @@ export interface DeadLetter {
   rawKey: Buffer | null;
   /** When the letter was written to the dead-letter topic. */
   timestamp: Date;
-  /** `ce_id`, `ce_type`, `ce_dataversion` (as written), `ce_source`, `ce_time`. */
+  /**
+   * `ce_id`, `ce_type`, `ce_dataversion` (as written), `ce_source`, `ce_time`: the headers, or
+   * for a structured-mode letter the attributes in its value.
+   */
   eventId: string | null;
   type: string | null;
   version: string | null;
@@ -33,4 +37,10 @@ export interface DeadLetter {
   headers: RecordHeaders;
   rawHeaders: RawHeaders;
   value: Buffer;
+  /**
+   * The event a structured-mode letter (`content-type: application/cloudevents+json`) holds in
+   * its value, attributes under their binary-mode names; null for a binary-mode letter, or one
+   * whose value is no valid structured event.
+   */
+  structured: StructuredEvent | null;
 }

@@ -1,4 +1,4 @@
-import { CE_HEADERS, DLQ_HEADERS } from '../event-bus.constants';
+import { CE_HEADERS, CLOUDEVENTS_JSON_CONTENT_TYPE, DLQ_HEADERS } from '../event-bus.constants';
 import { deadLetterTopicMissing, offsetNotInPartition } from '../event-bus.messages';
 import {
   asDeadLetterTopic,
@@ -16,6 +16,8 @@ import type {
 } from '../transports/topic-reader.interface';
 import type { ParkedRecord } from '../storage/parked-dead-letter.store';
 import { decodeHeaders } from '../transports/record-bytes';
+import { mediaTypeOf } from '../envelope/content-type';
+import { readStructuredEvent, type StructuredEvent } from '../envelope/structured-cloud-event';
 import { noSuchPartition } from '../event-bus.messages';
 
 /** Dead-letter topics named in a "does not exist" error, at most. */
@@ -96,6 +98,10 @@ export function toDeadLetter(record: IncomingRecord): DeadLetter {
     const value = h[name];
     return value === undefined || value === '' ? null : value;
   };
+  const structured = structuredEventOf(record);
+  // A structured letter's event attributes are in its value; the failure headers are headers.
+  const attribute = (name: string): string | null =>
+    structured ? (structured.attributes[name] ?? null) : header(name);
   return {
     topic: record.topic,
     partition: record.partition,
@@ -103,11 +109,11 @@ export function toDeadLetter(record: IncomingRecord): DeadLetter {
     key: record.key,
     rawKey: record.rawKey,
     timestamp: new Date(record.timestamp),
-    eventId: header(CE_HEADERS.id),
-    type: header(CE_HEADERS.type),
-    version: header(CE_HEADERS.dataVersion),
-    source: header(CE_HEADERS.source),
-    time: header(CE_HEADERS.time),
+    eventId: attribute(CE_HEADERS.id),
+    type: attribute(CE_HEADERS.type),
+    version: attribute(CE_HEADERS.dataVersion),
+    source: attribute(CE_HEADERS.source),
+    time: attribute(CE_HEADERS.time),
     originalTopic: header(DLQ_HEADERS.originalTopic) ?? topicOfDeadLetters(record.topic),
     originalPartition: header(DLQ_HEADERS.originalPartition),
     originalOffset: header(DLQ_HEADERS.originalOffset),
@@ -119,7 +125,25 @@ export function toDeadLetter(record: IncomingRecord): DeadLetter {
     headers: { ...h },
     rawHeaders: record.rawHeaders,
     value: record.value,
+    structured,
   };
+}
+
+/**
+ * The event of a structured-mode letter, read with the consumer's own bounds and poisoning
+ * protection (the letter's size is its own bound: the broker took it); null when the record is
+ * binary mode or its value is no valid structured event (then it replays as nothing).
+ */
+function structuredEventOf(record: IncomingRecord): StructuredEvent | null {
+  const contentType = record.headers[CE_HEADERS.contentType];
+  if (contentType === undefined || mediaTypeOf(contentType) !== CLOUDEVENTS_JSON_CONTENT_TYPE) {
+    return null;
+  }
+  try {
+    return readStructuredEvent(record.value, record.value.length);
+  } catch {
+    return null;
+  }
 }
 
 /** `<dlq topic>/<partition>/<offset>`: how a dead letter is named in output and headers. */

@@ -172,4 +172,97 @@ describe('buildReplayRow', () => {
       }
     });
   });
+
+  describe('a structured-mode letter', () => {
+    const FAILURE = {
+      'x-error-type': 'Error',
+      'x-error-message': 'profile store down',
+      'x-original-topic': 'staging.user.registered',
+    };
+    const structured = (event: Record<string, unknown>, extra: Record<string, string> = {}) =>
+      toDeadLetter({
+        topic: 'staging.user.registered.dlq',
+        partition: 0,
+        offset: '3',
+        ...asReceived({
+          key: 'u1',
+          value: Buffer.from(JSON.stringify(event)),
+          headers: {
+            'content-type': 'application/cloudevents+json; charset=utf-8',
+            ...FAILURE,
+            ...extra,
+          },
+        }),
+        timestamp: Date.parse('2025-02-01T08:00:01.000Z'),
+      });
+    // The CloudEvents Kafka binding's structured example, with the bus's extensions.
+    const EVENT = {
+      specversion: '1.0',
+      type: 'user.registered',
+      source: '/sdk/producer',
+      id: 'A234-1234-1234',
+      time: '2025-02-01T08:00:00Z',
+      dataversion: '2',
+      correlationid: 'req-9',
+      destination: 'order-service',
+      datacontenttype: 'application/json',
+      data: { userId: 'u1' },
+    };
+
+    it('reads its attributes from the value, and replays it as the same event in binary form', () => {
+      const letter = structured(EVENT);
+      expect(letter).toMatchObject({
+        eventId: 'A234-1234-1234',
+        type: 'user.registered',
+        version: '2',
+        source: '/sdk/producer',
+        time: '2025-02-01T08:00:00Z',
+      });
+      const row = rowOf(letter);
+      expect(row).toMatchObject({
+        id: 'A234-1234-1234',
+        type: 'user.registered',
+        version: 2,
+        key: 'u1',
+        topic: 'staging.user.registered',
+        destination: 'order-service',
+        payload: '{"userId":"u1"}',
+      });
+      expect(JSON.parse(row.headers)).toEqual({
+        ce_specversion: '1.0',
+        ce_id: 'A234-1234-1234',
+        ce_type: 'user.registered',
+        ce_source: '/sdk/producer',
+        ce_time: '2025-02-01T08:00:00Z',
+        ce_dataversion: '2',
+        ce_correlationid: 'req-9',
+        ce_destination: 'order-service',
+        'content-type': 'application/json',
+        'x-replayed-by': 'alice',
+        'x-replayed-at': AT.toISOString(),
+        'x-replayed-from': 'staging.user.registered.dlq/0/3',
+        'x-original-time': '2025-02-01T08:00:00Z',
+      });
+    });
+
+    it('sends data_base64 back as the record it was, and skips data that is no JSON object', () => {
+      const { data: _data, ...attributes } = EVENT;
+      const bytes = buildReplayRow(
+        structured({ ...attributes, data_base64: Buffer.from('{}').toString('base64') }),
+        STAMP,
+      );
+      expect(bytes).toMatchObject({ why: expect.stringContaining('data_base64') });
+      expect(buildReplayRow(structured({ ...EVENT, data: [1, 2] }), STAMP)).toEqual({
+        skip: expect.stringContaining('no JSON object'),
+      });
+    });
+
+    it('is no event of the bus when its value is no valid structured event', () => {
+      const letter = structured({ ...EVENT, specversion: 1 });
+      expect(letter.structured).toBeNull();
+      expect(buildReplayRow(letter, STAMP)).toEqual({
+        skip: 'no ce_id header: not an event of the bus',
+      });
+    });
+  });
 });

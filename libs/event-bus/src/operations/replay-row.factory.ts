@@ -41,6 +41,13 @@ const REPLAY_HEADER_NAMES = new Set<string>(Object.values(REPLAY_HEADERS));
 export function buildReplayRow(letter: DeadLetter, stamp: ReplayStamp): ReplayRow {
   const problem = check(letter);
   if (problem) return { skip: problem };
+  // A structured letter whose data is a payload codec's bytes: the outbox holds JSON only.
+  if (letter.structured?.data.kind === 'bytes') {
+    return {
+      record: replayRecord(letter, stamp),
+      why: 'structured event with data_base64 (bytes of a payload codec)',
+    };
+  }
   const notText = notOutboxText(letter);
   if (notText) return { record: replayRecord(letter, stamp), why: notText };
   if (letter.key !== null && letter.key.length > LIMITS.key) {
@@ -51,6 +58,10 @@ export function buildReplayRow(letter: DeadLetter, stamp: ReplayStamp): ReplayRo
   for (const [name, value] of Object.entries(letter.headers)) {
     if (!FAILURE_HEADERS.has(name) && !REPLAY_HEADER_NAMES.has(name)) headers[name] = value;
   }
+  // A structured letter replays as the same event in binary form (the relay sends it in the
+  // service's mode): its attributes become the headers they are in binary mode, the data the
+  // payload; the record's structured content type goes.
+  if (letter.structured) Object.assign(headers, letter.structured.attributes);
   headers[REPLAY_HEADERS.by] = stamp.by;
   headers[REPLAY_HEADERS.at] = stamp.at.toISOString();
   headers[REPLAY_HEADERS.from] = deadLetterAddress(letter);
@@ -64,8 +75,10 @@ export function buildReplayRow(letter: DeadLetter, stamp: ReplayStamp): ReplayRo
     version: letter.version === null ? 1 : Number(letter.version),
     key: letter.key,
     topic: letter.originalTopic,
-    destination: letter.headers[CE_HEADERS.destination] || null,
-    payload: letter.value.toString('utf8'),
+    destination: headers[CE_HEADERS.destination] || null,
+    payload: letter.structured
+      ? JSON.stringify(letter.structured.data.value)
+      : letter.value.toString('utf8'),
     headers: JSON.stringify(headers),
     status: 'pending',
     attempts: 0,
@@ -92,7 +105,7 @@ function check(letter: DeadLetter): string | undefined {
   if (letter.originalTopic.length > LIMITS.topic) {
     return `topic longer than ${LIMITS.topic} characters`;
   }
-  const destination = letter.headers[CE_HEADERS.destination];
+  const destination = (letter.structured?.attributes ?? letter.headers)[CE_HEADERS.destination];
   if (destination && destination.length > LIMITS.destination) {
     return `destination longer than ${LIMITS.destination} characters`;
   }
@@ -101,6 +114,13 @@ function check(letter: DeadLetter): string | undefined {
   }
   if (!isJson(letter.value)) {
     return 'payload is not JSON; replayed, it would be dead-lettered again';
+  }
+  const data = letter.structured?.data;
+  if (
+    data?.kind === 'json' &&
+    (data.value === null || typeof data.value !== 'object' || Array.isArray(data.value))
+  ) {
+    return 'structured event whose data is no JSON object; replayed, it would be dead-lettered again';
   }
   return undefined;
 }
