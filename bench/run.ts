@@ -18,9 +18,14 @@ const SCENARIOS = [
   'business-only',
   'outbox-minimum',
   'kafkajs-raw',
+  'kafkajs-raw-produce',
+  'relay-drain',
+  'consumer-drain-nestjs',
+  'consumer-drain-event-bus',
   'nestjs-kafka-transport',
   'event-bus-nest-handlers',
   'event-bus-guaranteed-postgres',
+  'event-bus-cross-instance',
   'event-bus-embedded-sqlite',
   'nestjs-cqrs-inprocess',
   'event-bus-inprocess',
@@ -94,6 +99,9 @@ function ratios(results: ScenarioResult[]): Record<string, number | null> {
     // The ceilings on the same database and producers: no messaging, and the least outbox work.
     guaranteedVsOutboxMinimum: ratio('event-bus-guaranteed-postgres', 'outbox-minimum'),
     guaranteedVsBusinessOnly: ratio('event-bus-guaranteed-postgres', 'business-only'),
+    // The stages alone, each against what its client or Nest's transport does alone.
+    relayDrainVsKafkajsRawProduce: ratio('relay-drain', 'kafkajs-raw-produce'),
+    consumerDrainEventBusVsNestjs: ratio('consumer-drain-event-bus', 'consumer-drain-nestjs'),
     guaranteedPostgresVsNestjsKafkaTransport: ratio(
       'event-bus-guaranteed-postgres',
       'nestjs-kafka-transport',

@@ -1,4 +1,4 @@
-import { Inject, Injectable, INestApplicationContext, Module } from '@nestjs/common';
+import { DynamicModule, Inject, Injectable, INestApplicationContext, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -13,6 +13,7 @@ import {
   EventPublisher,
   EventSubscribe,
   LocalEventDispatcher,
+  OutboxOptions,
 } from '@nestbus/event-bus';
 import { BenchProfile, BenchUser, BenchUserRegistered } from '../lib/bench-entities';
 import { freshPostgres, KAFKA_BROKERS, uniqueName } from '../lib/bench-infra';
@@ -41,7 +42,8 @@ class BenchProjector {
   }
 }
 
-export type EventBusMode = 'guaranteed-postgres' | 'embedded-sqlite' | 'inprocess';
+export type EventBusMode =
+  'guaranteed-postgres' | 'cross-instance' | 'embedded-sqlite' | 'inprocess';
 
 /**
  * `BENCH_OBSERVABILITY`: `on` (the library's defaults: metrics, and spans that are no-ops
@@ -56,12 +58,32 @@ function observability(): Pick<EventBusModuleOptions, 'metrics' | 'tracing'> {
   throw new Error(`BENCH_OBSERVABILITY must be on, off or log, got "${mode}"`);
 }
 
-/** The event-bus scenarios: guaranteed (PostgreSQL + Kafka), embedded (SQLite + in-memory), in-process. */
+/**
+ * `BENCH_OUTBOX_NOTIFY`: `on` or `off` sets `outbox.notify` (PostgreSQL `pg_notify` in the outbox
+ * insert) on the publishing instance; unset keeps the library's default (off where the relay runs
+ * in the same instance, as in `event-bus-guaranteed-postgres`; on where it is disabled, as in
+ * `event-bus-cross-instance`). `on` with `event-bus-guaranteed-postgres` measures what announcing
+ * costs on the guaranteed path.
+ */
+function outboxNotify(): Pick<OutboxOptions, 'notify'> | Record<string, never> {
+  const mode = process.env.BENCH_OUTBOX_NOTIFY ?? '';
+  if (mode === '') return {};
+  if (mode === 'on' || mode === 'off') return { notify: mode === 'on' };
+  throw new Error(`BENCH_OUTBOX_NOTIFY must be on or off, got "${mode}"`);
+}
+
+/**
+ * The event-bus scenarios: guaranteed (PostgreSQL + Kafka), cross-instance (the same, but the
+ * publishing instance's relay is disabled and a second instance on the same database relays,
+ * woken by PostgreSQL LISTEN/NOTIFY), embedded (SQLite + in-memory), in-process.
+ */
 export class EventBusDriver implements ScenarioDriver {
   readonly name: string;
   readonly latencies = new LatencyRecorder(1);
   private readonly stats: Stats = { latencies: this.latencies, handled: 0, persist: true };
   private app?: INestApplicationContext;
+  /** cross-instance: the second instance, whose relay sends what the publisher commits. */
+  private relayApp?: INestApplicationContext;
   private dataSource?: DataSource;
   private publisher?: EventPublisher;
   private local?: LocalEventDispatcher;
@@ -76,21 +98,35 @@ export class EventBusDriver implements ScenarioDriver {
     const prefix = uniqueName('bench');
     let typeorm;
     let bus: EventBusModuleOptions;
-    if (this.mode === 'guaranteed-postgres') {
+    if (this.mode === 'guaranteed-postgres' || this.mode === 'cross-instance') {
       const db = await freshPostgres('eventbus');
       this.cleanup.push(db.drop);
-      typeorm = TypeOrmModule.forRoot({
-        type: 'postgres',
-        url: db.url,
-        entities: [...EVENT_BUS_ENTITIES, BenchUser, BenchProfile],
-        synchronize: true,
-        extra: { max: 40 },
-      });
-      bus = {
+      const postgres = (max: number, name?: string) =>
+        TypeOrmModule.forRoot({
+          name,
+          type: 'postgres',
+          url: db.url,
+          entities: [...EVENT_BUS_ENTITIES, BenchUser, BenchProfile],
+          synchronize: true,
+          extra: { max },
+        });
+      typeorm = postgres(40);
+      const shared = {
         serviceId: prefix,
         transport: { type: 'kafka', brokers: KAFKA_BROKERS },
         topics: { naming: (type: string) => `${prefix}.${type}` },
-      };
+      } satisfies EventBusModuleOptions;
+      const crossInstance = this.mode === 'cross-instance';
+      bus = { ...shared, outbox: { enabled: !crossInstance, ...outboxNotify() } };
+      if (crossInstance) {
+        // Booted first, so that its schema synchronisation is done before the publisher's.
+        // Named: @nestjs/typeorm warns of two default DataSources in one process.
+        this.relayApp = await this.boot(
+          postgres(10, 'relay'),
+          { ...shared, dataSource: 'relay', consumer: { enabled: false } },
+          false,
+        );
+      }
     } else {
       const dir = mkdtempSync(join(tmpdir(), 'event-bus-bench-'));
       this.cleanup.push(async () => rmSync(dir, { recursive: true, force: true }));
@@ -108,18 +144,7 @@ export class EventBusDriver implements ScenarioDriver {
         consumer: { enabled: this.mode !== 'inprocess' },
       };
     }
-    @Module({
-      imports: [
-        typeorm,
-        EventBusModule.forRoot({ ...bus, ...observability() }),
-        EventBusModule.forFeature({ events: [BenchUserRegistered] }),
-      ],
-      providers: [{ provide: STATS, useValue: this.stats }, BenchProjector],
-    })
-    class BenchModule {}
-    this.app = await NestFactory.createApplicationContext(BenchModule, {
-      logger: ['error', 'warn'],
-    });
+    this.app = await this.boot(typeorm, bus, true);
     this.dataSource = this.app.get(DataSource);
     this.publisher = this.app.get(EventPublisher);
     this.local = this.app.get(LocalEventDispatcher);
@@ -140,6 +165,25 @@ export class EventBusDriver implements ScenarioDriver {
 
   async teardown(): Promise<void> {
     await this.app?.close();
+    await this.relayApp?.close();
     for (const step of this.cleanup.reverse()) await step();
+  }
+
+  /** One instance of the service: the bus, and the handler when `handles`. */
+  private async boot(
+    typeorm: DynamicModule,
+    bus: EventBusModuleOptions,
+    handles: boolean,
+  ): Promise<INestApplicationContext> {
+    @Module({
+      imports: [
+        typeorm,
+        EventBusModule.forRoot({ ...bus, ...observability() }),
+        EventBusModule.forFeature({ events: [BenchUserRegistered] }),
+      ],
+      providers: handles ? [{ provide: STATS, useValue: this.stats }, BenchProjector] : [],
+    })
+    class BenchModule {}
+    return NestFactory.createApplicationContext(BenchModule, { logger: ['error', 'warn'] });
   }
 }

@@ -19,6 +19,7 @@ export { InboxStore } from './storage/inbox.store';
 export { ParkedDeadLetterStore, MAX_PARKED_LIST } from './storage/parked-dead-letter.store';
 export type { ParkedRecord, ParkedReason, RecordBytes } from './storage/parked-dead-letter.store';
 export { EventTraceStore } from './storage/event-trace.store';
+export { OutboxNotifications } from './storage/outbox-notifications';
 export type { EventTraceEntry, EventTraceRow, EventTraceStage } from './storage/event-trace.store';
 export { OutboxCommits } from './outbox/outbox-commits';
 export { typeOrmStorage } from './storage/typeorm/typeorm-storage';

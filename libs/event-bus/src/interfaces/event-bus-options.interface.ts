@@ -18,6 +18,21 @@ export interface OutboxOptions {
   batchSize: number;
   /** Fallback poll when no wake-up arrives (other instances, backoff expiry). */
   pollIntervalMs: number;
+  /**
+   * PostgreSQL: announce each commit that wrote outbox rows (`pg_notify` on the
+   * `event_bus_outbox` channel, in the outbox insert itself), so that relays of other instances
+   * wake at once instead of at their poll. By default on exactly when this instance's relay is
+   * off (`enabled: false`): its rows are relayed elsewhere. Off otherwise, because the own relay
+   * is woken in process and PostgreSQL serialises the commits of transactions that notified
+   * (a lock held through each commit). Ignored on SQLite.
+   */
+  notify: boolean;
+  /**
+   * PostgreSQL: while the relay runs, `LISTEN` on the `event_bus_outbox` channel on a connection
+   * of its own (outside the pool) and wake at each announced commit; it reconnects with backoff
+   * when the connection drops, and the poll delivers meanwhile. On by default; ignored on SQLite.
+   */
+  listen: boolean;
   /** Send attempts before a row is marked `failed`. */
   maxAttempts: number;
   backoff: BackoffOptions;

@@ -7,6 +7,9 @@ export const EVENT_BUS_DEFAULTS = {
     enabled: true,
     batchSize: 100,
     pollIntervalMs: SECOND,
+    // outbox.notify: on by default only where this instance's relay is off (`!enabled`); see
+    // `resolveOutbox`.
+    listen: true,
     maxAttempts: 10,
     backoff: { initialMs: 500, maxMs: 60 * SECOND, multiplier: 2, jitter: 0.5 },
     retentionMs: 7 * DAY,

@@ -32,6 +32,8 @@ export const EVENT_BUS_OPTION_KEYS = section<EventBusModuleOptions>({
     enabled: LEAF,
     batchSize: LEAF,
     pollIntervalMs: LEAF,
+    notify: LEAF,
+    listen: LEAF,
     maxAttempts: LEAF,
     backoff: section<BackoffOptions>(BACKOFF_KEYS),
     retentionMs: LEAF,

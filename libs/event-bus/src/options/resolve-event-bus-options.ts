@@ -87,8 +87,9 @@ function resolveOutbox(
   outbox: NonNullable<EventBusModuleOptions['outbox']>,
 ): ResolvedEventBusOptions['outbox'] {
   const d = EVENT_BUS_DEFAULTS.outbox;
+  const enabled = check.bool('outbox.enabled', outbox.enabled ?? d.enabled);
   return {
-    enabled: check.bool('outbox.enabled', outbox.enabled ?? d.enabled),
+    enabled,
     batchSize: check.int('outbox.batchSize', outbox.batchSize ?? d.batchSize, 1, 10_000),
     pollIntervalMs: check.int(
       'outbox.pollIntervalMs',
@@ -96,6 +97,10 @@ function resolveOutbox(
       10,
       DAY,
     ),
+    // Announce only when the rows are relayed elsewhere: announcing serialises commits on
+    // PostgreSQL, and an enabled relay hears of its own commits in process.
+    notify: check.bool('outbox.notify', outbox.notify ?? !enabled),
+    listen: check.bool('outbox.listen', outbox.listen ?? d.listen),
     maxAttempts: check.int('outbox.maxAttempts', outbox.maxAttempts ?? d.maxAttempts, 1, 1000),
     backoff: check.backoff('outbox.backoff', { ...d.backoff, ...outbox.backoff }),
     retentionMs: check.int('outbox.retentionMs', outbox.retentionMs ?? d.retentionMs, 0, 365 * DAY),

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { EVENT_BUS_RESOLVED_OPTIONS, EVENT_TRANSPORT } from '../event-bus.constants';
 import type { ResolvedEventBusOptions } from '../interfaces/event-bus-options.interface';
 import type { SendingEvent } from '../interfaces/event-bus-interceptor.interface';
@@ -14,6 +14,7 @@ import { Signal } from '../util/signal';
 import { sleep } from '../util/sleep';
 import type { OutboxRow } from '../storage/outbox.store';
 import { OutboxStore } from '../storage/outbox.store';
+import { OutboxNotifications } from '../storage/outbox-notifications';
 import sjson from 'secure-json-parse';
 import { describeError } from '../util/describe-error';
 import {
@@ -38,9 +39,10 @@ interface SendResult {
 
 /**
  * Moves committed outbox rows to the broker. Woken right after a transaction that published
- * commits, and by a slow poll otherwise. Sends each claimed batch as one transport call, then
- * marks the rows published; a crash in between sends them again, and the consumers' inbox
- * absorbs the duplicate.
+ * commits (in this process through `OutboxCommits`; in another through the storage's
+ * `OutboxNotifications`, PostgreSQL `LISTEN`), and by a slow poll otherwise. Sends each claimed
+ * batch as one transport call, then marks the rows published; a crash in between sends them
+ * again, and the consumers' inbox absorbs the duplicate.
  */
 @Injectable()
 export class OutboxRelay {
@@ -59,6 +61,8 @@ export class OutboxRelay {
     private readonly db: UnitOfWork,
     private readonly interceptors: InterceptorChain,
     commits: OutboxCommits,
+    // Optional: a storage adapter without it delivers other instances' rows at the poll.
+    @Optional() private readonly notifications?: OutboxNotifications,
   ) {
     // A commit that wrote outbox rows wakes the relay at once; the poll is the fallback.
     commits.onCommit(() => this.wake());
@@ -73,6 +77,8 @@ export class OutboxRelay {
         this.logger.log(resendingAfterRestart(requeued, this.transport.name));
       }
     }
+    // Before the first claim, so that no commit falls between it and the first notification.
+    if (this.options.outbox.listen) await this.notifications?.listen(() => this.wake());
     this.stopping = new AbortController();
     this.running = true;
     this.loop = this.run();
@@ -90,6 +96,7 @@ export class OutboxRelay {
     this.stopping.abort();
     this.wakeUp.notify();
     await this.loop;
+    await this.notifications?.close();
   }
 
   /** Claims, sends and marks one batch; returns how many rows it handled. */

@@ -46,10 +46,12 @@ export class TypeOrmOutboxStore extends OutboxStore {
   /**
    * Writes rows in the caller's transaction. Plain SQL rather than `manager.insert`: this runs
    * once per business transaction, and TypeORM's insert builder costs more CPU than the
-   * round trip itself.
+   * round trip itself. With `outbox.notify` on PostgreSQL the same statement announces the
+   * commit to the relays of other instances (`pg_notify`, `dialects/postgres.ts`).
    */
   async insert(tx: StorageTransaction, rows: OutboxRow[]): Promise<void> {
     const dialect = this.db.dialect;
+    const announce = this.options.outbox.notify ? dialect.announcing : undefined;
     // Chunked: SQLite and PostgreSQL both cap the number of bound parameters per statement.
     for (let i = 0; i < rows.length; i += 500) {
       const chunk = rows.slice(i, i + 500);
@@ -71,10 +73,9 @@ export class TypeOrmOutboxStore extends OutboxStore {
         );
         return `(${placeholders(dialect, INSERT_COLUMNS.length, n * INSERT_COLUMNS.length + 1)})`;
       });
-      await managerOf(tx).query(
-        `INSERT INTO event_outbox (${INSERT_COLUMNS.join(', ')}) VALUES ${tuples.join(', ')}`,
-        values,
-      );
+      const insert = `INSERT INTO event_outbox (${INSERT_COLUMNS.join(', ')}) VALUES ${tuples.join(', ')}`;
+      // Once per call is enough: the commit announces the transaction, not the rows.
+      await managerOf(tx).query(announce && i === 0 ? announce(insert) : insert, values);
     }
   }
 
@@ -181,7 +182,12 @@ export class TypeOrmOutboxStore extends OutboxStore {
         .where('status = :failed', { failed: 'failed' })
         .andWhere(ids ? { id: In(ids) } : '1 = 1')
         .execute();
-      return result.affected ?? 0;
+      const retried = result.affected ?? 0;
+      // From the CLI, say: the relays run in other processes.
+      const announcement = this.db.dialect.announcement;
+      if (retried > 0 && this.options.outbox.notify && announcement)
+        await manager.query(announcement);
+      return retried;
     });
   }
 

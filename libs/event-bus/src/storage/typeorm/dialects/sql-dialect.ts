@@ -16,6 +16,15 @@ export interface SqlDialect {
   placeholder(index: number): string;
   /** A timestamp parameter for raw SQL, stored the way TypeORM stores `Date` columns. */
   timestamp(date: Date): Date | string;
+  /**
+   * `insert` (an `INSERT` without `RETURNING`) rewritten to also announce, in the same
+   * statement, that the transaction wrote outbox rows, to the relays of other instances; absent
+   * where the database has no notifications (SQLite: one process owns the file, and its commits
+   * wake its relay in process).
+   */
+  readonly announcing?: (insert: string) => string;
+  /** The announcement as a statement of its own, for rows put back in line (not inserted). */
+  readonly announcement?: string;
 }
 
 export function dialectOf(dataSource: DataSource): SqlDialect {
