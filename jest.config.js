@@ -4,7 +4,7 @@
 const moduleNameMapper = {
   '^@nestbus/event-bus$': '<rootDir>/libs/event-bus/src',
   '^@nestbus/event-bus/testing$': '<rootDir>/libs/event-bus/testing',
-  '^@nestbus/event-bus/(transport|kafka|operations|storage|microservices)$':
+  '^@nestbus/event-bus/(transport|kafka|platformatic-kafka|operations|storage|microservices)$':
     '<rootDir>/libs/event-bus/src/$1',
   '^@nestbus/contracts$': '<rootDir>/libs/contracts/src',
   '^@nestbus/service-config$': '<rootDir>/libs/service-config/src',
@@ -14,7 +14,11 @@ const moduleNameMapper = {
 
 const transform = {
   '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }],
+  // ES-module-only packages, compiled to CommonJS for Jest (see the transformer).
+  '/node_modules/@platformatic/.+\\.js$': '<rootDir>/scripts/jest-esm.transformer.js',
 };
+/** Packages Jest transforms although they are in node_modules: the ES-module-only ones. */
+const transformIgnorePatterns = ['/node_modules/(?!@platformatic/)'];
 
 /** @type {import('jest').Config} */
 module.exports = {
@@ -28,6 +32,7 @@ module.exports = {
       modulePathIgnorePatterns: ['<rootDir>/(apps|libs)/[^/]+/dist/'],
       moduleNameMapper,
       transform,
+      transformIgnorePatterns,
     },
     {
       displayName: 'e2e',
@@ -37,6 +42,7 @@ module.exports = {
       modulePathIgnorePatterns: ['<rootDir>/(apps|libs)/[^/]+/dist/'],
       moduleNameMapper,
       transform,
+      transformIgnorePatterns,
       testTimeout: 120000,
     },
   ],

@@ -14,6 +14,7 @@ const ENTRY_POINTS = [
   ['@nestbus/event-bus/testing', 'testing/index.ts'],
   ['@nestbus/event-bus/transport', 'src/transport.ts'],
   ['@nestbus/event-bus/kafka', 'src/kafka.ts'],
+  ['@nestbus/event-bus/platformatic-kafka', 'src/platformatic-kafka.ts'],
   ['@nestbus/event-bus/operations', 'src/operations.ts'],
   ['@nestbus/event-bus/storage', 'src/storage.ts'],
   ['@nestbus/event-bus/microservices', 'src/microservices.ts'],

@@ -27,6 +27,7 @@ const LAYERS = [
       'kafka',
       'microservices',
       'operations',
+      'platformatic-kafka',
       'storage',
       'transport',
     ],

@@ -22,7 +22,8 @@ const TOPIC = 'test.item-created';
 
 interface Setup {
   db: DatabaseKind;
-  transport: 'in-memory' | 'kafka';
+  /** `kafka` is kafkajs, `platformatic-kafka` the other client, on the same broker. */
+  transport: 'in-memory' | 'kafka' | 'platformatic-kafka';
   /** Records per handler transaction: 100 (the default batch path) or 1 (one by one). */
   perTransaction: number;
 }
@@ -32,12 +33,14 @@ const SETUPS: Setup[] = [
   { db: 'postgres', transport: 'in-memory', perTransaction: 100 },
   { db: 'postgres', transport: 'in-memory', perTransaction: 1 },
   { db: 'postgres', transport: 'kafka', perTransaction: 100 },
+  { db: 'postgres', transport: 'platformatic-kafka', perTransaction: 100 },
 ];
 
 describe.each(SETUPS)(
   'event bus flow on $db with the $transport transport, $perTransaction record(s) per transaction',
   ({ db: kind, transport, perTransaction }) => {
-    const wait = { timeoutMs: transport === 'kafka' ? 30000 : 5000 };
+    const onKafka = transport !== 'in-memory';
+    const wait = { timeoutMs: onKafka ? 30000 : 5000 };
     let db: TestDatabase;
     let broker: InMemoryBroker;
     let behaviour: HandlerBehaviour;
@@ -46,7 +49,7 @@ describe.each(SETUPS)(
     let prefix: string;
 
     beforeAll(async () => {
-      if (transport === 'kafka') await requireKafka();
+      if (onKafka) await requireKafka();
     });
 
     beforeEach(async () => {
@@ -54,14 +57,13 @@ describe.each(SETUPS)(
       broker = new InMemoryBroker();
       behaviour = newBehaviour();
       prefix = uniqueName('flow');
-      bus =
-        transport === 'kafka'
-          ? {
-              serviceId: prefix,
-              transport: { type: 'kafka', brokers: KAFKA_BROKERS },
-              topics: { naming: (type: string) => `${prefix}.${type}` },
-            }
-          : {};
+      bus = onKafka
+        ? {
+            serviceId: prefix,
+            transport: { type: transport, brokers: KAFKA_BROKERS },
+            topics: { naming: (type: string) => `${prefix}.${type}` },
+          }
+        : {};
     });
 
     const bootItemApp = (
@@ -76,10 +78,10 @@ describe.each(SETUPS)(
         consumer: { recordsPerTransaction: perTransaction, ...options.consumer },
       });
 
-    const topic = (name: string): string => (transport === 'kafka' ? `${prefix}.${name}` : name);
+    const topic = (name: string): string => (onKafka ? `${prefix}.${name}` : name);
 
     const deadLetters = async (count: number): Promise<IncomingRecord[]> =>
-      transport === 'kafka'
+      onKafka
         ? readTopic(topic(`${TOPIC}.dlq`), count)
         : broker.partitions(`${TOPIC}.dlq`).flatMap((p) => p.read(0, 100));
 

@@ -130,6 +130,10 @@ describe('optional peers of the built package', () => {
 
   it.each([
     ['kafka', 'transport.type "kafka" needs the package "kafkajs": npm install kafkajs'],
+    [
+      'platformatic-kafka',
+      'transport.type "platformatic-kafka" needs the package "@platformatic/kafka": npm install @platformatic/kafka',
+    ],
     ['metrics', 'metrics.enabled: true needs the package "prom-client": npm install prom-client'],
     [
       'tracing',

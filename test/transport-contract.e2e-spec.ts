@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { InMemoryBroker } from '@nestbus/event-bus';
 import { KafkaTransport } from '@nestbus/event-bus/kafka';
+import { PlatformaticKafkaTransport } from '@nestbus/event-bus/platformatic-kafka';
 import {
   EventTransport,
   IncomingRecord,
@@ -23,6 +24,8 @@ interface TransportKind {
   name: string;
   create(): EventTransport;
   timeoutMs: number;
+  /** On the Kafka broker at KAFKA_BROKERS (which the restart case stops and starts). */
+  broker: boolean;
 }
 
 const KINDS: TransportKind[] = [
@@ -33,12 +36,24 @@ const KINDS: TransportKind[] = [
       return () => new InMemoryTransport(broker);
     })(),
     timeoutMs: 5000,
+    broker: false,
   },
   {
     name: 'kafka',
     create: () =>
       new KafkaTransport({ type: 'kafka', brokers: KAFKA_BROKERS }, uniqueName('contract')),
     timeoutMs: 60000,
+    broker: true,
+  },
+  {
+    name: 'platformatic-kafka',
+    create: () =>
+      new PlatformaticKafkaTransport(
+        { type: 'platformatic-kafka', brokers: KAFKA_BROKERS },
+        uniqueName('contract'),
+      ),
+    timeoutMs: 60000,
+    broker: true,
   },
 ];
 
@@ -103,7 +118,7 @@ describe.each(KINDS)('transport contract: $name', (kind) => {
   const until = (probe: () => boolean, what: string) => eventually(probe, what, kind.timeoutMs);
 
   beforeAll(async () => {
-    if (kind.name === 'kafka') await requireKafka();
+    if (kind.broker) await requireKafka();
   });
 
   afterEach(async () => {
@@ -254,7 +269,7 @@ describe.each(KINDS)('transport contract: $name', (kind) => {
     expect(await total()).toBe(6);
   });
 
-  if (kind.name === 'kafka') {
+  if (kind.broker) {
     it('reconnects after the broker restarts (Kafka only: the in-memory broker cannot restart)', async () => {
       const script = resolve(__dirname, '..', 'scripts', 'kafka.sh');
       const transport = await open();

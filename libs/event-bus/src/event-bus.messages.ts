@@ -364,6 +364,12 @@ export const kafkaDidNotAnswer = (timeoutMs: number): string =>
 export const kafkaConsumerCrashed = (group: string, error: string): string =>
   `Consumer of group "${group}" crashed; restarting: ${error}`;
 
+export const kafkaFetchFailed = (group: string, error: string, retryMs: number): string =>
+  `Consumer of group "${group}" cannot fetch; retrying in ${retryMs} ms: ${error}`;
+
+export const kafkaBatchFailed = (topic: string, partition: number, error: string): string =>
+  `Batch of ${topic}[${partition}] failed; fetching it again from the last commit: ${error}`;
+
 export const topicReadIdle = (topic: string, seconds: number, partitions: number): string =>
   `No records of "${topic}" arrived for ${seconds} s ` +
   `while ${partitions} partition(s) still had records to read.`;
@@ -552,3 +558,19 @@ export const testTimedOut = (timeoutMs: number, seen: string): string =>
 
 export const testNotAnEventClass = (className: string): string =>
   `${className} is not an @IntegrationEvent() class.`;
+
+// outbox notifications (PostgreSQL LISTEN)
+
+export const outboxListenFailed = (channel: string, error: string): string =>
+  `Outbox relay cannot LISTEN on "${channel}" (${error}); reconnecting with backoff, ` +
+  "and other instances' commits reach it at its poll meanwhile";
+
+export const outboxListenLost = (channel: string, error: string): string =>
+  `Outbox relay lost its LISTEN connection on "${channel}" (${error}); reconnecting with ` +
+  "backoff, and other instances' commits reach it at its poll meanwhile";
+
+export const outboxListensAgain = (channel: string, seconds: number): string =>
+  `Outbox relay listens on "${channel}" again after ${seconds} s`;
+
+export const outboxListenCheckTimedOut = (ms: number): string =>
+  `The LISTEN connection did not answer a check within ${ms} ms`;

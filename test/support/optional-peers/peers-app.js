@@ -9,7 +9,7 @@
  *   load      require the entry points only; report which optional peers that loaded
  *   flow      publish one event in a transaction and wait for its @EventSubscribe handler; then
  *             try a publish without a transaction and the health indicator
- *   kafka, metrics, tracing
+ *   kafka, platformatic-kafka, metrics, tracing
  *             start with an option that needs that package; report the startup error
  * Prints one line: RESULT <json>.
  */
@@ -40,6 +40,7 @@ function errorOf(error) {
 const SCENARIO_OPTIONS = {
   flow: {},
   kafka: { transport: { type: 'kafka', brokers: ['127.0.0.1:9'] } },
+  'platformatic-kafka': { transport: { type: 'platformatic-kafka', brokers: ['127.0.0.1:9'] } },
   metrics: { metrics: { enabled: true } },
   tracing: { tracing: { enabled: true } },
 };

@@ -1,5 +1,12 @@
 import { QueryFailedError } from 'typeorm';
 import { KafkaJSConnectionError, KafkaJSProtocolError } from 'kafkajs';
+import {
+  MultipleErrors,
+  NetworkError,
+  ProtocolError,
+  TimeoutError,
+  UserError,
+} from '@platformatic/kafka';
 import { classifyTransient, isTransientFailure } from './transient-failure';
 import { InvalidEventError } from './invalid-event.error';
 import { TransportError } from './transport.error';
@@ -53,6 +60,20 @@ describe('isTransientFailure', () => {
     expect(isTransientFailure(new TransportError('broker down'))).toBe(true);
     expect(isTransientFailure(new TransportError('too large', { retriable: false }))).toBe(false);
     expect(isTransientFailure(new KafkaJSProtocolError('MESSAGE_TOO_LARGE'))).toBe(false);
+  });
+
+  it('treats @platformatic/kafka connection errors and a moving leader or coordinator as outages', () => {
+    expect(isTransientFailure(new NetworkError('Connection to 127.0.0.1:9092 failed.'))).toBe(true);
+    expect(isTransientFailure(new TimeoutError('Request timed out.'))).toBe(true);
+    expect(isTransientFailure(new ProtocolError('NOT_COORDINATOR'))).toBe(true);
+    expect(isTransientFailure(new ProtocolError('LEADER_NOT_AVAILABLE'))).toBe(true);
+    expect(
+      isTransientFailure(
+        new MultipleErrors('Producing messages failed.', [new NetworkError('Connection closed')]),
+      ),
+    ).toBe(true);
+    expect(isTransientFailure(new ProtocolError('MESSAGE_TOO_LARGE'))).toBe(false);
+    expect(isTransientFailure(new UserError('/options/brokers must be an array'))).toBe(false);
   });
 
   it('leaves ordinary handler errors and odd values alone', () => {

@@ -55,6 +55,22 @@ const KAFKA_ERRORS = new Set([
   'KafkaJSLockTimeout',
 ]);
 
+/**
+ * @platformatic/kafka: a connection refused, closed or timed out (`PLT_KFK_NETWORK`, timeouts
+ * included), and the broker's own "not now" while leaders or coordinators move.
+ */
+const PLATFORMATIC_KAFKA_CODES = new Set(['PLT_KFK_NETWORK']);
+const PLATFORMATIC_KAFKA_PROTOCOL_ERRORS = new Set([
+  'LEADER_NOT_AVAILABLE',
+  'NOT_LEADER_OR_FOLLOWER',
+  'BROKER_NOT_AVAILABLE',
+  'COORDINATOR_LOAD_IN_PROGRESS',
+  'COORDINATOR_NOT_AVAILABLE',
+  'NOT_COORDINATOR',
+  'REQUEST_TIMED_OUT',
+  'NETWORK_EXCEPTION',
+]);
+
 const MAX_CAUSE_DEPTH = 8;
 
 /**
@@ -71,6 +87,9 @@ export function isTransientFailure(error: unknown): boolean {
       if (/^(08|53)[0-9A-Z]{3}$/.test(code)) return true;
     }
     if (typeof e.name === 'string' && KAFKA_ERRORS.has(e.name)) return true;
+    if (code && PLATFORMATIC_KAFKA_CODES.has(code)) return true;
+    if (code === 'PLT_KFK_PROTOCOL' && PLATFORMATIC_KAFKA_PROTOCOL_ERRORS.has(String(e.apiId)))
+      return true;
     if (e.name === 'TransportError' && e.retriable === true) return true;
     const message = typeof e.message === 'string' ? e.message : '';
     return DRIVER_MESSAGES.some((pattern) => pattern.test(message));
@@ -94,6 +113,8 @@ interface ErrorLike {
   name?: unknown;
   message?: unknown;
   retriable?: unknown;
+  /** @platformatic/kafka's name of a broker error code. */
+  apiId?: unknown;
   cause?: unknown;
   driverError?: unknown;
   errors?: unknown;

@@ -128,6 +128,31 @@ describe('resolveEventBusOptions', () => {
       expect(resolved.shutdownTimeoutMs).toBe(0);
     });
 
+    it('announces commits by default only where the relay is off, and listens by default', () => {
+      const relaying = resolveEventBusOptions({ serviceId: 'svc' }).outbox;
+      const publishing = resolveEventBusOptions({
+        serviceId: 'svc',
+        outbox: { enabled: false },
+      }).outbox;
+
+      expect(relaying).toMatchObject({ enabled: true, notify: false, listen: true });
+      expect(publishing).toMatchObject({ enabled: false, notify: true, listen: true });
+    });
+
+    it('keeps outbox.notify and outbox.listen as given, whatever outbox.enabled says', () => {
+      const relaying = resolveEventBusOptions({
+        serviceId: 'svc',
+        outbox: { notify: true, listen: false },
+      }).outbox;
+      const publishing = resolveEventBusOptions({
+        serviceId: 'svc',
+        outbox: { enabled: false, notify: false },
+      }).outbox;
+
+      expect(relaying).toMatchObject({ enabled: true, notify: true, listen: false });
+      expect(publishing).toMatchObject({ enabled: false, notify: false });
+    });
+
     it('accepts a custom transport that implements EventTransport', () => {
       const transport: EventTransport = new InMemoryTransport(new InMemoryBroker());
       const resolved = resolveEventBusOptions({
@@ -155,6 +180,9 @@ describe('resolveEventBusOptions', () => {
       ['outbox.batchSize', { serviceId: 'svc', outbox: { batchSize: '10' } }],
       ['outbox.batchSize', { serviceId: 'svc', outbox: { batchSize: 10_001 } }],
       ['outbox.pollIntervalMs', { serviceId: 'svc', outbox: { pollIntervalMs: 5 } }],
+      ['outbox.notify', { serviceId: 'svc', outbox: { notify: 'yes' } }],
+      ['outbox.notify', { serviceId: 'svc', outbox: { enabled: false, notify: 0 } }],
+      ['outbox.listen', { serviceId: 'svc', outbox: { listen: 1 } }],
       ['outbox.maxAttempts', { serviceId: 'svc', outbox: { maxAttempts: 0 } }],
       ['outbox.retentionMs', { serviceId: 'svc', outbox: { retentionMs: -1 } }],
       ['outbox.retryFailedEveryMs', { serviceId: 'svc', outbox: { retryFailedEveryMs: 500 } }],
@@ -426,7 +454,7 @@ describe('unknown option keys', () => {
     });
 
     expect(error.message).toBe(
-      'Unknown event-bus option "transport.brokers": it applies only when "transport.type" is "kafka".',
+      'Unknown event-bus option "transport.brokers": it applies only when "transport.type" is "kafka" or "platformatic-kafka".',
     );
   });
 
@@ -493,7 +521,8 @@ describe('unknown option keys', () => {
       tracing: { log: null },
     } as unknown as EventBusModuleOptions);
 
-    expect(resolved.outbox).toEqual(EVENT_BUS_DEFAULTS.outbox);
+    // outbox.notify has no fixed default: it follows outbox.enabled (on by default).
+    expect(resolved.outbox).toEqual({ ...EVENT_BUS_DEFAULTS.outbox, notify: false });
     expect(resolved.tracing.log).toEqual(EVENT_BUS_DEFAULTS.tracing.log);
   });
 

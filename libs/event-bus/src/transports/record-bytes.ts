@@ -48,3 +48,41 @@ export function asReceived(
     rawHeaders,
   };
 }
+
+/**
+ * Header name and value pairs as a client received them, in order, as bytes by name: a name
+ * sent several times keeps each value in order. Pairs without a value are left out.
+ */
+export function groupHeaders(
+  pairs: Iterable<
+    readonly [string | Buffer | null | undefined, string | Buffer | null | undefined]
+  >,
+): RawHeaders {
+  const raw: RawHeaders = {};
+  for (const [name, value] of pairs) {
+    if (name === null || name === undefined || value === null || value === undefined) continue;
+    const text = typeof name === 'string' ? name : name.toString('utf8');
+    (raw[text] ??= []).push(Buffer.isBuffer(value) ? value : toBytes(value));
+  }
+  return raw;
+}
+
+/** A received record from its bytes as they arrived, with the decoded views beside them. */
+export function receivedRecord(
+  position: Pick<IncomingRecord, 'topic' | 'partition' | 'offset' | 'timestamp'>,
+  rawKey: Buffer | null,
+  value: Buffer | null,
+  rawHeaders: RawHeaders,
+): IncomingRecord {
+  return {
+    topic: position.topic,
+    partition: position.partition,
+    offset: position.offset,
+    key: rawKey === null ? null : rawKey.toString('utf8'),
+    rawKey,
+    value: value ?? Buffer.alloc(0),
+    headers: decodeHeaders(rawHeaders),
+    rawHeaders,
+    timestamp: position.timestamp,
+  };
+}

@@ -5,6 +5,7 @@ import {
 } from './in-memory/in-memory-transport-options';
 import type { KafkaTransportOptions } from './kafka/kafka-transport-options.interface';
 import { checkKafkaOptions, KAFKA_OPTION_KEYS } from './kafka/kafka-transport-options.validation';
+import type { PlatformaticKafkaTransportOptions } from './platformatic-kafka/platformatic-kafka-transport-options.interface';
 import { LEAF, section, variants } from '../util/option-keys';
 import type { OptionChecker } from '../util/option-checker';
 
@@ -14,14 +15,21 @@ export interface CustomTransportOptions {
   transport: EventTransport;
 }
 
-/** Where events travel: `in-memory` (the default), `kafka`, or a `custom` transport. */
+/**
+ * Where events travel: `in-memory` (the default), `kafka` (through kafkajs), `platformatic-kafka`
+ * (Kafka through `@platformatic/kafka`), or a `custom` transport.
+ */
 export type TransportOptions =
-  InMemoryTransportOptions | KafkaTransportOptions | CustomTransportOptions;
+  | InMemoryTransportOptions
+  | KafkaTransportOptions
+  | PlatformaticKafkaTransportOptions
+  | CustomTransportOptions;
 
 /** The keys of `transport`, per `transport.type`; each transport lists its own. */
 export const TRANSPORT_OPTION_KEYS = variants<TransportOptions, 'type'>('type', {
   'in-memory': IN_MEMORY_OPTION_KEYS,
   kafka: KAFKA_OPTION_KEYS,
+  'platformatic-kafka': KAFKA_OPTION_KEYS,
   custom: section<CustomTransportOptions>({ type: LEAF, transport: LEAF }),
 });
 
@@ -34,7 +42,7 @@ export function checkTransportOptions(check: OptionChecker, value: unknown): Tra
   if (value === null || typeof value !== 'object') {
     throw check.error(
       'transport',
-      "{ type: 'in-memory' }, { type: 'kafka', brokers } or { type: 'custom', transport }",
+      "{ type: 'in-memory' }, { type: 'kafka', brokers }, { type: 'platformatic-kafka', brokers } or { type: 'custom', transport }",
       value,
     );
   }
@@ -43,6 +51,7 @@ export function checkTransportOptions(check: OptionChecker, value: unknown): Tra
     case 'in-memory':
       return options;
     case 'kafka':
+    case 'platformatic-kafka':
       return checkKafkaOptions(check, options);
     case 'custom': {
       const transport = options.transport as unknown as Record<string, unknown> | undefined;
@@ -60,7 +69,7 @@ export function checkTransportOptions(check: OptionChecker, value: unknown): Tra
   }
   throw check.error(
     'transport.type',
-    '"in-memory", "kafka" or "custom"',
+    '"in-memory", "kafka", "platformatic-kafka" or "custom"',
     (value as { type?: unknown }).type,
   );
 }

@@ -4,6 +4,8 @@ import { InMemoryTransport } from './in-memory/in-memory.transport';
 import { loadPackage } from '../util/load-package';
 
 type KafkaTransportModule = typeof import('./kafka/kafka.transport');
+type PlatformaticKafkaTransportModule =
+  typeof import('./platformatic-kafka/platformatic-kafka.transport');
 
 /** Builds the transport `options` ask for; `serviceId` names the client to the broker. */
 export function createTransport(options: TransportOptions, serviceId: string): EventTransport {
@@ -19,6 +21,17 @@ export function createTransport(options: TransportOptions, serviceId: string): E
         () => require('./kafka/kafka.transport') as KafkaTransportModule,
       );
       return new KafkaTransport(options, serviceId);
+    }
+    case 'platformatic-kafka': {
+      // The same for @platformatic/kafka, the other Kafka client.
+      const { PlatformaticKafkaTransport } = loadPackage<PlatformaticKafkaTransportModule>(
+        '@platformatic/kafka',
+        'transport.type "platformatic-kafka"',
+        () =>
+          // eslint-disable-next-line @typescript-eslint/no-require-imports
+          require('./platformatic-kafka/platformatic-kafka.transport') as PlatformaticKafkaTransportModule,
+      );
+      return new PlatformaticKafkaTransport(options, serviceId);
     }
     case 'custom':
       return options.transport;

@@ -2,7 +2,10 @@ import type { KafkaTransportOptions } from './kafka-transport-options.interface'
 import { LEAF, section } from '../../util/option-keys';
 import type { OptionChecker } from '../../util/option-checker';
 
-/** The keys `transport: { type: 'kafka' }` takes; kafkajs `ssl` and `sasl` are passed on whole. */
+/**
+ * The keys `transport: { type: 'kafka' }` takes, and `{ type: 'platformatic-kafka' }` too (the
+ * same options, on the other client); `ssl` and `sasl` are passed on whole.
+ */
 export const KAFKA_OPTION_KEYS = section<KafkaTransportOptions>({
   type: LEAF,
   brokers: LEAF,
@@ -21,7 +24,7 @@ export const KAFKA_OPTION_KEYS = section<KafkaTransportOptions>({
 const SASL_MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512'];
 
 /** Bounds of the numeric Kafka options, in milliseconds or bytes. */
-const LIMITS: ReadonlyArray<[keyof KafkaTransportOptions, number, number]> = [
+const LIMITS: ReadonlyArray<[keyof Omit<KafkaTransportOptions, 'type'>, number, number]> = [
   ['connectionTimeoutMs', 100, 600_000],
   ['requestTimeoutMs', 100, 600_000],
   ['sendTimeoutMs', 100, 600_000],
@@ -30,11 +33,14 @@ const LIMITS: ReadonlyArray<[keyof KafkaTransportOptions, number, number]> = [
   ['maxBytesPerPartition', 1024, 100 * 1024 * 1024],
 ];
 
-/** Checks the Kafka transport's options without loading kafkajs (an optional peer). */
-export function checkKafkaOptions(
+/**
+ * Checks the options of a Kafka transport, on either client, without loading the client (an
+ * optional peer).
+ */
+export function checkKafkaOptions<T extends Omit<KafkaTransportOptions, 'type'>>(
   check: OptionChecker,
-  value: KafkaTransportOptions,
-): KafkaTransportOptions {
+  value: T,
+): T {
   if (!Array.isArray(value.brokers) || value.brokers.length === 0) {
     throw check.error(
       'transport.brokers',
