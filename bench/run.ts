@@ -120,6 +120,10 @@ function ratios(results: ScenarioResult[]): Record<string, number | null> {
   };
 }
 
+/** A table cell: a drain has no latency (NaN, null once through JSON). */
+const cell = (value: number | null): string =>
+  value === null || Number.isNaN(value) ? '—' : String(value);
+
 function printTable(results: ScenarioResult[], ratioValues: Record<string, number | null>): void {
   const header = [
     'scenario',
@@ -136,16 +140,16 @@ function printTable(results: ScenarioResult[], ratioValues: Record<string, numbe
   ];
   const rows = results.map((r) => [
     r.name,
-    String(r.events),
-    String(r.eventsPerSec),
-    String(r.p50Ms),
-    String(r.p95Ms),
-    String(r.p99Ms),
-    String(r.halfSaturationPerSec),
-    String(r.halfSaturationP99Ms),
-    String(r.saturationP99Ms),
-    String(r.peakRssMb),
-    String(r.cpuSecPer1kEvents),
+    cell(r.events),
+    cell(r.eventsPerSec),
+    cell(r.p50Ms),
+    cell(r.p95Ms),
+    cell(r.p99Ms),
+    cell(r.halfSaturationPerSec),
+    cell(r.halfSaturationP99Ms),
+    cell(r.saturationP99Ms),
+    cell(r.peakRssMb),
+    cell(r.cpuSecPer1kEvents),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
   const line = (cells: string[]): string =>

@@ -5,6 +5,8 @@ import type { OutboxRow, OutboxStatus } from '../../outbox.store';
 @Entity({ name: 'event_outbox' })
 @Index('event_outbox_pending_idx', ['id'], { where: "status = 'pending'" })
 @Index('event_outbox_pending_key_idx', ['key', 'id'], { where: "status = 'pending'" })
+// The claim's look for an older row of a key waiting for its retry (see the migration).
+@Index('event_outbox_pending_due_idx', ['nextAttemptAt'], { where: "status = 'pending'" })
 @Index('event_outbox_status_published_idx', ['status', 'publishedAt'])
 export class OutboxMessage implements OutboxRow {
   /** UUIDv7: time-ordered, so id order is publish order. Also the CloudEvents id. */
