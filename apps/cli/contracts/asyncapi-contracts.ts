@@ -8,6 +8,7 @@ import {
 } from '@nestbus/event-bus/operations';
 import { contractEvents } from './contract-events';
 import { eventVersionSchema, type EventVersionSchema } from './event-schema';
+import { compare } from './sorted';
 
 /** One version of one event type, with what the catalogue says about it. */
 export interface CatalogueEvent {
@@ -52,11 +53,6 @@ export function catalogueEvents(registered: EventDefinition[]): CatalogueEvent[]
 export function contractsVersion(): string {
   const file = require.resolve('@nestbus/contracts/package.json');
   return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
-}
-
-/** Code-unit order: the same on every machine, unlike `localeCompare`. */
-export function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /**

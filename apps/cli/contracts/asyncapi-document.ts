@@ -1,15 +1,11 @@
 import { dump } from 'js-yaml';
 import { deadLetterTopic } from '@nestbus/event-bus/operations';
 import type { EventDefinition } from '@nestbus/event-bus/operations';
-import {
-  catalogueEvents,
-  compare,
-  contractsVersion,
-  type CatalogueEvent,
-} from './asyncapi-contracts';
+import { catalogueEvents, contractsVersion, type CatalogueEvent } from './asyncapi-contracts';
 import { deadLetterHeaders, eventHeaders, JSON_CONTENT_TYPE } from './asyncapi-headers';
 import { readServiceEvents, type ServiceEvents, type ServiceHandler } from './asyncapi-services';
 import type { JsonSchema } from './event-schema';
+import { compare, sortedDeep } from './sorted';
 
 /** Where `npm run asyncapi` writes the catalogue, relative to the repository. */
 export const ASYNCAPI_FILE = 'docs/asyncapi.yaml';
@@ -303,14 +299,3 @@ function acceptedVersions(
 }
 
 const channelRef = (topic: string): string => `#/channels/${topic}`;
-
-/** Every object's keys in code-unit order, arrays kept as they are: a stable document. */
-function sortedDeep<T>(value: T): T {
-  if (Array.isArray(value)) return value.map(sortedDeep) as T;
-  if (value === null || typeof value !== 'object') return value;
-  return Object.fromEntries(
-    Object.keys(value)
-      .sort(compare)
-      .map((key) => [key, sortedDeep((value as Record<string, unknown>)[key])]),
-  ) as T;
-}

@@ -1,6 +1,6 @@
 import { DLQ_HEADERS } from '@nestbus/event-bus';
 import { CE_HEADERS } from '@nestbus/event-bus/operations';
-import { compare } from './asyncapi-contracts';
+import { compare } from './sorted';
 import type { JsonSchema } from './event-schema';
 
 // The bus writes these values (event-bus.constants.ts); the entry points do not export them.

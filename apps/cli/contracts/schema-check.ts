@@ -1,4 +1,5 @@
 import type { EventVersionSchema, JsonSchema } from './event-schema';
+import { sortedDeep } from './sorted';
 
 /** A released version's schema, as `schema record` wrote it to libs/contracts/schemas. */
 export interface SchemaSnapshot {
@@ -180,14 +181,7 @@ function shape(schema: JsonSchema | undefined): string {
 
 /** The schema as text with sorted keys, so two equal schemas compare equal. */
 function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) =>
-      a.localeCompare(b),
-    );
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
+  return JSON.stringify(sortedDeep(value));
 }
 
 function nextVersion(
@@ -208,5 +202,5 @@ export function snapshotOf(event: EventVersionSchema): SchemaSnapshot {
 
 /** Stable text of a snapshot file: sorted keys, two-space indent, a final newline. */
 export function snapshotText(snapshot: SchemaSnapshot): string {
-  return `${JSON.stringify(JSON.parse(canonical(snapshot)), null, 2)}\n`;
+  return `${JSON.stringify(sortedDeep(snapshot), null, 2)}\n`;
 }

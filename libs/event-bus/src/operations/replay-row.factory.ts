@@ -112,7 +112,8 @@ function check(letter: DeadLetter): string | undefined {
   if (letter.version !== null && !/^[1-9][0-9]{0,8}$/.test(letter.version)) {
     return `${CE_HEADERS.dataVersion} "${letter.version}" is not a positive integer`;
   }
-  if (!isJson(letter.value)) {
+  // A structured letter's value was parsed already, reading its attributes.
+  if (!letter.structured && !isJson(letter.value)) {
     return 'payload is not JSON; replayed, it would be dead-lettered again';
   }
   const data = letter.structured?.data;

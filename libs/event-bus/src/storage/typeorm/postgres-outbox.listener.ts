@@ -226,11 +226,10 @@ export class PostgresOutboxListener {
   }
 }
 
-/** Waits for `work` to settle, at most `ms`; never rejects. */
+/** Waits for `work` to settle, at most `ms`; never rejects (a close must not fail or hang). */
 function settled(work: Promise<unknown>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
-  return Promise.race([work.then(noop, noop), expired]).finally(() => clearTimeout(timer));
+  return withTimeout(work, ms, 'did not settle').then(
+    () => undefined,
+    () => undefined,
+  );
 }
-
-function noop(): void {}

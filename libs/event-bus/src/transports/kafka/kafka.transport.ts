@@ -18,6 +18,7 @@ import type {
   TopicSpec,
   TransportSubscription,
 } from '../event-transport.interface';
+import { lagBehind } from '../partition-lag';
 import { TransportError } from '../../errors/transport.error';
 import {
   kafkaConnectFailed,
@@ -235,11 +236,10 @@ export class KafkaTransport implements EventTransport {
     for (const { topic, offsets } of ends) {
       const group = committed.find((c) => c.topic === topic)?.partitions ?? [];
       for (const { partition, high, low } of offsets) {
+        // kafkajs answers '-1' for a partition the group committed nothing in.
         const offset = group.find((p) => p.partition === partition)?.offset ?? '-1';
-        // '-1': nothing committed yet (counted from the log start); and records retention
-        // already deleted are not lag.
-        const from = BigInt(offset) < BigInt(low) ? BigInt(low) : BigInt(offset);
-        lags.push({ topic, partition, lag: Number(BigInt(high) - from) });
+        const committed = offset === '-1' ? undefined : BigInt(offset);
+        lags.push({ topic, partition, lag: lagBehind(BigInt(high), BigInt(low), committed) });
       }
     }
     return lags;

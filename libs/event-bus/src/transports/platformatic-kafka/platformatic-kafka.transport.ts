@@ -16,6 +16,7 @@ import type {
   TopicSpec,
   TransportSubscription,
 } from '../event-transport.interface';
+import { lagBehind } from '../partition-lag';
 import { TransportError } from '../../errors/transport.error';
 import {
   kafkaConnectFailed,
@@ -261,12 +262,10 @@ export class PlatformaticKafkaTransport implements EventTransport {
     for (const topic of highs) {
       for (const { partitionIndex: partition, offset: high } of topic.partitions) {
         const key = `${topic.name}:${partition}`;
-        const start = low.get(key) ?? 0n;
-        // -1: nothing committed yet (counted from the log start); and records retention
-        // already deleted are not lag.
-        const offset = committed.get(key) ?? -1n;
-        const from = offset < start ? start : offset;
-        lags.push({ topic: topic.name, partition, lag: Number(high - from) });
+        // -1: the group committed nothing in the partition.
+        const offset = committed.get(key);
+        const lag = lagBehind(high, low.get(key) ?? 0n, offset === -1n ? undefined : offset);
+        lags.push({ topic: topic.name, partition, lag });
       }
     }
     return lags.sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);

@@ -6,6 +6,8 @@ import type { SqlDialect } from './sql-dialect';
  */
 export const OUTBOX_CHANNEL = 'event_bus_outbox';
 
+const ANNOUNCEMENT = `SELECT pg_notify('${OUTBOX_CHANNEL}', '')`;
+
 /** PostgreSQL: `$n` placeholders, native timestamps, and row locks that other claims skip. */
 export const postgresDialect: SqlDialect = {
   name: 'postgres',
@@ -14,8 +16,7 @@ export const postgresDialect: SqlDialect = {
   timestamp: (date) => date,
   // One statement, so announcing costs no round trip. The notification leaves at commit, never
   // before (nor after a rollback), and PostgreSQL folds the repeats of one transaction into one.
-  announcement: `SELECT pg_notify('${OUTBOX_CHANNEL}', '')`,
+  announcement: ANNOUNCEMENT,
   announcing: (insert) =>
-    `WITH inserted AS (${insert} RETURNING 1) ` +
-    `SELECT pg_notify('${OUTBOX_CHANNEL}', '') WHERE EXISTS (SELECT 1 FROM inserted)`,
+    `WITH inserted AS (${insert} RETURNING 1) ${ANNOUNCEMENT} WHERE EXISTS (SELECT 1 FROM inserted)`,
 };
