@@ -64,6 +64,14 @@ export class PlatformaticKafkaTransport implements EventTransport {
   private admin?: Admin;
   private readonly subscriptions = new Set<PlatformaticKafkaSubscription>();
   private closed = false;
+  /**
+   * The send in flight: the next one starts when it settles. The client numbers an idempotent
+   * producer's batches when their acknowledgement arrives, so two sends in flight to a partition
+   * carry the same sequence numbers, and the broker rejects the second or, when it is as long as
+   * the first, acknowledges it as a duplicate without writing it (records lost). kafkajs queues
+   * its sends itself (`maxInFlightRequests: 1`); this client does not.
+   */
+  private sending: Promise<unknown> = Promise.resolve();
   /** Spreads records without a key over the partitions, as kafkajs does. */
   private unkeyed = 0;
 
@@ -155,11 +163,14 @@ export class PlatformaticKafkaTransport implements EventTransport {
 
   async send(records: OutgoingRecord[]): Promise<void> {
     if (this.closed || !this.producer) throw new TransportError(transportClosed());
+    const producer = this.producer;
     try {
-      const sending = this.producer.send({ messages: records.map(toMessage) });
+      const messages = records.map(toMessage);
+      const sending = this.sending.then(() => producer.send({ messages }));
+      // The next send waits for this one to settle (not for the caller's bound, below).
+      this.sending = sending.catch(() => undefined);
       // Past the bound the caller treats the send as failed and retries later; if it lands
-      // after all, the consumers' inbox absorbs the copy.
-      sending.catch(() => undefined);
+      // after all (or leaves the queue later), the consumers' inbox absorbs the copy.
       await withTimeout(
         sending,
         this.options.sendTimeoutMs,
@@ -275,6 +286,8 @@ export class PlatformaticKafkaTransport implements EventTransport {
     this.closed = true;
     await Promise.all([...this.subscriptions].map((s) => s.close().catch(() => undefined)));
     this.subscriptions.clear();
+    // The sends already queued go out (within their bound) before the producer closes.
+    await withTimeout(this.sending, this.options.sendTimeoutMs, '').catch(() => undefined);
     await this.producer?.close().catch(() => undefined);
     await this.admin?.close().catch(() => undefined);
     this.producer = undefined;
