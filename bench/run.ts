@@ -18,19 +18,26 @@ const SCENARIOS = [
   'business-only',
   'outbox-minimum',
   'kafkajs-raw',
+  'platformatic-raw',
   'kafkajs-raw-produce',
+  'platformatic-raw-produce',
   'relay-drain',
+  'relay-drain-platformatic',
   'consumer-drain-nestjs',
   'consumer-drain-event-bus',
+  'consumer-drain-event-bus-platformatic',
   'nestjs-kafka-transport',
   'event-bus-nest-handlers',
   'event-bus-guaranteed-postgres',
+  'event-bus-guaranteed-postgres-platformatic',
   'event-bus-cross-instance',
   'event-bus-embedded-sqlite',
   'nestjs-cqrs-inprocess',
   'event-bus-inprocess',
   'event-bus-backlog-drain',
 ];
+/** `<scenario>-platformatic`: the same script on @platformatic/kafka (`--client`, bench-infra). */
+const ON_PLATFORMATIC = '-platformatic';
 const QUICK_ARGS = ['--events', '300', '--rate-events', '200', '--warmup', '50'];
 const SCENARIO_TIMEOUT_MS = 15 * 60 * 1000;
 
@@ -68,9 +75,12 @@ async function main(): Promise<void> {
 }
 
 function runScenario(name: string, extra: string[]): Promise<ScenarioResult> {
-  const script = join(ROOT, 'dist', 'bench', 'scenarios', `${name}.js`);
+  const variant = name.endsWith(ON_PLATFORMATIC);
+  const file = variant ? name.slice(0, -ON_PLATFORMATIC.length) : name;
+  const script = join(ROOT, 'dist', 'bench', 'scenarios', `${file}.js`);
+  const client = variant ? ['--client', 'platformatic-kafka'] : [];
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [script, ...extra], {
+    const child = spawn(process.execPath, [script, ...client, ...extra], {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'inherit'],
     });
@@ -111,6 +121,22 @@ function ratios(results: ScenarioResult[]): Record<string, number | null> {
     inprocessVsNestjsCqrs: ratio('event-bus-inprocess', 'nestjs-cqrs-inprocess'),
     embeddedSqliteVsGuaranteedPostgres: ratio(
       'event-bus-embedded-sqlite',
+      'event-bus-guaranteed-postgres',
+    ),
+    // The two Kafka clients side by side: @platformatic/kafka over kafkajs, stage by stage.
+    platformaticVsKafkajsRaw: ratio('platformatic-raw', 'kafkajs-raw'),
+    platformaticVsKafkajsRawProduce: ratio('platformatic-raw-produce', 'kafkajs-raw-produce'),
+    relayDrainPlatformaticVsPlatformaticRawProduce: ratio(
+      'relay-drain-platformatic',
+      'platformatic-raw-produce',
+    ),
+    relayDrainPlatformaticVsKafkajs: ratio('relay-drain-platformatic', 'relay-drain'),
+    consumerDrainEventBusPlatformaticVsKafkajs: ratio(
+      'consumer-drain-event-bus-platformatic',
+      'consumer-drain-event-bus',
+    ),
+    guaranteedPostgresPlatformaticVsKafkajs: ratio(
+      'event-bus-guaranteed-postgres-platformatic',
       'event-bus-guaranteed-postgres',
     ),
     guaranteedPostgresP99MsAt1000PerSec:

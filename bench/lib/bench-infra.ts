@@ -6,6 +6,26 @@ export const PG_ADMIN_URL =
   process.env.BENCH_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 export const KAFKA_BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 
+/** The Kafka client a bus scenario runs on: `--client platformatic-kafka`, kafkajs otherwise. */
+export type BenchClient = 'kafka' | 'platformatic-kafka';
+export function benchClient(): BenchClient {
+  const i = process.argv.indexOf('--client');
+  const client = i >= 0 ? process.argv[i + 1] : 'kafka';
+  if (client !== 'kafka' && client !== 'platformatic-kafka')
+    throw new Error(`--client must be kafka or platformatic-kafka, not "${client}"`);
+  return client;
+}
+
+/** The bus's transport on the bench broker, through the client `--client` selects. */
+export const benchTransport = (): { type: BenchClient; brokers: string[] } => ({
+  type: benchClient(),
+  brokers: KAFKA_BROKERS,
+});
+
+/** A scenario's name in the table: suffixed `-platformatic` when it runs on that client. */
+export const withClient = (name: string): string =>
+  benchClient() === 'platformatic-kafka' ? `${name}-platformatic` : name;
+
 export const uniqueName = (label: string): string => `${label}-${randomBytes(4).toString('hex')}`;
 
 /** A fresh PostgreSQL database for one scenario; `drop()` removes it. */

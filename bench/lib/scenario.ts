@@ -163,6 +163,9 @@ export function main(create: () => ScenarioDriver, defaults: Partial<ScenarioSet
       process.stderr.write(
         `${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
       );
+      // @platformatic/kafka reports a failed request as an AggregateError of its causes.
+      for (const cause of error instanceof AggregateError ? error.errors : [])
+        process.stderr.write(`  caused by: ${cause instanceof Error ? cause.message : cause}\n`);
       process.exit(1);
     });
 }

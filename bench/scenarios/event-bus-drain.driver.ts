@@ -8,7 +8,13 @@ import {
   EventSubscribe,
 } from '@nestbus/event-bus';
 import { BenchProfile, BenchUserRegistered } from '../lib/bench-entities';
-import { createTopic, freshPostgres, KAFKA_BROKERS, uniqueName } from '../lib/bench-infra';
+import {
+  benchTransport,
+  createTopic,
+  freshPostgres,
+  uniqueName,
+  withClient,
+} from '../lib/bench-infra';
 import type { ScenarioResult } from '../lib/scenario';
 import { drainArg, fillTopic, timeDrain } from '../lib/drain';
 
@@ -44,7 +50,7 @@ export async function drainWithTheBus(name: string, backlog: number): Promise<Sc
       }),
       EventBusModule.forRoot({
         serviceId: prefix,
-        transport: { type: 'kafka', brokers: KAFKA_BROKERS },
+        transport: benchTransport(),
         topics: { naming: (type: string) => `${prefix}.${type}` },
         outbox: { enabled: false },
       }),
@@ -56,7 +62,7 @@ export async function drainWithTheBus(name: string, backlog: number): Promise<Sc
   let close: (() => Promise<void>) | undefined;
   try {
     return await timeDrain(
-      name,
+      withClient(name),
       count,
       600,
       () => stats.handled,

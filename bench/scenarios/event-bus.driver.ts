@@ -16,7 +16,7 @@ import {
   OutboxOptions,
 } from '@nestbus/event-bus';
 import { BenchProfile, BenchUser, BenchUserRegistered } from '../lib/bench-entities';
-import { freshPostgres, KAFKA_BROKERS, uniqueName } from '../lib/bench-infra';
+import { benchTransport, freshPostgres, uniqueName, withClient } from '../lib/bench-infra';
 import { LatencyRecorder, now } from '../lib/metrics';
 import type { ScenarioDriver } from '../lib/scenario';
 
@@ -90,7 +90,11 @@ export class EventBusDriver implements ScenarioDriver {
   private cleanup: Array<() => Promise<void>> = [];
 
   constructor(private readonly mode: EventBusMode) {
-    this.name = `event-bus-${mode}`;
+    // In-process and embedded run on no Kafka client: `--client` renames only the Kafka modes.
+    this.name =
+      mode === 'guaranteed-postgres' || mode === 'cross-instance'
+        ? withClient(`event-bus-${mode}`)
+        : `event-bus-${mode}`;
     this.stats.persist = mode !== 'inprocess';
   }
 
@@ -113,7 +117,7 @@ export class EventBusDriver implements ScenarioDriver {
       typeorm = postgres(40);
       const shared = {
         serviceId: prefix,
-        transport: { type: 'kafka', brokers: KAFKA_BROKERS },
+        transport: benchTransport(),
         topics: { naming: (type: string) => `${prefix}.${type}` },
       } satisfies EventBusModuleOptions;
       const crossInstance = this.mode === 'cross-instance';

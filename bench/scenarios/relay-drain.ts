@@ -4,7 +4,13 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import { EVENT_BUS_ENTITIES, EventBusModule } from '@nestbus/event-bus';
-import { createTopic, freshPostgres, KAFKA_BROKERS, uniqueName } from '../lib/bench-infra';
+import {
+  benchTransport,
+  createTopic,
+  freshPostgres,
+  uniqueName,
+  withClient,
+} from '../lib/bench-infra';
 import { drainArg, report, timeDrain } from '../lib/drain';
 
 /**
@@ -62,7 +68,7 @@ report(async () => {
       }),
       EventBusModule.forRoot({
         serviceId: prefix,
-        transport: { type: 'kafka', brokers: KAFKA_BROKERS },
+        transport: benchTransport(),
         topics: { naming: (type: string) => `${prefix}.${type}` },
         consumer: { enabled: false },
         outbox: { batchSize: drainArg('batch', 100, 100) },
@@ -74,7 +80,7 @@ report(async () => {
   let close: (() => Promise<void>) | undefined;
   try {
     return await timeDrain(
-      'relay-drain',
+      withClient('relay-drain'),
       count,
       600,
       () => sent,
