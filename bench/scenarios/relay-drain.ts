@@ -15,7 +15,8 @@ import { drainArg, report, timeDrain } from '../lib/drain';
 
 /**
  * The relay alone: `--backlog` rows (100,000) already committed in the outbox, drained to
- * Kafka by one instance's relay (no consumer). Compare `kafkajs-raw-produce`, the client alone.
+ * Kafka by one instance's relay (no consumer), `--batch` rows a claim (100) and `--in-flight`
+ * claims at once (2, `outbox.batchesInFlight`). Compare `kafkajs-raw-produce`, the client alone.
  */
 report(async () => {
   const count = drainArg('backlog', 100_000, 2000);
@@ -71,7 +72,10 @@ report(async () => {
         transport: benchTransport(),
         topics: { naming: (type: string) => `${prefix}.${type}` },
         consumer: { enabled: false },
-        outbox: { batchSize: drainArg('batch', 100, 100) },
+        outbox: {
+          batchSize: drainArg('batch', 100, 100),
+          batchesInFlight: drainArg('in-flight', 2, 2),
+        },
         interceptors: [{ onSent: (events) => void (sent += events.length) }],
       }),
     ],

@@ -16,6 +16,13 @@ export interface OutboxOptions {
   enabled: boolean;
   /** Rows claimed and sent together. */
   batchSize: number;
+  /**
+   * PostgreSQL: while a backlog lasts (a claim came back full), the relay claims the next batch
+   * while the previous one is still sending or being marked, up to this many batches at once
+   * (1 to 16; 2 by default). Order per key holds: a claim leaves out a row whose key has an older
+   * row in a batch still in flight. Below a backlog one batch is in flight. SQLite: always 1.
+   */
+  batchesInFlight: number;
   /** Fallback poll when no wake-up arrives (other instances, backoff expiry). */
   pollIntervalMs: number;
   /**

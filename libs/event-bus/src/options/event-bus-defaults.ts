@@ -6,6 +6,7 @@ export const EVENT_BUS_DEFAULTS = {
   outbox: {
     enabled: true,
     batchSize: 100,
+    batchesInFlight: 2,
     pollIntervalMs: SECOND,
     // outbox.notify: on by default only where this instance's relay is off (`!enabled`); see
     // `resolveOutbox`.

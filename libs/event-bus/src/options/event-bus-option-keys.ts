@@ -31,6 +31,7 @@ export const EVENT_BUS_OPTION_KEYS = section<EventBusModuleOptions>({
   outbox: section<OutboxOptions>({
     enabled: LEAF,
     batchSize: LEAF,
+    batchesInFlight: LEAF,
     pollIntervalMs: LEAF,
     notify: LEAF,
     listen: LEAF,

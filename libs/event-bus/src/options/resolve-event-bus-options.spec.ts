@@ -176,6 +176,8 @@ describe('resolveEventBusOptions', () => {
       ['dataSource', { serviceId: 'svc', dataSource: '' }],
       ['outbox.enabled', { serviceId: 'svc', outbox: { enabled: 'yes' } }],
       ['outbox.batchSize', { serviceId: 'svc', outbox: { batchSize: 0 } }],
+      ['outbox.batchesInFlight', { serviceId: 'svc', outbox: { batchesInFlight: 0 } }],
+      ['outbox.batchesInFlight', { serviceId: 'svc', outbox: { batchesInFlight: 17 } }],
       ['outbox.batchSize', { serviceId: 'svc', outbox: { batchSize: 2.5 } }],
       ['outbox.batchSize', { serviceId: 'svc', outbox: { batchSize: '10' } }],
       ['outbox.batchSize', { serviceId: 'svc', outbox: { batchSize: 10_001 } }],

@@ -91,6 +91,12 @@ function resolveOutbox(
   return {
     enabled,
     batchSize: check.int('outbox.batchSize', outbox.batchSize ?? d.batchSize, 1, 10_000),
+    batchesInFlight: check.int(
+      'outbox.batchesInFlight',
+      outbox.batchesInFlight ?? d.batchesInFlight,
+      1,
+      16,
+    ),
     pollIntervalMs: check.int(
       'outbox.pollIntervalMs',
       outbox.pollIntervalMs ?? d.pollIntervalMs,

@@ -52,6 +52,8 @@ export class OutboxRelay {
   private readonly ensuredTopics = new Set<string>();
   private loop?: Promise<void>;
   private running = false;
+  /** Failed batches in a row, when the outage began and was last logged (0: none). */
+  private outage = { failures: 0, since: 0, logged: 0 };
 
   constructor(
     @Inject(EVENT_BUS_RESOLVED_OPTIONS) private readonly options: ResolvedEventBusOptions,
@@ -100,55 +102,82 @@ export class OutboxRelay {
   }
 
   /** Claims, sends and marks one batch; returns how many rows it handled. */
-  async relayOnce(): Promise<number> {
-    return this.db.locksClaimedRows ? this.relayLocked() : this.relaySingleWriter();
+  async relayOnce(onClaimed?: (rows: number) => void): Promise<number> {
+    return this.db.locksClaimedRows
+      ? this.relayLocked(onClaimed)
+      : this.relaySingleWriter(onClaimed);
   }
 
   /**
-   * The relay's loop. A failed iteration (the database unreachable, say) leaves every row as it
-   * was: nothing is marked failed without a database to mark it in, and a row sent but not yet
-   * marked is sent again later, for the inbox to absorb. While the database is unavailable the
-   * relay backs off (capped) and logs the outage once, then every 30 s, then its end.
+   * The relay's loop. While claims come back full (a backlog), the next batch is claimed as soon
+   * as the previous one is claimed, up to `outbox.batchesInFlight` (PostgreSQL: the claims'
+   * row locks keep the batches apart, and each claim leaves out rows behind a key's older row
+   * still in flight); so one batch's send overlaps the next one's claim and the marking of the
+   * one before. Otherwise it waits for a wake-up or the poll.
    */
   private async run(): Promise<void> {
-    let failures = 0;
-    let outageSince = 0;
-    let lastLogged = 0;
+    const { batchSize, pollIntervalMs } = this.options.outbox;
+    const lanes = this.db.locksClaimedRows ? this.options.outbox.batchesInFlight : 1;
+    const inFlight = new Set<Promise<number>>();
     while (this.running) {
-      let handled = 0;
-      try {
-        handled = await this.relayOnce();
-        if (outageSince > 0) {
-          this.logger.log(relayWorksAgain(Math.round((Date.now() - outageSince) / 1000)));
-        }
-        failures = 0;
-        outageSince = 0;
-      } catch (error) {
-        failures++;
-        const now = Date.now();
-        if (!isTransientFailure(error)) {
-          this.logger.error(outboxRelayIterationFailed(describeError(error)));
-        } else if (outageSince === 0) {
-          outageSince = lastLogged = now;
-          this.logger.warn(relayWaitsForDatabase(describeError(error)));
-        } else if (now - lastLogged >= OUTAGE_REMINDER_MS) {
-          lastLogged = now;
-          this.logger.warn(
-            relayStillWaiting(Math.round((now - outageSince) / 1000), describeError(error)),
-          );
-        }
-        await sleep(backoffDelay(failures, ERROR_BACKOFF), this.stopping.signal);
+      let claimed!: (rows: number) => void;
+      const claim = new Promise<number>((resolve) => (claimed = resolve));
+      const batch = this.iterate(claimed);
+      inFlight.add(batch);
+      void batch.finally(() => inFlight.delete(batch));
+      const backlog = (await Promise.race([claim, batch])) >= batchSize;
+      if (backlog && inFlight.size < lanes) continue;
+      if (backlog) {
+        await Promise.race(inFlight);
+        continue;
       }
-      if (!this.running) break;
-      if (handled < this.options.outbox.batchSize)
-        await this.wakeUp.wait(this.options.outbox.pollIntervalMs);
+      await Promise.all(inFlight);
+      if (this.running) await this.wakeUp.wait(pollIntervalMs);
+    }
+    await Promise.all(inFlight);
+  }
+
+  /**
+   * One batch, never failing. A failed batch (the database unreachable, say) leaves every row
+   * as it was: nothing is marked failed without a database to mark it in, and a row sent but
+   * not yet marked is sent again later, for the inbox to absorb. While the database is
+   * unavailable the relay backs off (capped) and logs the outage once, then every 30 s, then its
+   * end; the batches in flight share that account.
+   */
+  private async iterate(claimed: (rows: number) => void): Promise<number> {
+    try {
+      const handled = await this.relayOnce(claimed);
+      if (this.outage.since > 0) {
+        this.logger.log(relayWorksAgain(Math.round((Date.now() - this.outage.since) / 1000)));
+      }
+      this.outage = { failures: 0, since: 0, logged: 0 };
+      return handled;
+    } catch (error) {
+      claimed(0);
+      const outage = this.outage;
+      outage.failures++;
+      const now = Date.now();
+      if (!isTransientFailure(error)) {
+        this.logger.error(outboxRelayIterationFailed(describeError(error)));
+      } else if (outage.since === 0) {
+        outage.since = outage.logged = now;
+        this.logger.warn(relayWaitsForDatabase(describeError(error)));
+      } else if (now - outage.logged >= OUTAGE_REMINDER_MS) {
+        outage.logged = now;
+        this.logger.warn(
+          relayStillWaiting(Math.round((now - outage.since) / 1000), describeError(error)),
+        );
+      }
+      await sleep(backoffDelay(outage.failures, ERROR_BACKOFF), this.stopping.signal);
+      return 0;
     }
   }
 
   /** Locking storage (PostgreSQL): the claim's row locks are held through the send, so instances never overlap. */
-  private relayLocked(): Promise<number> {
+  private relayLocked(onClaimed?: (rows: number) => void): Promise<number> {
     return this.db.transaction(async (tx) => {
       const rows = await this.store.claimDue(tx, this.options.outbox.batchSize, new Date());
+      onClaimed?.(rows.length);
       if (rows.length === 0) return 0;
       const result = await this.send(rows);
       const now = new Date();
@@ -163,10 +192,11 @@ export class OutboxRelay {
    * other transaction's uncommitted rows are visible) and the send happens outside it, so a send
    * waiting on a full in-memory topic never blocks the consumers that would drain it.
    */
-  private async relaySingleWriter(): Promise<number> {
+  private async relaySingleWriter(onClaimed?: (rows: number) => void): Promise<number> {
     const rows = await this.db.transaction((tx) =>
       this.store.claimDue(tx, this.options.outbox.batchSize, new Date()),
     );
+    onClaimed?.(rows.length);
     if (rows.length === 0) return 0;
     const result = await this.send(rows);
     const now = new Date();
