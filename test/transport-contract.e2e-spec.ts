@@ -8,13 +8,14 @@ import {
   IncomingRecord,
   InMemoryTransport,
   OutgoingRecord,
+  PostgresTransport,
   RecordBatch,
   SubscribeOptions,
   TransportSubscription,
 } from '@nestbus/event-bus/transport';
 import { Logger } from '@nestjs/common';
 import { Partitioners } from 'kafkajs';
-import { eventually } from './support/databases';
+import { createTestDatabase, eventually, type TestDatabase } from './support/databases';
 import { KAFKA_BROKERS, requireKafka, uniqueName } from './support/kafka';
 
 // The transports log through Nest's static logger; keep kafkajs' chatter out of the test output.
@@ -26,7 +27,13 @@ interface TransportKind {
   timeoutMs: number;
   /** On the Kafka broker at KAFKA_BROKERS (which the restart case stops and starts). */
   broker: boolean;
+  /** Before the kind's tests (a bus database), and after them. */
+  setup?(): Promise<void>;
+  teardown?(): Promise<void>;
 }
+
+/** The PostgreSQL transport's bus database, fresh for this file. */
+let busDatabase: TestDatabase | undefined;
 
 const KINDS: TransportKind[] = [
   {
@@ -54,6 +61,22 @@ const KINDS: TransportKind[] = [
       ),
     timeoutMs: 60000,
     broker: true,
+  },
+  {
+    name: 'postgres',
+    create: () =>
+      new PostgresTransport(
+        { type: 'postgres', url: busDatabase!.url, pollIntervalMs: 100, leaseMs: 3000 },
+        uniqueName('contract'),
+      ),
+    timeoutMs: 30000,
+    broker: false,
+    setup: async () => {
+      busDatabase = await createTestDatabase('postgres');
+    },
+    teardown: async () => {
+      await busDatabase?.drop();
+    },
   },
 ];
 
@@ -119,6 +142,11 @@ describe.each(KINDS)('transport contract: $name', (kind) => {
 
   beforeAll(async () => {
     if (kind.broker) await requireKafka();
+    await kind.setup?.();
+  });
+
+  afterAll(async () => {
+    await kind.teardown?.();
   });
 
   afterEach(async () => {

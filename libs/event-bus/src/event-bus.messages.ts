@@ -574,3 +574,25 @@ export const outboxListensAgain = (channel: string, seconds: number): string =>
 
 export const outboxListenCheckTimedOut = (ms: number): string =>
   `The LISTEN connection did not answer a check within ${ms} ms`;
+
+// The PostgreSQL transport (transport.type "postgres").
+
+export const busDatabaseUnreachable = (error: string): string =>
+  `The bus database (transport "postgres") failed: ${error}`;
+
+export const busSchemaBehind = (current: number, needed: number): string =>
+  `The bus database's schema is at version ${current}, this version of the bus needs ${needed}; ` +
+  'start one instance with transport.migrate true (the default) to apply the migrations.';
+
+export const busTopicMissing = (topic: string): string =>
+  `Topic "${topic}" does not exist in the bus database; create it with \`events topics ensure\` ` +
+  'or let a service that declares it start first.';
+
+export const busTopicPartitionsDiffer = (topic: string, has: number, asked: number): string =>
+  `Topic "${topic}" has ${has} partitions in the bus database, not ${asked}; partitions are fixed once made.`;
+
+export const busBatchFailed = (topic: string, partition: number, error: string): string =>
+  `A batch of ${topic}[${partition}] failed; the partition reads again from its last commit: ${error}`;
+
+export const busGroupRoundFailed = (groupId: string, error: string): string =>
+  `Consumer group "${groupId}" could not renew its partitions on the bus database (retrying): ${error}`;

@@ -66,6 +66,7 @@ export type {
   KafkaTransportOptions,
   KafkaSaslOptions,
 } from './transports/kafka/kafka-transport-options.interface';
+export type { PostgresTransportOptions } from './transports/postgres/postgres-transport-options';
 export type { PlatformaticKafkaTransportOptions } from './transports/platformatic-kafka/platformatic-kafka-transport-options.interface';
 export { InMemoryBroker } from './transports/in-memory/in-memory-broker';
 export type {

@@ -65,6 +65,7 @@ const MAIN_ENTRY = [
   'OutgoingEvent',
   'OverflowPolicy',
   'PlatformaticKafkaTransportOptions',
+  'PostgresTransportOptions',
   'PartitionPause',
   'PayloadCodec',
   'PayloadCodecContext',

@@ -19,4 +19,6 @@ export type {
   PartitionLag,
 } from './transports/event-transport.interface';
 export { InMemoryTransport } from './transports/in-memory/in-memory.transport';
+export { PostgresTransport } from './transports/postgres/postgres.transport';
+export { POSTGRES_TRANSPORT_MIGRATIONS } from './transports/postgres/postgres-transport.schema';
 export { EVENT_TRANSPORT } from './event-bus.constants';

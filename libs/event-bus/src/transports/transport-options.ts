@@ -5,6 +5,11 @@ import {
 } from './in-memory/in-memory-transport-options';
 import type { KafkaTransportOptions } from './kafka/kafka-transport-options.interface';
 import { checkKafkaOptions, KAFKA_OPTION_KEYS } from './kafka/kafka-transport-options.validation';
+import {
+  checkPostgresOptions,
+  POSTGRES_OPTION_KEYS,
+  type PostgresTransportOptions,
+} from './postgres/postgres-transport-options';
 import type { PlatformaticKafkaTransportOptions } from './platformatic-kafka/platformatic-kafka-transport-options.interface';
 import { LEAF, section, variants } from '../util/option-keys';
 import type { OptionChecker } from '../util/option-checker';
@@ -17,12 +22,14 @@ export interface CustomTransportOptions {
 
 /**
  * Where events travel: `in-memory` (the default), `kafka` (through kafkajs), `platformatic-kafka`
- * (Kafka through `@platformatic/kafka`), or a `custom` transport.
+ * (Kafka through `@platformatic/kafka`), `postgres` (no broker: a PostgreSQL database the
+ * services share), or a `custom` transport.
  */
 export type TransportOptions =
   | InMemoryTransportOptions
   | KafkaTransportOptions
   | PlatformaticKafkaTransportOptions
+  | PostgresTransportOptions
   | CustomTransportOptions;
 
 /** The keys of `transport`, per `transport.type`; each transport lists its own. */
@@ -30,6 +37,7 @@ export const TRANSPORT_OPTION_KEYS = variants<TransportOptions, 'type'>('type', 
   'in-memory': IN_MEMORY_OPTION_KEYS,
   kafka: KAFKA_OPTION_KEYS,
   'platformatic-kafka': KAFKA_OPTION_KEYS,
+  postgres: POSTGRES_OPTION_KEYS,
   custom: section<CustomTransportOptions>({ type: LEAF, transport: LEAF }),
 });
 
@@ -42,7 +50,7 @@ export function checkTransportOptions(check: OptionChecker, value: unknown): Tra
   if (value === null || typeof value !== 'object') {
     throw check.error(
       'transport',
-      "{ type: 'in-memory' }, { type: 'kafka', brokers }, { type: 'platformatic-kafka', brokers } or { type: 'custom', transport }",
+      "{ type: 'in-memory' }, { type: 'kafka', brokers }, { type: 'platformatic-kafka', brokers }, { type: 'postgres', url } or { type: 'custom', transport }",
       value,
     );
   }
@@ -53,6 +61,8 @@ export function checkTransportOptions(check: OptionChecker, value: unknown): Tra
     case 'kafka':
     case 'platformatic-kafka':
       return checkKafkaOptions(check, options);
+    case 'postgres':
+      return checkPostgresOptions(check, options);
     case 'custom': {
       const transport = options.transport as unknown as Record<string, unknown> | undefined;
       for (const method of REQUIRED_METHODS) {
@@ -69,7 +79,7 @@ export function checkTransportOptions(check: OptionChecker, value: unknown): Tra
   }
   throw check.error(
     'transport.type',
-    '"in-memory", "kafka", "platformatic-kafka" or "custom"',
+    '"in-memory", "kafka", "platformatic-kafka", "postgres" or "custom"',
     (value as { type?: unknown }).type,
   );
 }

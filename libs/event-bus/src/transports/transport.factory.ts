@@ -1,6 +1,7 @@
 import type { EventTransport } from './event-transport.interface';
 import type { TransportOptions } from './transport-options';
 import { InMemoryTransport } from './in-memory/in-memory.transport';
+import { PostgresTransport } from './postgres/postgres.transport';
 import { loadPackage } from '../util/load-package';
 
 type KafkaTransportModule = typeof import('./kafka/kafka.transport');
@@ -32,6 +33,10 @@ export function createTransport(options: TransportOptions, serviceId: string): E
           require('./platformatic-kafka/platformatic-kafka.transport') as PlatformaticKafkaTransportModule,
       );
       return new PlatformaticKafkaTransport(options, serviceId);
+    }
+    case 'postgres': {
+      // Imported as is: it loads `pg` (through loadPackage) only when it connects.
+      return new PostgresTransport(options, serviceId);
     }
     case 'custom':
       return options.transport;

@@ -1,0 +1,384 @@
+import { Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import type { Pool } from 'pg';
+import type {
+  BatchHandler,
+  IncomingRecord,
+  RecordBatch,
+  SubscribeOptions,
+  SubscriptionStatus,
+  TransportSubscription,
+} from '../event-transport.interface';
+import { decodeHeaders, type RawHeadersPairs, rawHeadersFromPairs } from './postgres-record';
+import { describeError } from '../../util/describe-error';
+import { Semaphore } from '../../util/semaphore';
+import { Signal } from '../../util/signal';
+import { sleep } from '../../util/sleep';
+import { busBatchFailed, busGroupRoundFailed } from '../../event-bus.messages';
+import type { ResolvedPostgresOptions } from './postgres.transport';
+
+/** Pause after a failed batch or fetch before the partition reads again from its commit. */
+const RETRY_MS = 500;
+
+/**
+ * One member of a consumer group on the PostgreSQL transport. Every third of `leaseMs` it
+ * heartbeats, renews its leases (a partition it no longer holds stops at once), counts the live
+ * members and takes its share of the group's partitions, `⌊P/N⌋` plus one for the first `P mod N`
+ * members by id: surplus partitions are released after their batch in hand, missing ones are
+ * claimed among those free or expired (never a live lease). Each held partition runs its own
+ * fetch loop from the committed offset, `maxBatchSize` records at a time; a commit only counts
+ * while the lease and its generation still hold, so a member that lost a partition cannot move
+ * its offset.
+ */
+export class PostgresSubscription implements TransportSubscription {
+  private readonly logger = new Logger(PostgresSubscription.name);
+  readonly memberId = randomUUID();
+  private readonly workers = new Map<string, PartitionWorker>();
+  private readonly paused = new Set<string>();
+  private readonly slots: Semaphore;
+  private readonly stopping = new AbortController();
+  private readonly tick = new Signal();
+  private loop?: Promise<void>;
+  private closed = false;
+  private joined = false;
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly transport: ResolvedPostgresOptions,
+    private readonly options: SubscribeOptions,
+    private readonly handler: BatchHandler,
+    private readonly onClosed: () => void,
+  ) {
+    this.slots = new Semaphore(options.partitionsConcurrently);
+  }
+
+  /** Joins the group and takes a first share; fails when the bus database cannot be reached. */
+  async start(): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO event_bus_group_partition (group_id, topic, partition)
+       SELECT $1, topic, partition FROM event_bus_partition WHERE topic = ANY($2)
+       ON CONFLICT DO NOTHING`,
+      [this.options.groupId, this.options.topics],
+    );
+    await this.round();
+    this.loop = this.run();
+  }
+
+  status(): SubscriptionStatus {
+    return { joined: this.joined && !this.closed, partitions: this.workers.size };
+  }
+
+  pause(topic: string, partition: number): void {
+    this.paused.add(id(topic, partition));
+  }
+
+  resume(topic: string, partition: number): void {
+    const key = id(topic, partition);
+    this.paused.delete(key);
+    this.workers.get(key)?.wake();
+  }
+
+  isPaused(key: string): boolean {
+    return this.paused.has(key);
+  }
+
+  /** An append to `topic`'s `partition` was announced. */
+  appended(topic: string, partition: number): void {
+    this.workers.get(id(topic, partition))?.wake();
+  }
+
+  /** Appends may have been missed: every held partition looks. */
+  appendedAnywhere(): void {
+    for (const worker of this.workers.values()) worker.wake();
+  }
+
+  /** Stops fetching, waits for the batches in hand, gives its partitions back and leaves. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.stopping.abort();
+    this.tick.notify();
+    await this.loop?.catch(() => undefined);
+    const held = [...this.workers.values()];
+    this.workers.clear();
+    await Promise.all(held.map((w) => w.stop()));
+    await this.pool
+      .query(
+        `UPDATE event_bus_group_partition SET owner = NULL, expires_at = '-infinity'
+          WHERE group_id = $1 AND owner = $2`,
+        [this.options.groupId, this.memberId],
+      )
+      .catch(() => undefined);
+    await this.pool
+      .query('DELETE FROM event_bus_member WHERE group_id = $1 AND member_id = $2', [
+        this.options.groupId,
+        this.memberId,
+      ])
+      .catch(() => undefined);
+    this.onClosed();
+  }
+
+  private async run(): Promise<void> {
+    const every = Math.floor(this.transport.leaseMs / 3);
+    while (!this.closed) {
+      await this.tick.wait(every);
+      if (this.closed) return;
+      try {
+        await this.round();
+      } catch (error) {
+        // The leases run out if this goes on; the workers stop when their commits fail.
+        this.logger.warn(busGroupRoundFailed(this.options.groupId, describeError(error)));
+        await sleep(RETRY_MS, this.stopping.signal);
+      }
+    }
+  }
+
+  /** One round of membership: heartbeat, renew, count, release surplus, claim what is missing. */
+  private async round(): Promise<void> {
+    const { groupId, topics } = this.options;
+    const leaseMs = this.transport.leaseMs;
+    await this.pool.query(
+      `INSERT INTO event_bus_member (group_id, member_id, heartbeat_at) VALUES ($1, $2, now())
+       ON CONFLICT (group_id, member_id) DO UPDATE SET heartbeat_at = now()`,
+      [groupId, this.memberId],
+    );
+    const renewed = await this.pool.query<{ topic: string; partition: number; generation: string }>(
+      `UPDATE event_bus_group_partition
+          SET expires_at = now() + make_interval(secs => $3 / 1000.0)
+        WHERE group_id = $1 AND owner = $2 AND expires_at > now()
+        RETURNING topic, partition, generation`,
+      [groupId, this.memberId, leaseMs],
+    );
+    const held = new Set(renewed.rows.map((r) => id(r.topic, r.partition)));
+    for (const [key, worker] of this.workers) {
+      if (!held.has(key)) {
+        // Lost (expired while this member was away): another may hold it now.
+        this.workers.delete(key);
+        void worker.stop();
+      }
+    }
+    const counts = await this.pool.query<{ members: string[]; partitions: number }>(
+      `SELECT ARRAY(SELECT member_id FROM event_bus_member
+                     WHERE group_id = $1 AND heartbeat_at > now() - make_interval(secs => $3 / 1000.0)
+                     ORDER BY member_id) AS members,
+              (SELECT COUNT(*)::int FROM event_bus_group_partition
+                WHERE group_id = $1 AND topic = ANY($2)) AS partitions`,
+      [groupId, topics, leaseMs],
+    );
+    const { members, partitions } = counts.rows[0];
+    const rank = Math.max(0, members.indexOf(this.memberId));
+    const n = Math.max(1, members.length);
+    const share = Math.floor(partitions / n) + (rank < partitions % n ? 1 : 0);
+    if (this.workers.size > share) {
+      const surplus = [...this.workers.keys()].sort().slice(share);
+      await Promise.all(surplus.map((key) => this.release(key)));
+    } else if (this.workers.size < share) {
+      await this.claim(share - this.workers.size);
+    }
+    this.joined = true;
+  }
+
+  private async claim(count: number): Promise<void> {
+    const { groupId, topics, fromBeginning } = this.options;
+    const claimed = await this.pool.query<{
+      topic: string;
+      partition: number;
+      generation: string;
+      start: string;
+    }>(
+      `UPDATE event_bus_group_partition g
+          SET owner = $2, generation = g.generation + 1,
+              expires_at = now() + make_interval(secs => $4 / 1000.0)
+         FROM (SELECT topic, partition FROM event_bus_group_partition
+                WHERE group_id = $1 AND topic = ANY($3) AND (owner IS NULL OR expires_at <= now())
+                ORDER BY topic, partition LIMIT $5 FOR UPDATE SKIP LOCKED) free,
+              event_bus_partition p
+        WHERE g.group_id = $1 AND g.topic = free.topic AND g.partition = free.partition
+          AND p.topic = g.topic AND p.partition = g.partition
+        RETURNING g.topic, g.partition, g.generation,
+          COALESCE(g.committed_offset,
+            CASE WHEN $6 THEN (SELECT COALESCE(MIN(l."offset"), p.next_offset) FROM event_bus_log l
+                                WHERE l.topic = g.topic AND l.partition = g.partition)
+                 ELSE p.next_offset END) AS start`,
+      [groupId, this.memberId, topics, this.transport.leaseMs, count, fromBeginning],
+    );
+    for (const row of claimed.rows) {
+      const worker = new PartitionWorker(
+        this,
+        this.pool,
+        this.transport,
+        this.options,
+        this.handler,
+        this.slots,
+        row.topic,
+        row.partition,
+        BigInt(row.generation),
+        BigInt(row.start),
+      );
+      this.workers.set(id(row.topic, row.partition), worker);
+      worker.start();
+    }
+  }
+
+  /** Finishes the partition's batch in hand, then gives the partition back. */
+  private async release(key: string): Promise<void> {
+    const worker = this.workers.get(key);
+    if (!worker) return;
+    this.workers.delete(key);
+    await worker.stop();
+    await this.pool.query(
+      `UPDATE event_bus_group_partition SET owner = NULL, expires_at = '-infinity'
+        WHERE group_id = $1 AND topic = $2 AND partition = $3 AND owner = $4 AND generation = $5`,
+      [
+        this.options.groupId,
+        worker.topic,
+        worker.partition,
+        this.memberId,
+        String(worker.generation),
+      ],
+    );
+  }
+
+  reportError(topic: string, partition: number, error: unknown): void {
+    this.logger.error(busBatchFailed(topic, partition, describeError(error)));
+  }
+}
+
+/** One held partition: reads from its position, hands batches over, commits through the lease. */
+class PartitionWorker {
+  private active = true;
+  private readonly wakeSignal = new Signal();
+  private readonly abort = new AbortController();
+  private loop?: Promise<void>;
+  private committed: bigint;
+
+  constructor(
+    private readonly member: PostgresSubscription,
+    private readonly pool: Pool,
+    private readonly transport: ResolvedPostgresOptions,
+    private readonly options: SubscribeOptions,
+    private readonly handler: BatchHandler,
+    private readonly slots: Semaphore,
+    readonly topic: string,
+    readonly partition: number,
+    readonly generation: bigint,
+    start: bigint,
+  ) {
+    this.committed = start;
+  }
+
+  start(): void {
+    this.loop = this.run();
+  }
+
+  wake(): void {
+    this.wakeSignal.notify();
+  }
+
+  async stop(): Promise<void> {
+    this.active = false;
+    this.abort.abort();
+    this.wake();
+    await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    const key = id(this.topic, this.partition);
+    let position = this.committed;
+    while (this.active) {
+      if (this.member.isPaused(key)) {
+        await this.wakeSignal.wait(this.transport.pollIntervalMs);
+        continue;
+      }
+      let records: IncomingRecord[];
+      try {
+        records = await this.fetch(position);
+      } catch (error) {
+        this.member.reportError(this.topic, this.partition, error);
+        await sleep(RETRY_MS, this.abort.signal);
+        continue;
+      }
+      if (records.length === 0) {
+        await this.wakeSignal.wait(this.transport.pollIntervalMs);
+        continue;
+      }
+      await this.slots.acquire();
+      try {
+        if (!this.active) break;
+        await this.handler(this.batch(records));
+      } catch (error) {
+        this.member.reportError(this.topic, this.partition, error);
+        await sleep(RETRY_MS, this.abort.signal);
+      } finally {
+        this.slots.release();
+      }
+      // As a Kafka consumer after a failure or a partial batch: on from the last commit.
+      const previous = position;
+      position = this.committed;
+      if (position === previous) await sleep(RETRY_MS, this.abort.signal);
+    }
+  }
+
+  private async fetch(from: bigint): Promise<IncomingRecord[]> {
+    const { rows } = await this.pool.query<{
+      offset: string;
+      key: Buffer | null;
+      value: Buffer;
+      headers: RawHeadersPairs;
+      created_at: Date;
+    }>(
+      `SELECT "offset", key, value, headers, created_at FROM event_bus_log
+        WHERE topic = $1 AND partition = $2 AND "offset" >= $3
+        ORDER BY "offset" LIMIT $4`,
+      [this.topic, this.partition, String(from), this.options.maxBatchSize],
+    );
+    return rows.map((row) => {
+      const rawHeaders = rawHeadersFromPairs(row.headers);
+      return {
+        topic: this.topic,
+        partition: this.partition,
+        offset: row.offset,
+        key: row.key === null ? null : row.key.toString('utf8'),
+        rawKey: row.key,
+        value: row.value,
+        headers: decodeHeaders(rawHeaders),
+        rawHeaders,
+        timestamp: row.created_at.getTime(),
+      };
+    });
+  }
+
+  private batch(records: IncomingRecord[]): RecordBatch {
+    return {
+      topic: this.topic,
+      partition: this.partition,
+      records,
+      heartbeat: async () => undefined,
+      isActive: () => this.active,
+      commit: async (nextOffset: string) => {
+        if (!this.active) return;
+        const { rowCount } = await this.pool.query(
+          `UPDATE event_bus_group_partition
+              SET committed_offset = $5, expires_at = now() + make_interval(secs => $6 / 1000.0)
+            WHERE group_id = $1 AND topic = $2 AND partition = $3 AND owner = $4
+              AND generation = $7 AND expires_at > now()`,
+          [
+            this.options.groupId,
+            this.topic,
+            this.partition,
+            this.member.memberId,
+            nextOffset,
+            this.transport.leaseMs,
+            String(this.generation),
+          ],
+        );
+        // The lease ran out or moved: this member no longer holds the partition; the next
+        // holder reads from the last commit that counted.
+        if (rowCount === 0) this.active = false;
+        else this.committed = BigInt(nextOffset);
+      },
+    };
+  }
+}
+
+const id = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
