@@ -32,6 +32,8 @@ const DEFAULT_CONFIG: ServiceConfig = {
   serviceId: 'svc',
   database: { type: 'sqlite', path: './svc.sqlite' },
   kafkaBrokers: undefined,
+  transport: 'in-memory',
+  busDatabaseUrl: undefined,
   topicPrefix: undefined,
   relayEnabled: true,
   maxMessageBytes: undefined,
@@ -53,6 +55,8 @@ describe('loadServiceConfig: the shared variables', () => {
         'SERVICE_ID',
         'DATABASE_URL',
         'KAFKA_BROKERS',
+        'EVENT_TRANSPORT',
+        'BUS_DATABASE_URL',
         'EVENT_TOPIC_PREFIX',
         'OUTBOX_RELAY_ENABLED',
         'EVENT_MAX_MESSAGE_BYTES',
@@ -86,6 +90,8 @@ describe('loadServiceConfig: the shared variables', () => {
       serviceId: 'svc-2',
       database: { type: 'sqlite', path: '/var/lib/svc.db' },
       kafkaBrokers: ['kafka-1:9092', 'kafka-2:9093'],
+      transport: 'kafka',
+      busDatabaseUrl: undefined,
       topicPrefix: 'test-1.run_2.',
       relayEnabled: false,
       maxMessageBytes: 2048,
@@ -102,6 +108,37 @@ describe('loadServiceConfig: the shared variables', () => {
     ['0', false],
   ])('reads OUTBOX_RELAY_ENABLED=%s as %s', (value, enabled) => {
     expect(load({ OUTBOX_RELAY_ENABLED: value }).relayEnabled).toBe(enabled);
+  });
+
+  it('selects the postgres transport with its bus database, whatever KAFKA_BROKERS says', () => {
+    const config = load({
+      EVENT_TRANSPORT: 'postgres',
+      BUS_DATABASE_URL: 'postgres://bus@db:5432/bus',
+      KAFKA_BROKERS: 'kafka:9092',
+    });
+    expect(config.transport).toBe('postgres');
+    expect(config.busDatabaseUrl).toBe('postgres://bus@db:5432/bus');
+  });
+
+  it.each([
+    [
+      { EVENT_TRANSPORT: 'postgres' },
+      'EVENT_TRANSPORT is postgres, so BUS_DATABASE_URL must be set: the postgres transport keeps its topics there.',
+    ],
+    [
+      { EVENT_TRANSPORT: 'kafka' },
+      'EVENT_TRANSPORT is kafka, so KAFKA_BROKERS must be set: the kafka transport needs its brokers.',
+    ],
+    [
+      { EVENT_TRANSPORT: 'rabbit' },
+      'EVENT_TRANSPORT must be in-memory, kafka or postgres, got "rabbit".',
+    ],
+    [
+      { EVENT_TRANSPORT: 'postgres', BUS_DATABASE_URL: 'mysql://u:secret@h/db' },
+      'BUS_DATABASE_URL must be a postgres:// URL, got a mysql:// URL.',
+    ],
+  ])('refuses %j', (env, message) => {
+    expect(() => load(env)).toThrow(message);
   });
 
   it.each(['postgres://u@h:5432/db', 'postgresql://u@h/db', 'POSTGRES://u@h/db'])(

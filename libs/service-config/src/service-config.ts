@@ -4,6 +4,7 @@ import {
   EVENT_BUS_MIGRATIONS,
   EventBusModuleOptions,
   InMemoryBroker,
+  type TransportOptions,
 } from '@nestbus/event-bus';
 import { BoundedPgClient } from './bounded-pg-client';
 
@@ -51,8 +52,12 @@ export interface ServiceConfig {
   host?: string;
   serviceId: string;
   database: DatabaseConfig;
-  /** Kafka brokers; the in-memory transport when absent. */
+  /** Kafka brokers, for the kafka transport. */
   kafkaBrokers?: string[];
+  /** The bus's transport; kafka when brokers are given, else in-memory, when absent. */
+  transport?: 'in-memory' | 'kafka' | 'postgres';
+  /** The bus database of the postgres transport. */
+  busDatabaseUrl?: string;
   /** Prepended to every topic name (isolates test runs on a shared broker). */
   topicPrefix?: string;
   /** Run the outbox relay here (false for instances that only publish). */
@@ -114,7 +119,10 @@ export function typeOrmOptionsFor(
   };
 }
 
-/** The bus on Kafka when brokers are configured, else on the (given) in-memory broker. */
+/**
+ * The bus on the configured transport: Kafka, the bus database (postgres), or the (given)
+ * in-memory broker.
+ */
 export function eventBusOptionsFor(
   config: ServiceConfig,
   broker?: InMemoryBroker,
@@ -122,9 +130,7 @@ export function eventBusOptionsFor(
   const prefix = config.topicPrefix;
   return {
     serviceId: config.serviceId,
-    transport: config.kafkaBrokers
-      ? { type: 'kafka', brokers: config.kafkaBrokers }
-      : { type: 'in-memory', broker },
+    transport: transportFor(config, broker),
     topics: {
       ...(prefix ? { naming: (type: string) => `${prefix}${type}` } : {}),
       ...(config.topicReplicationFactor
@@ -137,4 +143,17 @@ export function eventBusOptionsFor(
       log: { enabled: config.traceSampleRate > 0, sampleRate: config.traceSampleRate },
     },
   };
+}
+
+function transportFor(config: ServiceConfig, broker?: InMemoryBroker): TransportOptions {
+  const transport = config.transport ?? (config.kafkaBrokers ? 'kafka' : 'in-memory');
+  if (transport === 'postgres') {
+    if (!config.busDatabaseUrl) throw new Error('The postgres transport needs busDatabaseUrl.');
+    return { type: 'postgres', url: config.busDatabaseUrl };
+  }
+  if (transport === 'kafka') {
+    if (!config.kafkaBrokers) throw new Error('The kafka transport needs kafkaBrokers.');
+    return { type: 'kafka', brokers: config.kafkaBrokers };
+  }
+  return { type: 'in-memory', broker };
 }

@@ -62,3 +62,20 @@ export function IsAboveVariable(other: string, why: string): PropertyDecorator {
     },
   });
 }
+
+/**
+ * When the property has the value `when`, the variable `other` must be set too; `why` ends the
+ * error. On the property that decides (an optional variable is not validated when unset).
+ */
+export function NeedsVariableWhen(when: string, other: string, why: string): PropertyDecorator {
+  return ValidateBy({
+    name: 'needsVariableWhen',
+    constraints: [when, other],
+    validator: {
+      validate: (value: unknown, { object }: ValidationArguments) =>
+        value !== when || (object as Record<string, unknown>)[other] !== undefined,
+      defaultMessage: ({ property }: ValidationArguments) =>
+        `${property} is ${when}, so ${other} must be set: ${why}`,
+    },
+  });
+}

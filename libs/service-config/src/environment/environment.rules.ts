@@ -67,5 +67,21 @@ export const DATABASE_URL: VariableRule<string> = {
       : `a "${SCHEME_LIKE.exec(text)?.[1] ?? ''}:" URL without "//"`,
 };
 
+/** Which transport the bus uses: EVENT_TRANSPORT. */
+export type TransportName = 'in-memory' | 'kafka' | 'postgres';
+
+export const TRANSPORT_NAME: VariableRule<TransportName> = {
+  parse: (text) =>
+    text === 'in-memory' || text === 'kafka' || text === 'postgres' ? text : undefined,
+  expects: 'must be in-memory, kafka or postgres',
+};
+
+/** postgres://… or postgresql://… only (the bus database of the postgres transport). */
+export const POSTGRES_URL: VariableRule<string> = {
+  parse: (text) => (/^postgres(ql)?:\/\/\S+$/i.test(text) ? text : undefined),
+  expects: 'must be a postgres:// URL',
+  show: DATABASE_URL.show,
+};
+
 /** Any text (an empty variable already counts as unset). */
 export const TEXT: VariableRule<string> = { parse: (text) => text, expects: 'must be text' };

@@ -5,16 +5,23 @@ import {
   type DatabaseConfig,
   type ServiceConfig,
 } from '../service-config';
-import { EnvironmentVariable, IsAboveVariable } from './environment-variable.decorator';
+import {
+  EnvironmentVariable,
+  IsAboveVariable,
+  NeedsVariableWhen,
+} from './environment-variable.decorator';
 import type { EnvironmentReader } from './environment.validation';
 import {
   BROKER_LIST,
   DATABASE_URL,
   FLAG,
   integerIn,
+  POSTGRES_URL,
   RATE,
   TEXT,
   TOPIC_PREFIX,
+  TRANSPORT_NAME,
+  type TransportName,
   WHOLE_NUMBER,
 } from './environment.rules';
 
@@ -46,10 +53,29 @@ export abstract class ServiceEnvironment {
   @EnvironmentVariable(DATABASE_URL)
   DATABASE_URL!: string;
 
-  /** Unset: the in-memory transport. */
+  /** Unset: the in-memory transport (unless EVENT_TRANSPORT says otherwise). */
   @IsOptional()
   @EnvironmentVariable(BROKER_LIST)
   KAFKA_BROKERS?: string[];
+
+  /**
+   * in-memory, kafka or postgres. Unset: kafka when KAFKA_BROKERS is set, else in-memory.
+   * postgres: the broker-less transport, on the bus database of BUS_DATABASE_URL.
+   */
+  @IsOptional()
+  @EnvironmentVariable(TRANSPORT_NAME)
+  @NeedsVariableWhen(
+    'postgres',
+    'BUS_DATABASE_URL',
+    'the postgres transport keeps its topics there.',
+  )
+  @NeedsVariableWhen('kafka', 'KAFKA_BROKERS', 'the kafka transport needs its brokers.')
+  EVENT_TRANSPORT?: TransportName;
+
+  /** The database the services share as their bus (EVENT_TRANSPORT=postgres). */
+  @IsOptional()
+  @EnvironmentVariable(POSTGRES_URL)
+  BUS_DATABASE_URL?: string;
 
   @IsOptional()
   @EnvironmentVariable(TOPIC_PREFIX)
@@ -103,6 +129,8 @@ export function toServiceConfig(env: EnvironmentReader<ServiceEnvironment>): Ser
     serviceId: env.get('SERVICE_ID'),
     database: databaseOf(env),
     kafkaBrokers: env.get('KAFKA_BROKERS'),
+    transport: env.get('EVENT_TRANSPORT') ?? (env.get('KAFKA_BROKERS') ? 'kafka' : 'in-memory'),
+    busDatabaseUrl: env.get('BUS_DATABASE_URL'),
     topicPrefix: env.get('EVENT_TOPIC_PREFIX'),
     relayEnabled: env.get('OUTBOX_RELAY_ENABLED'),
     maxMessageBytes: env.get('EVENT_MAX_MESSAGE_BYTES'),
