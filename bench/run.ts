@@ -30,6 +30,7 @@ const SCENARIOS = [
   'event-bus-nest-handlers',
   'event-bus-guaranteed-postgres',
   'event-bus-guaranteed-postgres-platformatic',
+  'event-bus-guaranteed-pg-transport',
   'event-bus-cross-instance',
   'event-bus-embedded-sqlite',
   'nestjs-cqrs-inprocess',
@@ -139,6 +140,15 @@ function ratios(results: ScenarioResult[]): Record<string, number | null> {
       'event-bus-guaranteed-postgres-platformatic',
       'event-bus-guaranteed-postgres',
     ),
+    // The broker-less transport: the same business transaction, topics in a bus database.
+    pgTransportVsOutboxMinimum: ratio('event-bus-guaranteed-pg-transport', 'outbox-minimum'),
+    pgTransportVsGuaranteedPostgres: ratio(
+      'event-bus-guaranteed-pg-transport',
+      'event-bus-guaranteed-postgres',
+    ),
+    pgTransportP99MsAtHalfSaturation:
+      results.find((r) => r.name === 'event-bus-guaranteed-pg-transport')?.halfSaturationP99Ms ??
+      null,
     guaranteedPostgresP99MsAt1000PerSec:
       results.find((r) => r.name === 'event-bus-guaranteed-postgres')?.p99Ms ?? null,
     guaranteedPostgresP99MsAtHalfSaturation:

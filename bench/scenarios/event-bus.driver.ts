@@ -43,7 +43,11 @@ class BenchProjector {
 }
 
 export type EventBusMode =
-  'guaranteed-postgres' | 'cross-instance' | 'embedded-sqlite' | 'inprocess';
+  | 'guaranteed-postgres'
+  | 'guaranteed-pg-transport'
+  | 'cross-instance'
+  | 'embedded-sqlite'
+  | 'inprocess';
 
 /**
  * `BENCH_OBSERVABILITY`: `on` (the library's defaults: metrics, and spans that are no-ops
@@ -102,7 +106,7 @@ export class EventBusDriver implements ScenarioDriver {
     const prefix = uniqueName('bench');
     let typeorm;
     let bus: EventBusModuleOptions;
-    if (this.mode === 'guaranteed-postgres' || this.mode === 'cross-instance') {
+    if (this.mode !== 'embedded-sqlite' && this.mode !== 'inprocess') {
       const db = await freshPostgres('eventbus');
       this.cleanup.push(db.drop);
       const postgres = (max: number, name?: string) =>
@@ -115,9 +119,13 @@ export class EventBusDriver implements ScenarioDriver {
           extra: { max },
         });
       typeorm = postgres(40);
+      // guaranteed-pg-transport: no Kafka; the topics live in a bus database of their own.
+      const busDb =
+        this.mode === 'guaranteed-pg-transport' ? await freshPostgres('bus') : undefined;
+      if (busDb) this.cleanup.push(busDb.drop);
       const shared = {
         serviceId: prefix,
-        transport: benchTransport(),
+        transport: busDb ? { type: 'postgres' as const, url: busDb.url } : benchTransport(),
         topics: { naming: (type: string) => `${prefix}.${type}` },
       } satisfies EventBusModuleOptions;
       const crossInstance = this.mode === 'cross-instance';
