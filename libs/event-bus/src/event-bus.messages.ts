@@ -561,16 +561,24 @@ export const testNotAnEventClass = (className: string): string =>
 
 // outbox notifications (PostgreSQL LISTEN)
 
-export const outboxListenFailed = (channel: string, error: string): string =>
-  `Outbox relay cannot LISTEN on "${channel}" (${error}); reconnecting with backoff, ` +
-  "and other instances' commits reach it at its poll meanwhile";
+/** Who holds a LISTEN connection, and what delivers while it is gone (messages below). */
+export interface ListenerRole {
+  /** `Outbox relay`, `PostgreSQL transport` */
+  name: string;
+  /** `other instances' commits reach it at its poll meanwhile` */
+  meanwhile: string;
+}
 
-export const outboxListenLost = (channel: string, error: string): string =>
-  `Outbox relay lost its LISTEN connection on "${channel}" (${error}); reconnecting with ` +
-  "backoff, and other instances' commits reach it at its poll meanwhile";
+export const listenFailed = (role: ListenerRole, channel: string, error: string): string =>
+  `${role.name} cannot LISTEN on "${channel}" (${error}); reconnecting with backoff, ` +
+  `and ${role.meanwhile}`;
 
-export const outboxListensAgain = (channel: string, seconds: number): string =>
-  `Outbox relay listens on "${channel}" again after ${seconds} s`;
+export const listenLost = (role: ListenerRole, channel: string, error: string): string =>
+  `${role.name} lost its LISTEN connection on "${channel}" (${error}); reconnecting with ` +
+  `backoff, and ${role.meanwhile}`;
+
+export const listensAgain = (role: ListenerRole, channel: string, seconds: number): string =>
+  `${role.name} listens on "${channel}" again after ${seconds} s`;
 
 export const outboxListenCheckTimedOut = (ms: number): string =>
   `The LISTEN connection did not answer a check within ${ms} ms`;

@@ -4,10 +4,11 @@ import { describeError } from './describe-error';
 import { sleep } from './sleep';
 import { withTimeout } from './with-timeout';
 import {
+  type ListenerRole,
+  listenFailed,
+  listenLost,
+  listensAgain,
   outboxListenCheckTimedOut,
-  outboxListenFailed,
-  outboxListenLost,
-  outboxListensAgain,
 } from '../event-bus.messages';
 
 /**
@@ -59,6 +60,7 @@ export class PostgresListener {
 
   constructor(
     private readonly createClient: () => ListenClient,
+    private readonly role: ListenerRole,
     private readonly channel: string,
     /** Called with the notification's payload; without one after a reconnection. */
     private readonly onNotify: (payload?: string) => void,
@@ -70,7 +72,7 @@ export class PostgresListener {
     try {
       await this.open();
     } catch (error) {
-      this.logger.warn(outboxListenFailed(this.channel, describeError(error)));
+      this.logger.warn(listenFailed(this.role, this.channel, describeError(error)));
       this.reconnect();
     }
   }
@@ -121,7 +123,7 @@ export class PostgresListener {
     clearInterval(this.checkTimer);
     void this.end(client);
     if (this.closed) return;
-    this.logger.warn(outboxListenLost(this.channel, describeError(error)));
+    this.logger.warn(listenLost(this.role, this.channel, describeError(error)));
     this.reconnect();
   }
 
@@ -141,7 +143,9 @@ export class PostgresListener {
         continue; // warned once already; the poll delivers meanwhile
       }
       if (this.closed) return;
-      this.logger.log(outboxListensAgain(this.channel, Math.round((Date.now() - since) / 1000)));
+      this.logger.log(
+        listensAgain(this.role, this.channel, Math.round((Date.now() - since) / 1000)),
+      );
       // Commits announced while nobody listened were missed.
       this.onNotify();
       return;

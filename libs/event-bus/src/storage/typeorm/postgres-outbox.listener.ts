@@ -55,9 +55,14 @@ export function createListenClient(dataSource: DataSource): ListenClient {
   return new Client(listenClientConfig(options));
 }
 
+const RELAY = {
+  name: 'Outbox relay',
+  meanwhile: "other instances' commits reach it at its poll meanwhile",
+};
+
 /** The relay's listener: `LISTEN` on `OUTBOX_CHANNEL` (see `PostgresListener`). */
 export class PostgresOutboxListener extends PostgresListener {
   constructor(createClient: () => ListenClient, onNotify: () => void, backoff?: BackoffOptions) {
-    super(createClient, OUTBOX_CHANNEL, () => onNotify(), backoff);
+    super(createClient, RELAY, OUTBOX_CHANNEL, () => onNotify(), backoff);
   }
 }

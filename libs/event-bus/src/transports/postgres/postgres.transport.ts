@@ -78,6 +78,14 @@ export class PostgresTransport implements EventTransport {
       max: this.options.maxConnections,
       application_name: `${this.serviceId} (event-bus transport)`.slice(0, 63),
       connectionTimeoutMillis: 5000,
+      // Every wait is bounded, so a server that stops answering becomes an error, not a hang:
+      // the server cancels a statement after 10 s (an append waiting on a partition's lock
+      // included), the client gives up on one after 15 s, and a session left idle inside a
+      // transaction (a writer that died holding a partition's lock) is ended after 10 s.
+      statement_timeout: 10_000,
+      query_timeout: 15_000,
+      idle_in_transaction_session_timeout: 10_000,
+      keepAlive: true,
     };
     this.pool ??= new pg.Pool(config);
     // An idle connection that the server closed is dropped by the pool; the error must not crash.
@@ -92,7 +100,11 @@ export class PostgresTransport implements EventTransport {
       });
     }
     this.listener ??= new PostgresListener(
-      () => new pg.Client({ ...config, keepAlive: true }),
+      () => new pg.Client(config),
+      {
+        name: 'PostgreSQL transport',
+        meanwhile: 'appends reach the consumers at their poll meanwhile',
+      },
       LOG_CHANNEL,
       // No payload: the listener reconnected, and appends meanwhile went unheard.
       (payload) => (payload ? this.announced(payload) : this.announcedAll()),
