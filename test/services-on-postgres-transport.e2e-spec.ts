@@ -206,7 +206,7 @@ describe('user-service and order-service as processes on the PostgreSQL transpor
 
   it('waits out the bus database refusing connections for 10 s: nothing dead-lettered, every profile once', async () => {
     const userService = await startUsers();
-    await startOrders();
+    const orderService = await startOrders();
     expect(
       (await registerUsers(userService.url, 50, { prefix: 'before' })).every(
         (r) => r.status === 201,
@@ -214,10 +214,19 @@ describe('user-service and order-service as processes on the PostgreSQL transpor
     ).toBe(true);
     await eventually(async () => (await profiles()) === 50, 'profiles before the outage', 60000);
 
+    const health = async (url: string): Promise<{ status: number; body: string }> => {
+      const response = await fetch(`${url}/health`, { signal: AbortSignal.timeout(5000) });
+      return { status: response.status, body: await response.text() };
+    };
+    expect((await health(orderService.url)).status).toBe(200);
     proxy.set('refuse');
     const downSince = Date.now();
     const during: number[] = [];
     try {
+      // /health says the bus database is down, within its bound, naming the transport.
+      const down = await health(orderService.url);
+      expect(down.status).toBe(503);
+      expect(down.body).toContain('transport postgresql');
       while (Date.now() - downSince < 10000) {
         const batch = await registerUsers(userService.url, 10, {
           prefix: `during_${during.length}`,
@@ -233,6 +242,11 @@ describe('user-service and order-service as processes on the PostgreSQL transpor
     expect(during.length).toBeGreaterThan(0);
     expect(during.every((status) => status === 201)).toBe(true);
     await expectExactlyOnce(50 + during.length);
+    await eventually(
+      async () => (await health(orderService.url)).status === 200,
+      '/health 200 after the outage',
+      30000,
+    );
   });
 });
 
