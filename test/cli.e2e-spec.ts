@@ -9,9 +9,21 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
+import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
-import { EVENT_BUS_ENTITIES, EVENT_BUS_MIGRATIONS, InMemoryBroker } from '@nestbus/event-bus';
+import {
+  DLQ_HEADERS,
+  EVENT_BUS_ENTITIES,
+  EVENT_BUS_MIGRATIONS,
+  InMemoryBroker,
+} from '@nestbus/event-bus';
+import {
+  type IncomingRecord,
+  type OutgoingRecord,
+  PostgresTopicReader,
+  PostgresTransport,
+} from '@nestbus/event-bus/transport';
 import { EventTraceStore, OutboxMessage, OutboxStatus } from '@nestbus/event-bus/operations';
 import { createTestDatabase, eventually, TestDatabase } from './support/databases';
 import { bootItemApp, ItemApp } from './support/item-app';
@@ -396,6 +408,161 @@ describe('events CLI: dead letters on Kafka', () => {
     expect(run.stdout).toMatch(new RegExp(`^\\S+Z +dead_lettered +${prefix} +ItemProjector`, 'm'));
     expect(run.stdout).toMatch(new RegExp(`^\\S+Z +processed +${prefix} +ItemProjector`, 'm'));
     expect((await cli(['trace', uuidv7()], env())).code).toBe(1);
+  });
+});
+
+describe('events CLI: on the postgres transport (EVENT_TRANSPORT=postgres)', () => {
+  const prefix = `${uniqueName('cli-pg')}.`;
+  const topic = `${prefix}user.registered`;
+  const dlq = `${topic}.dlq`;
+  const ids = { text: uuidv7(), binary: uuidv7() };
+  let bus: TestDatabase;
+  let db: TestDatabase;
+  let dataSource: DataSource;
+  let transport: PostgresTransport;
+  const env = (): Record<string, string> => ({
+    EVENT_TRANSPORT: 'postgres',
+    BUS_DATABASE_URL: bus.url,
+    EVENT_TOPIC_PREFIX: prefix,
+    DATABASE_URL: db.url,
+  });
+  const deadLetter = (eventId: string, key: string | Buffer): OutgoingRecord => ({
+    topic: dlq,
+    key,
+    value: Buffer.from(JSON.stringify({ userId: 'u1', email: 'u1@example.com' })),
+    headers: {
+      ce_specversion: '1.0',
+      ce_id: eventId,
+      ce_source: 'user-service',
+      ce_type: 'user.registered',
+      ce_dataversion: '2',
+      ce_time: '2025-01-01T00:00:00.000Z',
+      'content-type': 'application/json',
+      [DLQ_HEADERS.errorType]: 'Error',
+      [DLQ_HEADERS.errorMessage]: 'mailer down',
+      [DLQ_HEADERS.attempts]: '3',
+      [DLQ_HEADERS.originalTopic]: topic,
+      [DLQ_HEADERS.originalPartition]: '0',
+      [DLQ_HEADERS.originalOffset]: '7',
+      [DLQ_HEADERS.handler]: 'WelcomeMailer.onUserRegistered',
+      [DLQ_HEADERS.failedAt]: '2025-01-01T00:00:01.000Z',
+    },
+  });
+
+  beforeAll(async () => {
+    bus = await createTestDatabase('postgres');
+    db = await createTestDatabase('postgres');
+    dataSource = new DataSource({
+      type: 'postgres',
+      url: db.url,
+      entities: EVENT_BUS_ENTITIES,
+      migrations: EVENT_BUS_MIGRATIONS,
+      migrationsRun: true,
+    });
+    await dataSource.initialize();
+  });
+
+  afterAll(async () => {
+    await transport?.close();
+    await dataSource?.destroy();
+    await db?.drop();
+    await bus?.drop();
+  });
+
+  it('topics ensure creates the topics as partition rows of the bus database', async () => {
+    const run = await cli(['topics', 'ensure'], env());
+    expect(run.code).toBe(0);
+    for (const name of [topic, dlq])
+      expect(run.stdout).toMatch(new RegExp(`^created +${name}$`, 'm'));
+    expect(run.stdout).toContain('2 created (3 partitions), 0 existed.');
+    const client = new Client({ connectionString: bus.url });
+    await client.connect();
+    const { rows } = await client
+      .query<{ topic: string; partitions: number }>(
+        `SELECT topic, COUNT(*)::int AS partitions FROM event_bus_partition
+          GROUP BY topic ORDER BY topic`,
+      )
+      .finally(() => client.end());
+    expect(rows).toEqual([
+      { topic, partitions: 3 },
+      { topic: dlq, partitions: 3 },
+    ]);
+    expect((await cli(['topics', 'ensure'], env())).stdout).toContain('All 2 topics existed.');
+  });
+
+  it('dlq list and show read the dead letters PostgresTransport.send appended', async () => {
+    transport = new PostgresTransport({ type: 'postgres', url: bus.url }, 'cli-e2e-writer');
+    await transport.connect();
+    await transport.send([
+      deadLetter(ids.text, 'u1'),
+      deadLetter(ids.binary, Buffer.from([0xff, 0x01])),
+    ]);
+    const list = await cli(['dlq', 'list', 'user.registered'], env());
+    expect(list.code).toBe(0);
+    for (const id of Object.values(ids)) {
+      expect(list.stdout).toMatch(
+        new RegExp(
+          `^\\d +\\d+ +${id} +user\\.registered +Error +WelcomeMailer\\.onUserRegistered +3 +mailer down$`,
+          'm',
+        ),
+      );
+    }
+    expect(list.stdout).toContain(`2 dead letters in ${dlq}.`);
+
+    const [partition, offset] = new RegExp(`^(\\d) +(\\d+) +${ids.text} `, 'm')
+      .exec(list.stdout)!
+      .slice(1);
+    const show = await cli(['dlq', 'show', topic, partition, offset], env());
+    expect(show.code).toBe(0);
+    expect(show.stdout).toMatch(new RegExp(`^  ce_id +${ids.text}$`, 'm'));
+    expect(show.stdout).toContain('"email": "u1@example.com"');
+  });
+
+  it('dlq replay writes outbox rows, and sends what the outbox cannot hold to the bus database', async () => {
+    const dry = await cli(['dlq', 'replay', topic], env());
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toContain('add --execute');
+
+    const run = await cli(['dlq', 'replay', topic, '--execute', '--by', 'alice'], env());
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(new RegExp(`^replayed +${dlq}/\\d/\\d+ +${ids.text} `, 'm'));
+    expect(run.stdout).toMatch(new RegExp(`^sent +${dlq}/\\d/\\d+ +${ids.binary} `, 'm'));
+    expect(run.stdout).toContain('1 sent straight to the bus database, byte for byte');
+    const row = await dataSource.getRepository(OutboxMessage).findOneBy({ id: ids.text });
+    expect(row).toMatchObject({ topic, key: 'u1', type: 'user.registered', status: 'pending' });
+
+    const reader = new PostgresTopicReader({ type: 'postgres', url: bus.url }, 'cli-e2e');
+    await reader.connect();
+    const resent: IncomingRecord[] = [];
+    await reader
+      .read(topic, (records) => void resent.push(...records))
+      .finally(() => reader.close());
+    expect(resent).toHaveLength(1);
+    expect(resent[0].rawKey).toEqual(Buffer.from([0xff, 0x01]));
+    expect(resent[0].headers).toMatchObject({ ce_id: ids.binary, 'x-replayed-by': 'alice' });
+  });
+
+  it('says how to point BUS_DATABASE_URL when it is missing or the bus database is unreachable', async () => {
+    const missing = await cli(['dlq', 'list', 'user.registered'], { EVENT_TRANSPORT: 'postgres' });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain(
+      'EVENT_TRANSPORT is postgres, so BUS_DATABASE_URL must be set',
+    );
+
+    const away = await cli(['dlq', 'list', 'user.registered'], {
+      EVENT_TRANSPORT: 'postgres',
+      BUS_DATABASE_URL: 'postgres://postgres:s3cret@127.0.0.1:1/bus',
+    });
+    expect(away.code).toBe(3);
+    expect(away.stderr).toContain(
+      'The bus database is not reachable at postgres://postgres@127.0.0.1:1/bus',
+    );
+    expect(away.stderr).toContain('point BUS_DATABASE_URL at');
+    expect(away.stderr).not.toContain('s3cret');
+
+    const inProcess = await cli(['dlq', 'list', 'x'], { EVENT_TRANSPORT: 'in-memory' });
+    expect(inProcess.code).toBe(2);
+    expect(inProcess.stderr).toContain('EVENT_TRANSPORT is in-memory');
   });
 });
 

@@ -35,10 +35,15 @@ export const CLI_SCHEMA: ServiceSchema<CliEnvironmentVariables, CliConfig> = {
   toConfig: (env) => ({ ...toServiceConfig(env), kafkaBrokers: env.get('KAFKA_BROKERS') }),
 };
 
+/** The transport the services' events travel on, which the CLI reads and sends on too. */
+export type CliTransportConfig =
+  { type: 'kafka'; brokers: string[] } | { type: 'postgres'; url: string };
+
 /**
- * The CLI's settings (DATABASE_URL, KAFKA_BROKERS, SERVICE_ID, EVENT_TOPIC_PREFIX, ...), validated
- * by @nestjs/config against CLI_SCHEMA. Loaded lazily, on a command's first question: `--help`
- * works with any environment, and a bad variable is a usage error (exit code 2).
+ * The CLI's settings (DATABASE_URL, KAFKA_BROKERS or EVENT_TRANSPORT=postgres with
+ * BUS_DATABASE_URL, SERVICE_ID, EVENT_TOPIC_PREFIX, ...), validated by @nestjs/config against
+ * CLI_SCHEMA. Loaded lazily, on a command's first question: `--help` works with any
+ * environment, and a bad variable is a usage error (exit code 2).
  */
 @Injectable()
 export class CliEnvironment {
@@ -61,6 +66,25 @@ export class CliEnvironment {
       );
     }
     return database;
+  }
+
+  /**
+   * The transport of EVENT_TRANSPORT: Kafka on KAFKA_BROKERS unless it says postgres (the bus
+   * database of BUS_DATABASE_URL, which the environment's check already required).
+   */
+  async transport(): Promise<CliTransportConfig> {
+    const { transport, kafkaBrokers, busDatabaseUrl } = await this.config();
+    if (transport === 'postgres' && busDatabaseUrl) {
+      return { type: 'postgres', url: busDatabaseUrl };
+    }
+    if (transport === 'in-memory') {
+      throw new UsageError(
+        'EVENT_TRANSPORT is in-memory: those events never leave the service process, so there ' +
+          'is nothing to read from outside. Set EVENT_TRANSPORT=kafka (KAFKA_BROKERS) or ' +
+          'EVENT_TRANSPORT=postgres (BUS_DATABASE_URL), as the services to inspect run.',
+      );
+    }
+    return { type: 'kafka', brokers: kafkaBrokers };
   }
 
   async topicPrefix(): Promise<string | undefined> {

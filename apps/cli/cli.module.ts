@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { CliEnvironment } from './cli.environment';
 import { CliProgram } from './cli.program';
 import { CliDatabase } from './infrastructure/cli-database';
-import { CliKafka } from './infrastructure/cli-kafka';
+import { CliTransport } from './infrastructure/cli-transport';
 import { CliOutput } from './output/cli.output';
 import { AsyncApiCommand } from './commands/asyncapi.command';
 import { DlqCommand } from './commands/dlq.command';
@@ -24,15 +24,15 @@ import { SchemaCheckCommand } from './commands/schema-check.command';
 import { SchemaRecordCommand } from './commands/schema-record.command';
 
 /**
- * The operator CLI. Nothing here connects at startup: each command opens the database or Kafka
- * it needs (see CliDatabase, CliKafka) and closes it before returning.
+ * The operator CLI. Nothing here connects at startup: each command opens the database or transport
+ * it needs (see CliDatabase, CliTransport) and closes it before returning.
  */
 @Module({
   providers: [
     CliEnvironment,
     CliProgram,
     CliDatabase,
-    CliKafka,
+    CliTransport,
     CliOutput,
     OutboxCommand,
     OutboxStatusCommand,

@@ -4,10 +4,11 @@ import type { Command } from 'commander';
 
 const EXIT_CODES_HELP = `
 Environment: DATABASE_URL (postgres://… or a SQLite file), KAFKA_BROKERS (default
-127.0.0.1:9092), SERVICE_ID, EVENT_TOPIC_PREFIX: the same variables as the services.
+127.0.0.1:9092), or EVENT_TRANSPORT=postgres with BUS_DATABASE_URL (postgres://…, the bus
+database), SERVICE_ID, EVENT_TOPIC_PREFIX: the same variables as the services.
 
-Exit codes: 0 success, 1 the operation failed, 2 usage error, 3 PostgreSQL or Kafka
-unreachable, 130 interrupted.`;
+Exit codes: 0 success, 1 the operation failed, 2 usage error, 3 PostgreSQL, Kafka or the bus
+database unreachable, 130 interrupted.`;
 
 /**
  * Shapes the commander program nest-commander built: the CLI's name, usage errors that end

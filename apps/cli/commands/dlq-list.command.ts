@@ -2,7 +2,7 @@ import { DeadLetterReader } from '@nestbus/event-bus/operations';
 import type { DeadLetter } from '@nestbus/event-bus/operations';
 import { CommandRunner, Option, SubCommand } from 'nest-commander';
 import { CliEnvironment } from '../cli.environment';
-import { CliKafka } from '../infrastructure/cli-kafka';
+import { CliTransport } from '../infrastructure/cli-transport';
 import { CliOutput } from '../output/cli.output';
 import { oneLine } from '../output/format';
 import { parseCount } from './option.parsers';
@@ -21,7 +21,7 @@ const DEFAULT_LIMIT = 100;
 })
 export class DlqListCommand extends CommandRunner {
   constructor(
-    private readonly kafka: CliKafka,
+    private readonly bus: CliTransport,
     private readonly environment: CliEnvironment,
     private readonly out: CliOutput,
   ) {
@@ -30,7 +30,7 @@ export class DlqListCommand extends CommandRunner {
 
   async run([topic]: string[], options: DlqListOptions): Promise<void> {
     const limit = parseCount('--limit', options.limit, DEFAULT_LIMIT);
-    await this.kafka.useReader(async (reader) => {
+    await this.bus.useReader(async (reader) => {
       const letters = new DeadLetterReader(reader);
       const dlq = await letters.resolveTopic(topic, await this.environment.topicPrefix());
       const shown: DeadLetter[] = [];

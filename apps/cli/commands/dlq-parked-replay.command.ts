@@ -7,7 +7,7 @@ import {
 import { CommandRunner, Option, SubCommand } from 'nest-commander';
 import { CliError, UsageError } from '../cli.errors';
 import { CliDatabase } from '../infrastructure/cli-database';
-import { CliKafka } from '../infrastructure/cli-kafka';
+import { CliTransport } from '../infrastructure/cli-transport';
 import { CliOutput } from '../output/cli.output';
 import { replayOperator } from './replay-operator';
 
@@ -28,7 +28,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 })
 export class DlqParkedReplayCommand extends CommandRunner {
   constructor(
-    private readonly kafka: CliKafka,
+    private readonly bus: CliTransport,
     private readonly database: CliDatabase,
     private readonly out: CliOutput,
   ) {
@@ -41,7 +41,7 @@ export class DlqParkedReplayCommand extends CommandRunner {
     if (bad.length > 0) throw new UsageError(`Not an event_dead_letter id: ${bad.join(', ')}.`);
     const by = replayOperator(options.by);
     const execute = options.execute === true;
-    const broker = this.kafka.lazySender();
+    const broker = this.bus.lazySender();
     try {
       await this.database.use(async (session) => {
         const store = session.get(ParkedDeadLetterStore);

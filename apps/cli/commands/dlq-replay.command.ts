@@ -9,7 +9,7 @@ import { CommandRunner, Option, SubCommand } from 'nest-commander';
 import { CliError } from '../cli.errors';
 import { CliEnvironment } from '../cli.environment';
 import { CliDatabase } from '../infrastructure/cli-database';
-import { CliKafka } from '../infrastructure/cli-kafka';
+import { CliTransport } from '../infrastructure/cli-transport';
 import { CliOutput } from '../output/cli.output';
 import { replayOperator } from './replay-operator';
 import { formatBytes } from '../output/format';
@@ -30,7 +30,7 @@ interface DlqReplayOptions {
 })
 export class DlqReplayCommand extends CommandRunner {
   constructor(
-    private readonly kafka: CliKafka,
+    private readonly bus: CliTransport,
     private readonly database: CliDatabase,
     private readonly environment: CliEnvironment,
     private readonly out: CliOutput,
@@ -43,10 +43,10 @@ export class DlqReplayCommand extends CommandRunner {
     const execute = options.execute === true;
     const wanted = options.event ? new Set(options.event) : undefined;
 
-    await this.kafka.useReader(async (reader) => {
+    await this.bus.useReader(async (reader) => {
       const letters = new DeadLetterReader(reader);
       const dlq = await letters.resolveTopic(topic, await this.environment.topicPrefix());
-      const broker = this.kafka.lazySender();
+      const broker = this.bus.lazySender();
       try {
         await this.database.use(async (session) => {
           const replay = session
@@ -78,6 +78,7 @@ export class DlqReplayCommand extends CommandRunner {
             filtered: wanted !== undefined,
             location: session.location,
             into: [...topics].sort().join(', '),
+            destination: await this.bus.destination(),
           });
           const missing = wanted ? [...wanted].filter((id) => !matched.has(id)) : [];
           if (missing.length > 0) {
@@ -99,6 +100,7 @@ export class DlqReplayCommand extends CommandRunner {
       filtered: boolean;
       location: string;
       into: string;
+      destination: string;
     },
   ): void {
     const replayed = totals.replay + totals.requeue + totals.send;
@@ -106,7 +108,7 @@ export class DlqReplayCommand extends CommandRunner {
     const skipped = totals.skip > 0 ? `; ${totals.skip} skipped` : '';
     const direct =
       totals.send > 0
-        ? `; ${totals.send} ${run.execute ? 'sent' : 'to send'} straight to Kafka, byte for byte ` +
+        ? `; ${totals.send} ${run.execute ? 'sent' : 'to send'} straight to ${run.destination}, byte for byte ` +
           '(their key or headers are bytes the outbox cannot hold)'
         : '';
     if (considered === 0) {

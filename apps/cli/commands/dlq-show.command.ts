@@ -2,7 +2,7 @@ import { DeadLetterReader } from '@nestbus/event-bus/operations';
 import { CommandRunner, SubCommand } from 'nest-commander';
 import { CliError } from '../cli.errors';
 import { CliEnvironment } from '../cli.environment';
-import { CliKafka } from '../infrastructure/cli-kafka';
+import { CliTransport } from '../infrastructure/cli-transport';
 import { CliOutput } from '../output/cli.output';
 import { formatBytes, formatPayload } from '../output/format';
 import { parseNonNegative } from './option.parsers';
@@ -19,7 +19,7 @@ import { parseNonNegative } from './option.parsers';
 })
 export class DlqShowCommand extends CommandRunner {
   constructor(
-    private readonly kafka: CliKafka,
+    private readonly bus: CliTransport,
     private readonly environment: CliEnvironment,
     private readonly out: CliOutput,
   ) {
@@ -29,7 +29,7 @@ export class DlqShowCommand extends CommandRunner {
   async run([topic, partitionText, offsetText]: string[]): Promise<void> {
     const partition = Number(parseNonNegative('<partition>', partitionText));
     const offset = parseNonNegative('<offset>', offsetText);
-    await this.kafka.useReader(async (reader) => {
+    await this.bus.useReader(async (reader) => {
       const letters = new DeadLetterReader(reader);
       const dlq = await letters.resolveTopic(topic, await this.environment.topicPrefix());
       const letter = await letters.find(dlq, partition, offset);

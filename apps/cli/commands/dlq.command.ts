@@ -7,7 +7,7 @@ import { ParentCommand } from './parent.command';
 
 @Command({
   name: 'dlq',
-  description: 'Read dead-letter topics (<topic>.dlq) on Kafka and replay their events',
+  description: 'Read dead-letter topics (<topic>.dlq) and replay their events',
   subCommands: [DlqListCommand, DlqShowCommand, DlqReplayCommand, DlqParkedCommand],
 })
 export class DlqCommand extends ParentCommand {}

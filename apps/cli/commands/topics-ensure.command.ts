@@ -8,7 +8,7 @@ import {
 import { eventBusOptionsFor } from '@nestbus/service-config';
 import { CliEnvironment } from '../cli.environment';
 import { contractEvents } from '../contracts/contract-events';
-import { CliKafka } from '../infrastructure/cli-kafka';
+import { CliTransport } from '../infrastructure/cli-transport';
 import { CliOutput } from '../output/cli.output';
 import { parseCount } from './option.parsers';
 
@@ -24,7 +24,7 @@ interface TopicsEnsureOptions {
 })
 export class TopicsEnsureCommand extends CommandRunner {
   constructor(
-    private readonly kafka: CliKafka,
+    private readonly bus: CliTransport,
     private readonly environment: CliEnvironment,
     private readonly out: CliOutput,
   ) {
@@ -55,15 +55,18 @@ export class TopicsEnsureCommand extends CommandRunner {
       ...new Set(registry.all().flatMap((d) => [d.topic, deadLetterTopic(d.topic)])),
     ].sort();
 
-    const existing = await this.kafka.useReader(
-      async (reader) => new Set(await reader.listTopics()),
-    );
+    const existing = await this.bus.useReader(async (reader) => new Set(await reader.listTopics()));
     const missing = wanted.filter((name) => !existing.has(name));
     if (missing.length > 0) {
-      await this.kafka.useTransport((transport) =>
+      await this.bus.useTransport((transport) =>
         transport.ensureTopics(missing.map((name) => ({ name, partitions, replicationFactor }))),
       );
     }
+    // The bus database keeps each partition once: a replication factor means nothing there.
+    const replicated =
+      (await this.environment.transport()).type === 'kafka'
+        ? `, replication factor ${replicationFactor}`
+        : '';
     this.out.table(
       ['STATUS', 'TOPIC'],
       wanted.map((name) => [existing.has(name) ? 'exists' : 'created', name]),
@@ -72,8 +75,8 @@ export class TopicsEnsureCommand extends CommandRunner {
     this.out.line(
       missing.length === 0
         ? `All ${wanted.length} topics existed.`
-        : `${missing.length} created (${partitions} partitions, replication factor ` +
-            `${replicationFactor}), ${wanted.length - missing.length} existed.`,
+        : `${missing.length} created (${partitions} partitions${replicated}), ` +
+            `${wanted.length - missing.length} existed.`,
     );
   }
 

@@ -4,7 +4,7 @@ import { TopicsEnsureCommand } from './topics-ensure.command';
 
 @Command({
   name: 'topics',
-  description: 'Manage the Kafka topics of the registered event types',
+  description: 'Manage the topics (Kafka or the bus database) of the registered event types',
   subCommands: [TopicsEnsureCommand],
 })
 export class TopicsCommand extends ParentCommand {}
