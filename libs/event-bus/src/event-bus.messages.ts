@@ -511,7 +511,7 @@ export const outboxRowSendFailed = (id: string, type: string, error: string): st
 
 // operations
 
-/** A dead-letter topic asked for is not on the broker; names (some of) the ones that are. */
+/** A dead-letter topic asked for does not exist; names (some of) the ones that do. */
 export const deadLetterTopicMissing = (
   candidates: string[],
   known: string[],
@@ -519,8 +519,8 @@ export const deadLetterTopicMissing = (
 ): string =>
   `Dead-letter topic ${candidates.map((c) => `"${c}"`).join(' or ')} does not exist. ` +
   (known.length === 0
-    ? 'The broker has no dead-letter topics.'
-    : `Dead-letter topics on the broker: ${known.slice(0, maxListed).join(', ')}` +
+    ? 'There are no dead-letter topics.'
+    : `Dead-letter topics: ${known.slice(0, maxListed).join(', ')}` +
       `${known.length > maxListed ? ` and ${known.length - maxListed} more` : ''}.`);
 
 export const offsetNotInPartition = (

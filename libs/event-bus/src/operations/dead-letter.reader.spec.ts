@@ -96,7 +96,7 @@ describe('DeadLetterReader', () => {
   it('names the dead-letter topics that exist when the asked one does not', async () => {
     const reader = new DeadLetterReader(new FixedTopicReader(topics));
     await expect(reader.resolveTopic('invoices')).rejects.toThrow(
-      'Dead-letter topic "invoices.dlq" does not exist. Dead-letter topics on the broker: orders.dlq, staging.payments.dlq.',
+      'Dead-letter topic "invoices.dlq" does not exist. Dead-letter topics: orders.dlq, staging.payments.dlq.',
     );
   });
 
