@@ -356,7 +356,8 @@ class PartitionWorker {
       heartbeat: async () => undefined,
       isActive: () => this.active,
       commit: async (nextOffset: string) => {
-        if (!this.active) return;
+        // Not skipped once stopping: the batch in hand when the partition is released (or the
+        // member closes) still commits, while the lease holds; the statement fences the rest.
         const { rowCount } = await this.pool.query(
           `UPDATE event_bus_group_partition
               SET committed_offset = $5, expires_at = now() + make_interval(secs => $6 / 1000.0)
