@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import {
   type BaseOptions,
+  ConnectionPool,
   Consumer,
   type ConsumerOptions,
   type GroupAssignment,
@@ -63,6 +64,13 @@ type FetchResponse = Awaited<ReturnType<Consumer['fetch']>>;
 export class PlatformaticKafkaSubscription implements TransportSubscription {
   private readonly logger = new Logger(PlatformaticKafkaSubscription.name);
   private readonly consumer: Consumer;
+  /**
+   * The fetches' own connections, as the client's own message stream keeps them: a broker
+   * answers one connection's requests in order, so a commit or heartbeat sent on the connection
+   * of a fetch waiting for records (up to `MAX_WAIT_MS`) would wait with it. Measured before:
+   * commits p99 480 ms, a 100,000-record drain at 4,067 records/s against kafkajs's 7,600.
+   */
+  private readonly fetchConnections: ConnectionPool;
   /** The assigned partitions, by `topic:partition`; a revoked one leaves, a new one comes in. */
   private readonly partitions = new Map<string, PartitionState>();
   private readonly paused = new Set<string>();
@@ -84,6 +92,12 @@ export class PlatformaticKafkaSubscription implements TransportSubscription {
       ...clientOptions,
       autocommit: false,
     } satisfies ConsumerOptions<Buffer, Buffer, Buffer, Buffer>);
+    this.fetchConnections = new ConnectionPool(clientOptions.clientId, {
+      connectTimeout: clientOptions.connectTimeout,
+      requestTimeout: clientOptions.requestTimeout,
+      tls: clientOptions.tls,
+      sasl: clientOptions.sasl,
+    });
     this.consumer.on('consumer:group:join', ({ assignments }) => this.assign(assignments ?? []));
     this.consumer.on('consumer:group:leave', () => this.assign([]));
     // Emitted when a rejoin gave up; the fetch loop joins again.
@@ -122,6 +136,7 @@ export class PlatformaticKafkaSubscription implements TransportSubscription {
     this.wake?.();
     await Promise.allSettled([...this.working]);
     await this.consumer.close().catch(() => undefined);
+    await this.fetchConnections.close().catch(() => undefined);
     await this.loop?.catch(() => undefined);
   }
 
@@ -216,7 +231,7 @@ export class PlatformaticKafkaSubscription implements TransportSubscription {
           };
         });
         const response = await this.consumer
-          .fetch({ node, topics, maxWaitTime: MAX_WAIT_MS })
+          .fetch({ node, topics, maxWaitTime: MAX_WAIT_MS, connectionPool: this.fetchConnections })
           .catch((error: unknown) => this.partialResponse(error));
         if (this.stopping) return;
         for (const { topicId, partitions } of response.responses) {
