@@ -602,5 +602,12 @@ export const busTopicPartitionsDiffer = (topic: string, has: number, asked: numb
 export const busBatchFailed = (topic: string, partition: number, error: string): string =>
   `A batch of ${topic}[${partition}] failed; the partition reads again from its last commit: ${error}`;
 
-export const busGroupRoundFailed = (groupId: string, error: string): string =>
-  `Consumer group "${groupId}" could not renew its partitions on the bus database (retrying): ${error}`;
+export const busUnreachable = (groupId: string, error: string): string =>
+  `Consumer group "${groupId}" cannot read the bus database (${error}); its partitions wait and ` +
+  'retry with backoff (leases not renewed run out, and the partitions move on once it is back)';
+
+export const busStillUnreachable = (groupId: string, seconds: number, error: string): string =>
+  `Consumer group "${groupId}" still cannot read the bus database after ${seconds} s: ${error}`;
+
+export const busWorksAgain = (groupId: string, seconds: number): string =>
+  `Consumer group "${groupId}" reads the bus database again after ${seconds} s`;

@@ -14,11 +14,20 @@ import { describeError } from '../../util/describe-error';
 import { Semaphore } from '../../util/semaphore';
 import { Signal } from '../../util/signal';
 import { sleep } from '../../util/sleep';
-import { busBatchFailed, busGroupRoundFailed } from '../../event-bus.messages';
+import {
+  busBatchFailed,
+  busStillUnreachable,
+  busUnreachable,
+  busWorksAgain,
+} from '../../event-bus.messages';
+import { backoffDelay } from '../../util/backoff';
 import type { ResolvedPostgresOptions } from './postgres.transport';
 
-/** Pause after a failed batch or fetch before the partition reads again from its commit. */
+/** Pause after a failed batch before the partition reads again from its commit. */
 const RETRY_MS = 500;
+/** Pause after a failed fetch or round while the bus database is away: 250 ms doubling to 5 s. */
+const OUTAGE_BACKOFF = { initialMs: 250, maxMs: 5000, multiplier: 2, jitter: 0.5 };
+const OUTAGE_REMINDER_MS = 30_000;
 
 /**
  * One member of a consumer group on the PostgreSQL transport. Every third of `leaseMs` it
@@ -41,6 +50,8 @@ export class PostgresSubscription implements TransportSubscription {
   private loop?: Promise<void>;
   private closed = false;
   private joined = false;
+  /** Failed reads of the bus database in a row, when they began and were last logged. */
+  private outage = { failures: 0, since: 0, logged: 0 };
 
   constructor(
     private readonly pool: Pool,
@@ -125,10 +136,10 @@ export class PostgresSubscription implements TransportSubscription {
       if (this.closed) return;
       try {
         await this.round();
+        this.reached();
       } catch (error) {
         // The leases run out if this goes on; the workers stop when their commits fail.
-        this.logger.warn(busGroupRoundFailed(this.options.groupId, describeError(error)));
-        await sleep(RETRY_MS, this.stopping.signal);
+        await sleep(this.unreachable(error), this.stopping.signal);
       }
     }
   }
@@ -239,6 +250,39 @@ export class PostgresSubscription implements TransportSubscription {
     );
   }
 
+  /**
+   * A read of the bus database failed (a fetch, a round): the members' partitions wait. Logged
+   * once when the outage begins, every 30 s while it lasts, and at its end (`reached`), not
+   * once per partition and attempt. Returns how long to wait before the next attempt.
+   */
+  unreachable(error: unknown): number {
+    const now = Date.now();
+    const outage = this.outage;
+    outage.failures++;
+    if (outage.since === 0) {
+      outage.since = outage.logged = now;
+      this.logger.warn(busUnreachable(this.options.groupId, describeError(error)));
+    } else if (now - outage.logged >= OUTAGE_REMINDER_MS) {
+      outage.logged = now;
+      this.logger.warn(
+        busStillUnreachable(
+          this.options.groupId,
+          Math.round((now - outage.since) / 1000),
+          describeError(error),
+        ),
+      );
+    }
+    return backoffDelay(outage.failures, OUTAGE_BACKOFF);
+  }
+
+  /** A read of the bus database worked: an outage, if there was one, is over. */
+  reached(): void {
+    if (this.outage.since === 0) return;
+    const seconds = Math.round((Date.now() - this.outage.since) / 1000);
+    this.outage = { failures: 0, since: 0, logged: 0 };
+    this.logger.log(busWorksAgain(this.options.groupId, seconds));
+  }
+
   reportError(topic: string, partition: number, error: unknown): void {
     this.logger.error(busBatchFailed(topic, partition, describeError(error)));
   }
@@ -293,9 +337,9 @@ class PartitionWorker {
       let records: IncomingRecord[];
       try {
         records = await this.fetch(position);
+        this.member.reached();
       } catch (error) {
-        this.member.reportError(this.topic, this.partition, error);
-        await sleep(RETRY_MS, this.abort.signal);
+        await sleep(this.member.unreachable(error), this.abort.signal);
         continue;
       }
       if (records.length === 0) {
