@@ -649,4 +649,28 @@ describe('PostgreSQL transport (real PostgreSQL)', () => {
     }
     expect(consumer.values()).toEqual(['wake:1', 'wake:2']);
   });
+
+  it('removes the rows of members dead for ten leases, and only theirs', async () => {
+    const transport = await open();
+    const topic = await newTopic(transport, 2);
+    const groupId = uniqueName('g');
+    const otherGroup = uniqueName('other');
+    const ago = (leases: number) => `now() - interval '${(leases * LEASE_MS) / 1000} seconds'`;
+    await sql.query(
+      `INSERT INTO event_bus_member (group_id, member_id, heartbeat_at)
+       VALUES ($1, 'long-dead', ${ago(11)}), ($1, 'recently-dead', ${ago(3)}),
+              ($2, 'other-group', ${ago(11)})`,
+      [groupId, otherGroup],
+    );
+    await join(transport, groupId, [topic]);
+    const { rows } = await sql.query<{ member_id: string }>(
+      'SELECT member_id FROM event_bus_member WHERE group_id = ANY($1) ORDER BY member_id',
+      [[groupId, otherGroup]],
+    );
+    const members = rows.map((r) => r.member_id);
+    expect(members).not.toContain('long-dead');
+    expect(members).toContain('recently-dead');
+    expect(members).toContain('other-group');
+    expect(members).toHaveLength(3);
+  });
 });

@@ -148,10 +148,16 @@ export class PostgresSubscription implements TransportSubscription {
   private async round(): Promise<void> {
     const { groupId, topics } = this.options;
     const leaseMs = this.transport.leaseMs;
+    // The heartbeat, and the rows of members that died long ago (a clean close removes its own):
+    // ten leases without a heartbeat is past any doubt, and they no longer count anyway.
     await this.pool.query(
-      `INSERT INTO event_bus_member (group_id, member_id, heartbeat_at) VALUES ($1, $2, now())
+      `WITH gone AS (
+         DELETE FROM event_bus_member
+          WHERE group_id = $1 AND member_id <> $2
+            AND heartbeat_at < now() - make_interval(secs => $3 * 10 / 1000.0))
+       INSERT INTO event_bus_member (group_id, member_id, heartbeat_at) VALUES ($1, $2, now())
        ON CONFLICT (group_id, member_id) DO UPDATE SET heartbeat_at = now()`,
-      [groupId, this.memberId],
+      [groupId, this.memberId, leaseMs],
     );
     const renewed = await this.pool.query<{ topic: string; partition: number; generation: string }>(
       `UPDATE event_bus_group_partition
