@@ -341,7 +341,8 @@ describe('PostgreSQL transport (real PostgreSQL)', () => {
     await eventually(() => stale !== undefined, 'the batch in hand', 5000);
     const partition = stale!.partition;
     const [before] = (await groupRows(groupId, topic)).filter((r) => r.partition === partition);
-    expect(before.committed_offset).toBeNull();
+    // The claim keeps where the group starts (here the log start, 0) before any commit.
+    expect(before.committed_offset).toBe('0');
 
     await sql.query(
       `UPDATE event_bus_group_partition SET expires_at = now() - interval '1 s'
@@ -359,7 +360,7 @@ describe('PostgreSQL transport (real PostgreSQL)', () => {
     release();
     await eventually(() => staleCommitted, "the stale batch's commit", 5000);
     const [after] = (await groupRows(groupId, topic)).filter((r) => r.partition === partition);
-    expect(after.committed_offset).toBeNull();
+    expect(after.committed_offset).toBe('0');
     expect(after.owner).toBe(claimed.owner);
     expect(stale!.isActive()).toBe(false);
 
@@ -672,5 +673,16 @@ describe('PostgreSQL transport (real PostgreSQL)', () => {
     expect(members).toContain('recently-dead');
     expect(members).toContain('other-group');
     expect(members).toHaveLength(3);
+  });
+
+  it('never resizes a topic: a later declaration with more partitions keeps the first count', async () => {
+    const transport = await open();
+    const topic = await newTopic(transport, 3);
+    await transport.ensureTopics([{ name: topic, partitions: 6, replicationFactor: 1 }]);
+    const { rows } = await sql.query<{ n: number }>(
+      'SELECT COUNT(*)::int AS n FROM event_bus_partition WHERE topic = $1',
+      [topic],
+    );
+    expect(rows[0].n).toBe(3);
   });
 });

@@ -43,6 +43,11 @@ export class PostgresSubscription implements TransportSubscription {
   private readonly logger = new Logger(PostgresSubscription.name);
   readonly memberId = randomUUID();
   private readonly workers = new Map<string, PartitionWorker>();
+  /**
+   * Workers stopping (lost or given back) until their batch in hand is done: a partition claimed
+   * again meanwhile starts only after, so one partition never has two workers at once.
+   */
+  private readonly leaving = new Map<string, Promise<void>>();
   private readonly paused = new Set<string>();
   private readonly slots: Semaphore;
   private readonly stopping = new AbortController();
@@ -112,7 +117,7 @@ export class PostgresSubscription implements TransportSubscription {
     await this.loop?.catch(() => undefined);
     const held = [...this.workers.values()];
     this.workers.clear();
-    await Promise.all(held.map((w) => w.stop()));
+    await Promise.all([...held.map((w) => w.stop()), ...this.leaving.values()]);
     await this.pool
       .query(
         `UPDATE event_bus_group_partition SET owner = NULL, expires_at = '-infinity'
@@ -159,6 +164,7 @@ export class PostgresSubscription implements TransportSubscription {
        ON CONFLICT (group_id, member_id) DO UPDATE SET heartbeat_at = now()`,
       [groupId, this.memberId, leaseMs],
     );
+    const renewing = Date.now();
     const renewed = await this.pool.query<{ topic: string; partition: number; generation: string }>(
       `UPDATE event_bus_group_partition
           SET expires_at = now() + make_interval(secs => $3 / 1000.0)
@@ -170,9 +176,14 @@ export class PostgresSubscription implements TransportSubscription {
     for (const [key, worker] of this.workers) {
       if (!held.has(key)) {
         // Lost (expired while this member was away): another may hold it now.
-        this.workers.delete(key);
-        void worker.stop();
-      }
+        this.leave(key, worker);
+      } else worker.renewedAt(renewing);
+    }
+    for (const row of renewed.rows) {
+      const key = id(row.topic, row.partition);
+      // Held with no worker here (a release or a claim whose answer was lost): give it back.
+      if (!this.workers.has(key) && !this.leaving.has(key))
+        await this.giveBack(row.topic, row.partition, BigInt(row.generation));
     }
     const counts = await this.pool.query<{ members: string[]; partitions: number }>(
       `SELECT ARRAY(SELECT member_id FROM event_bus_member
@@ -187,8 +198,8 @@ export class PostgresSubscription implements TransportSubscription {
     const n = Math.max(1, members.length);
     const share = Math.floor(partitions / n) + (rank < partitions % n ? 1 : 0);
     if (this.workers.size > share) {
-      const surplus = [...this.workers.keys()].sort().slice(share);
-      await Promise.all(surplus.map((key) => this.release(key)));
+      // Not awaited: the round must go on renewing while the batches in hand finish.
+      for (const key of [...this.workers.keys()].sort().slice(share)) this.release(key);
     } else if (this.workers.size < share) {
       await this.claim(share - this.workers.size);
     }
@@ -197,6 +208,7 @@ export class PostgresSubscription implements TransportSubscription {
 
   private async claim(count: number): Promise<void> {
     const { groupId, topics, fromBeginning } = this.options;
+    const claiming = Date.now();
     const claimed = await this.pool.query<{
       topic: string;
       partition: number;
@@ -205,21 +217,25 @@ export class PostgresSubscription implements TransportSubscription {
     }>(
       `UPDATE event_bus_group_partition g
           SET owner = $2, generation = g.generation + 1,
-              expires_at = now() + make_interval(secs => $4 / 1000.0)
+              expires_at = now() + make_interval(secs => $4 / 1000.0),
+              -- Kept: a group that starts at the end starts there once, not wherever the end is
+              -- when the next member claims the partition before any commit.
+              committed_offset = COALESCE(g.committed_offset,
+                CASE WHEN $6 THEN (SELECT COALESCE(MIN(l."offset"), p.next_offset) FROM event_bus_log l
+                                    WHERE l.topic = g.topic AND l.partition = g.partition)
+                     ELSE p.next_offset END)
          FROM (SELECT topic, partition FROM event_bus_group_partition
                 WHERE group_id = $1 AND topic = ANY($3) AND (owner IS NULL OR expires_at <= now())
                 ORDER BY topic, partition LIMIT $5 FOR UPDATE SKIP LOCKED) free,
               event_bus_partition p
         WHERE g.group_id = $1 AND g.topic = free.topic AND g.partition = free.partition
           AND p.topic = g.topic AND p.partition = g.partition
-        RETURNING g.topic, g.partition, g.generation,
-          COALESCE(g.committed_offset,
-            CASE WHEN $6 THEN (SELECT COALESCE(MIN(l."offset"), p.next_offset) FROM event_bus_log l
-                                WHERE l.topic = g.topic AND l.partition = g.partition)
-                 ELSE p.next_offset END) AS start`,
+        RETURNING g.topic, g.partition, g.generation, g.committed_offset AS start`,
       [groupId, this.memberId, topics, this.transport.leaseMs, count, fromBeginning],
     );
     for (const row of claimed.rows) {
+      const key = id(row.topic, row.partition);
+      await this.leaving.get(key);
       const worker = new PartitionWorker(
         this,
         this.pool,
@@ -232,27 +248,36 @@ export class PostgresSubscription implements TransportSubscription {
         BigInt(row.generation),
         BigInt(row.start),
       );
-      this.workers.set(id(row.topic, row.partition), worker);
+      this.workers.set(key, worker);
+      worker.renewedAt(claiming);
       worker.start();
     }
   }
 
-  /** Finishes the partition's batch in hand, then gives the partition back. */
-  private async release(key: string): Promise<void> {
+  /** Finishes the partition's batch in hand, then gives the partition back (in the background). */
+  private release(key: string): void {
     const worker = this.workers.get(key);
     if (!worker) return;
+    this.leave(key, worker, () => this.giveBack(worker.topic, worker.partition, worker.generation));
+  }
+
+  /** Stops a worker, tracked in `leaving` until its batch in hand is done and `then` ran. */
+  private leave(key: string, worker: PartitionWorker, then?: () => Promise<void>): void {
     this.workers.delete(key);
-    await worker.stop();
+    const done = worker
+      .stop()
+      .then(then)
+      // A failed give-back leaves the lease to expire, or to the next round's clean-up.
+      .catch(() => undefined)
+      .finally(() => this.leaving.delete(key));
+    this.leaving.set(key, done);
+  }
+
+  private async giveBack(topic: string, partition: number, generation: bigint): Promise<void> {
     await this.pool.query(
       `UPDATE event_bus_group_partition SET owner = NULL, expires_at = '-infinity'
         WHERE group_id = $1 AND topic = $2 AND partition = $3 AND owner = $4 AND generation = $5`,
-      [
-        this.options.groupId,
-        worker.topic,
-        worker.partition,
-        this.memberId,
-        String(worker.generation),
-      ],
+      [this.options.groupId, topic, partition, this.memberId, String(generation)],
     );
   }
 
@@ -301,6 +326,8 @@ class PartitionWorker {
   private readonly abort = new AbortController();
   private loop?: Promise<void>;
   private committed: bigint;
+  /** Until when (this process's clock) the lease surely holds: its last renewal's start + lease. */
+  private leaseUntil = 0;
 
   constructor(
     private readonly member: PostgresSubscription,
@@ -319,6 +346,16 @@ class PartitionWorker {
 
   start(): void {
     this.loop = this.run();
+  }
+
+  /** The lease was renewed by a statement sent at `sentAt` (local time). */
+  renewedAt(sentAt: number): void {
+    this.leaseUntil = Math.max(this.leaseUntil, sentAt + this.transport.leaseMs);
+  }
+
+  /** Still ours: not stopped, not fenced, and the lease not past its last known renewal. */
+  private holds(): boolean {
+    return this.active && Date.now() < this.leaseUntil;
   }
 
   wake(): void {
@@ -403,9 +440,30 @@ class PartitionWorker {
       topic: this.topic,
       partition: this.partition,
       records,
-      heartbeat: async () => undefined,
-      isActive: () => this.active,
+      // Renews this partition's lease (fenced like a commit): long work keeps the partition.
+      heartbeat: async () => {
+        const sentAt = Date.now();
+        const { rowCount } = await this.pool.query(
+          `UPDATE event_bus_group_partition
+              SET expires_at = now() + make_interval(secs => $5 / 1000.0)
+            WHERE group_id = $1 AND topic = $2 AND partition = $3 AND owner = $4
+              AND generation = $6 AND expires_at > now()`,
+          [
+            this.options.groupId,
+            this.topic,
+            this.partition,
+            this.member.memberId,
+            this.transport.leaseMs,
+            String(this.generation),
+          ],
+        );
+        if (rowCount === 0) this.active = false;
+        else this.renewedAt(sentAt);
+      },
+      // False once the lease may have run out: another member may hold the partition by then.
+      isActive: () => this.holds(),
       commit: async (nextOffset: string) => {
+        const sentAt = Date.now();
         // Not skipped once stopping: the batch in hand when the partition is released (or the
         // member closes) still commits, while the lease holds; the statement fences the rest.
         const { rowCount } = await this.pool.query(
@@ -426,7 +484,10 @@ class PartitionWorker {
         // The lease ran out or moved: this member no longer holds the partition; the next
         // holder reads from the last commit that counted.
         if (rowCount === 0) this.active = false;
-        else this.committed = BigInt(nextOffset);
+        else {
+          this.committed = BigInt(nextOffset);
+          this.renewedAt(sentAt);
+        }
       },
     };
   }

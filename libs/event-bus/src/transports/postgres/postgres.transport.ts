@@ -117,10 +117,13 @@ export class PostgresTransport implements EventTransport {
   async ensureTopics(topics: TopicSpec[]): Promise<void> {
     const pool = this.requirePool();
     for (const topic of topics) {
-      // Rows only: a topic is its partitions' rows, made once, never resized.
+      // Rows only: a topic is its partitions' rows, made once and never resized (another count
+      // would send a key to another partition than the instances that know the old one).
       await pool.query(
         `INSERT INTO event_bus_partition (topic, partition)
-         SELECT $1, p FROM generate_series(0, $2 - 1) AS p ON CONFLICT DO NOTHING`,
+         SELECT $1, p FROM generate_series(0, $2 - 1) AS p
+          WHERE NOT EXISTS (SELECT 1 FROM event_bus_partition WHERE topic = $1)
+         ON CONFLICT DO NOTHING`,
         [topic.name, topic.partitions],
       );
       const count = await this.partitions(topic.name, true);
@@ -154,7 +157,7 @@ export class PostgresTransport implements EventTransport {
       client = await pool.connect();
       await client.query('BEGIN');
       for (const [, { topic, partition, rows }] of ordered) {
-        await client.query(APPEND, [
+        const appended = await client.query(APPEND, [
           topic,
           partition,
           rows.length,
@@ -162,14 +165,19 @@ export class PostgresTransport implements EventTransport {
           rows.map((r) => r.value),
           rows.map((r) => r.headers),
         ]);
+        // No partition row (deleted since its count was read): nothing was appended.
+        if (appended.rowCount !== rows.length) throw new TransportError(busTopicMissing(topic));
         await client.query('SELECT pg_notify($1, $2)', [LOG_CHANNEL, `${partition}:${topic}`]);
       }
       await client.query('COMMIT');
     } catch (error) {
       await client?.query('ROLLBACK').catch(() => undefined);
+      if (error instanceof TransportError) throw error;
       throw new TransportError(busDatabaseUnreachable(describeError(error)), {
         cause: error,
-        retriable: true,
+        // A refusal that comes back on every attempt (a value PostgreSQL rejects, a send too large
+        // to encode) is not retriable, so the relay sends the rows one by one and marks the bad one.
+        retriable: !refusedForGood(error),
       });
     } finally {
       client?.release();
@@ -270,13 +278,23 @@ export class PostgresTransport implements EventTransport {
     try {
       await client.query('BEGIN');
       await client.query('SELECT pg_advisory_xact_lock($1)', [SCHEMA_LOCK]);
-      await client.query(
-        'CREATE TABLE IF NOT EXISTS event_bus_schema (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())',
+      // With migrate false no DDL at all: a role that may only read and write must start.
+      const exists = await client.query<{ t: string | null }>(
+        "SELECT to_regclass('event_bus_schema')::text AS t",
       );
-      const { rows } = await client.query<{ version: number | null }>(
-        'SELECT MAX(version) AS version FROM event_bus_schema',
-      );
-      const current = rows[0]?.version ?? 0;
+      if (exists.rows[0]?.t === null && this.options.migrate) {
+        await client.query(
+          'CREATE TABLE event_bus_schema (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())',
+        );
+      }
+      const current =
+        exists.rows[0]?.t === null && !this.options.migrate
+          ? 0
+          : ((
+              await client.query<{ version: number | null }>(
+                'SELECT MAX(version) AS version FROM event_bus_schema',
+              )
+            ).rows[0]?.version ?? 0);
       const missing = POSTGRES_TRANSPORT_MIGRATIONS.filter((m) => m.version > current);
       if (missing.length > 0 && !this.options.migrate) {
         throw new TransportError(busSchemaBehind(current, POSTGRES_TRANSPORT_SCHEMA_VERSION));
@@ -326,6 +344,16 @@ export class PostgresTransport implements EventTransport {
     if (this.closed || !this.pool) throw new TransportError(transportClosed());
     return this.pool;
   }
+}
+
+/**
+ * Errors that a retry cannot fix: V8 cannot build the statement (RangeError), or PostgreSQL
+ * refuses the data itself (SQLSTATE class 22 data exception, 23 integrity, 54 limit exceeded).
+ */
+function refusedForGood(error: unknown): boolean {
+  if (error instanceof RangeError) return true;
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^(22|23|54)[0-9A-Z]{3}$/.test(code);
 }
 
 interface Row {
