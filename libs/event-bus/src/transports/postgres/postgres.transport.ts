@@ -87,9 +87,11 @@ export class PostgresTransport implements EventTransport {
       idle_in_transaction_session_timeout: 10_000,
       keepAlive: true,
     };
-    this.pool ??= new pg.Pool(config);
-    // An idle connection that the server closed is dropped by the pool; the error must not crash.
-    this.pool.on('error', () => undefined);
+    if (!this.pool) {
+      this.pool = new pg.Pool(config);
+      // An idle connection the server closed is dropped by the pool; the error must not crash.
+      this.pool.on('error', () => undefined);
+    }
     try {
       await this.migrate();
     } catch (error) {
@@ -141,8 +143,12 @@ export class PostgresTransport implements EventTransport {
     if (this.closed) throw new TransportError(transportClosed());
     const pool = this.requirePool();
     const byPartition = new Map<string, { topic: string; partition: number; rows: Row[] }>();
+    // One count per topic of the send (a relay batch is mostly one topic), not one await per record.
+    const counts = new Map<string, number>();
+    for (const topic of new Set(records.map((r) => r.topic)))
+      counts.set(topic, await this.partitions(topic));
     for (const record of records) {
-      const count = await this.partitions(record.topic);
+      const count = counts.get(record.topic)!;
       const key = record.key === null ? null : toBytes(record.key);
       const partition =
         key === null ? Math.floor(Math.random() * count) : partitionForKey(key, count);
