@@ -34,6 +34,9 @@ import { RecordProcessor } from './consumer/record-processor';
 import { DependencyOutage } from './consumer/dependency-outage';
 import { RouteStep } from './consumer/pipeline/route.step';
 import { RecordPreparer } from './consumer/pipeline/record-preparer';
+import { DecodeStep } from './consumer/pipeline/decode.step';
+import { UpcastStep } from './consumer/pipeline/upcast.step';
+import { ValidateStep } from './consumer/pipeline/validate.step';
 import { FailurePolicyRunner } from './consumer/failure-policy.runner';
 import { TransactionBatchProcessor } from './consumer/transaction-batch.processor';
 import { EventConsumer } from './consumer/event-consumer';
@@ -103,7 +106,10 @@ const providers: Provider[] = [
   OutboxCommits,
   InboxConsumer,
   DeadLetterPublisher,
+  DecodeStep,
   RouteStep,
+  UpcastStep,
+  ValidateStep,
   RecordPreparer,
   FailurePolicyRunner,
   RecordProcessor,

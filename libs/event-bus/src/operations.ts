@@ -17,6 +17,9 @@ export { HandlerRegistry } from './discovery/handler.registry';
 export type { HandlerDefinition } from './discovery/handler.registry';
 export type { EventDefinition } from './envelope/event-type.registry';
 export { CloudEventCodec } from './envelope/cloud-event.codec';
+export { DecodeStep } from './consumer/pipeline/decode.step';
+export { UpcastStep } from './consumer/pipeline/upcast.step';
+export { ValidateStep } from './consumer/pipeline/validate.step';
 export type { EventEnvelope } from './envelope/event-envelope.interface';
 
 export { OutboxMessage } from './storage/typeorm/entities/outbox-message.entity';

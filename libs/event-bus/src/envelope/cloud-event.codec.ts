@@ -1,6 +1,4 @@
-import { Inject, Injectable, Type } from '@nestjs/common';
-import { plainToInstance } from 'class-transformer';
-import { validate } from 'class-validator';
+import { Inject, Injectable } from '@nestjs/common';
 import {
   CE_HEADERS,
   CLOUDEVENTS_JSON_CONTENT_TYPE,
@@ -16,9 +14,7 @@ import {
   badAttribute,
   badCeTime,
   badDataVersion,
-  dataNotAnObject,
   eventPayloadTooLarge,
-  futureEventVersion,
   headerTooLong,
   missingAttribute,
   missingHeader,
@@ -27,10 +23,8 @@ import {
   payloadTooLarge,
   structuredDataNotAnObject,
   structuredDataNotBytes,
-  unknownEventType,
   unsupportedContentType,
   unsupportedSpecVersion,
-  validationFailed,
 } from '../event-bus.messages';
 import type { ResolvedEventBusOptions } from '../interfaces/event-bus-options.interface';
 import type { PayloadCodec, PayloadCodecContext } from '../interfaces/payload-codec.interface';
@@ -38,7 +32,6 @@ import type { IncomingRecord, OutgoingRecord } from '../transports/event-transpo
 import { describeError } from '../util/describe-error';
 import { isJsonContentType, mediaTypeOf } from './content-type';
 import type { EncodableEvent, EventEnvelope } from './event-envelope.interface';
-import { EventTypeRegistry } from './event-type.registry';
 import { JsonPayloadCodec, parseJson } from './json-payload.codec';
 import {
   attributeOfHeader,
@@ -49,7 +42,6 @@ import {
   type StructuredEvent,
   writeStructuredEvent,
 } from './structured-cloud-event';
-import { UpcasterRegistry } from './upcaster.registry';
 
 /** How the attribute checks name what they read, in binary mode (headers) or structured mode. */
 interface AttributeWords {
@@ -85,8 +77,9 @@ const JSON_DATA = 'JSON (application/json, or a type ending in /json or +json)';
  * CloudEvents 1.0 on Kafka: binary mode (attributes in `ce_*` headers, the payload as the
  * value) by default, structured mode (the whole event as JSON, `codec.mode: 'structured'`) on
  * request; both are read on receipt. The record key is the event key. Everything arriving is
- * untrusted: sizes are bounded, JSON is parsed with prototype-poisoning protection, and types
- * resolve only via the registry.
+ * untrusted: sizes are bounded and JSON is parsed with prototype-poisoning protection. The type
+ * is only read here, as text; it resolves to a class only through the registry, in the consume
+ * pipeline's route and upcast steps (`consumer/pipeline/`).
  *
  * The payload is JSON unless `codec.payload` plugs in another codec. Encoding and decoding are
  * synchronous for JSON; with a plugged-in codec they may return a promise (a schema registry).
@@ -100,8 +93,6 @@ export class CloudEventCodec {
 
   constructor(
     @Inject(EVENT_BUS_RESOLVED_OPTIONS) private readonly options: ResolvedEventBusOptions,
-    private readonly types: EventTypeRegistry,
-    private readonly upcasters: UpcasterRegistry,
   ) {
     const payload = options.codec.payload;
     this.payload = payload instanceof JsonPayloadCodec ? undefined : payload;
@@ -178,51 +169,6 @@ export class CloudEventCodec {
         `${this.payload?.contentType ?? JSON_CONTENT_TYPE} or ${CLOUDEVENTS_JSON_CONTENT_TYPE}`,
       ),
     );
-  }
-
-  /**
-   * Turns the envelope's data into an instance of `target` (the class a handler subscribed to):
-   * upcast to its version, instantiate, validate.
-   */
-  async materialize<T extends object>(envelope: EventEnvelope, target: Type<T>): Promise<T> {
-    return this.validate(envelope.type, target, this.upcast(envelope, target));
-  }
-
-  /** The envelope's data upcast to the version of `target`; fails for a type or version it cannot take. */
-  upcast(envelope: EventEnvelope, target: Type<object>): object {
-    const definition = this.types.forClass(target);
-    if (!this.types.has(envelope.type) || definition.type !== envelope.type) {
-      throw new InvalidEventError('unknown_type', unknownEventType(envelope.type));
-    }
-    if (envelope.version > definition.version) {
-      throw new InvalidEventError(
-        'unsupported_version',
-        futureEventVersion(envelope.type, envelope.version, definition.version),
-      );
-    }
-    const data = this.upcasters.upcast(
-      envelope.type,
-      envelope.data,
-      envelope.version,
-      definition.version,
-    );
-    if (data === null || typeof data !== 'object' || Array.isArray(data)) {
-      throw new InvalidEventError('validation_failed', dataNotAnObject(envelope.type));
-    }
-    return data;
-  }
-
-  /** An instance of `target` made from upcast `data`, checked by its class-validator rules. */
-  async validate<T extends object>(type: string, target: Type<T>, data: object): Promise<T> {
-    const instance = plainToInstance(target, data);
-    const errors = await validate(instance, { forbidUnknownValues: false });
-    if (errors.length > 0) {
-      const reasons = errors
-        .map((e) => `${e.property}: ${Object.values(e.constraints ?? {}).join(', ') || 'invalid'}`)
-        .join('; ');
-      throw new InvalidEventError('validation_failed', validationFailed(type, reasons));
-    }
-    return instance;
   }
 
   /** Serialises a payload for the outbox, enforcing the same size bound as on receipt. */

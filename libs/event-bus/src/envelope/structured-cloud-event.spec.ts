@@ -1,7 +1,5 @@
 import 'reflect-metadata';
 import { CloudEvent, Kafka, type KafkaMessage } from 'cloudevents';
-import { IsBoolean, IsInt, IsString } from 'class-validator';
-import { IntegrationEvent } from '../decorators/integration-event.decorator';
 import { InvalidEventError, InvalidEventReason } from '../errors/invalid-event.error';
 import type {
   EventBusModuleOptions,
@@ -13,30 +11,14 @@ import type { IncomingRecord, OutgoingRecord } from '../transports/event-transpo
 import { asReceived } from '../transports/record-bytes';
 import { CloudEventCodec } from './cloud-event.codec';
 import type { EncodableEvent, EventEnvelope } from './event-envelope.interface';
-import { EventTypeRegistry } from './event-type.registry';
 import { structuredLimit } from './structured-cloud-event';
-import { UpcasterRegistry } from './upcaster.registry';
-
-@IntegrationEvent({ type: 'com.example.someevent' })
-class SomeEvent {
-  @IsString()
-  appinfoA!: string;
-
-  @IsInt()
-  appinfoB!: number;
-
-  @IsBoolean()
-  appinfoC!: boolean;
-}
 
 function createCodec(options: Partial<EventBusModuleOptions> = {}): CloudEventCodec {
   const resolved: ResolvedEventBusOptions = resolveEventBusOptions({
     serviceId: 'mycontext',
     ...options,
   });
-  const types = new EventTypeRegistry(resolved);
-  types.register(SomeEvent);
-  return new CloudEventCodec(resolved, types, new UpcasterRegistry());
+  return new CloudEventCodec(resolved);
 }
 
 const DATA = { appinfoA: 'abc', appinfoB: 123, appinfoC: true };
