@@ -4,9 +4,8 @@ import type { ResolvedEventBusOptions } from '../interfaces/event-bus-options.in
 import type { RecordBatch } from '../transports/event-transport.interface';
 import type { HandlerDefinition } from '../discovery/handler.registry';
 import type { ProcessStatus } from '../interfaces/event-bus-interceptor.interface';
-import { InboxStore } from '../storage/inbox.store';
+import { InboxConsumer } from '../inbox/inbox.consumer';
 import { InterceptorChain } from '../interceptors/interceptor-chain';
-import { UnitOfWork } from '../storage/unit-of-work';
 import { DependencyOutage } from './dependency-outage';
 import { FailurePolicyRunner } from './failure-policy.runner';
 import { handle } from './pipeline/handle.step';
@@ -37,9 +36,8 @@ interface ChunkFailure {
 export class TransactionBatchProcessor {
   constructor(
     @Inject(EVENT_BUS_RESOLVED_OPTIONS) private readonly options: ResolvedEventBusOptions,
-    private readonly inbox: InboxStore,
+    private readonly inbox: InboxConsumer,
     private readonly interceptors: InterceptorChain,
-    private readonly db: UnitOfWork,
     private readonly outage: DependencyOutage,
     private readonly policies: FailurePolicyRunner,
   ) {}
@@ -126,14 +124,10 @@ export class TransactionBatchProcessor {
       const started = performance.now();
       // The record the transaction was at when it failed (the claim counts as the first's).
       let at = entries[0].item;
-      let fresh: Set<string>;
+      let fresh: ReadonlySet<string>;
       try {
-        fresh = await this.db.run(async (transaction) => {
-          const claimed = await this.inbox.claimMany(
-            transaction,
-            [...new Set(entries.map((e) => e.item.envelope.id))],
-            handler.id,
-          );
+        const ids = [...new Set(entries.map((e) => e.item.envelope.id))];
+        fresh = await this.inbox.handleManyOnce(ids, handler.id, async (transaction, claimed) => {
           const done = new Set<string>();
           for (const { item, event } of entries) {
             const id = item.envelope.id;
@@ -153,7 +147,6 @@ export class TransactionBatchProcessor {
               transaction,
             });
           }
-          return claimed;
         });
       } catch (error) {
         return { error, handler, item: at, durationMs: performance.now() - started };

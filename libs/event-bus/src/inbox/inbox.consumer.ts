@@ -28,4 +28,21 @@ export class InboxConsumer {
       return 'processed';
     });
   }
+
+  /**
+   * The batch path's deduplicate step: one transaction claims the rows of many events for one
+   * handler, and `work` runs for the claimed ones in it. Resolves to the ids claimed (the others
+   * are duplicates) once the transaction has committed.
+   */
+  handleManyOnce(
+    eventIds: readonly string[],
+    handlerId: string,
+    work: (tx: StorageTransaction, claimed: ReadonlySet<string>) => Promise<void>,
+  ): Promise<ReadonlySet<string>> {
+    return this.db.run(async (tx) => {
+      const claimed = await this.store.claimMany(tx, eventIds, handlerId);
+      await work(tx, claimed);
+      return claimed;
+    });
+  }
 }

@@ -12,7 +12,7 @@ export abstract class InboxStore {
   /** Records many events for one handler in `tx`; returns the ids recorded now. */
   abstract claimMany(
     tx: StorageTransaction,
-    eventIds: string[],
+    eventIds: readonly string[],
     handlerId: string,
   ): Promise<Set<string>>;
 

@@ -23,7 +23,7 @@ export class TypeOrmInboxStore extends InboxStore {
 
   async claimMany(
     tx: StorageTransaction,
-    eventIds: string[],
+    eventIds: readonly string[],
     handlerId: string,
   ): Promise<Set<string>> {
     const dialect = this.db.dialect;
