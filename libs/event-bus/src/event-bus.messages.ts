@@ -306,6 +306,13 @@ export const deadLetterRefusedAndParked = (at: string, refusal: string, parkedId
 export const parkingFailed = (at: string, attempt: number, error: string): string =>
   `Keeping the refused dead letter of ${at} in the database failed (attempt ${attempt}); retrying: ${error}`;
 
+/** The refusal header of a reduced dead letter: where its full record went. */
+export const reducedLetterRefusal = (): string =>
+  'the broker refused the full dead letter; see event_dead_letter';
+
+/** Who a record was parked for, when it reached no handler (it failed before routing). */
+export const NO_HANDLER = 'no handler';
+
 // observability
 
 export const metricsOffWithoutPromClient = (): string =>
@@ -369,6 +376,10 @@ export const kafkaFetchFailed = (group: string, error: string, retryMs: number):
 
 export const kafkaBatchFailed = (topic: string, partition: number, error: string): string =>
   `Batch of ${topic}[${partition}] failed; fetching it again from the last commit: ${error}`;
+
+/** A @platformatic/kafka client reported a failure of a task of its own (a metadata refresh). */
+export const kafkaClientError = (error: string): string =>
+  `The Kafka client reported an error of a background task: ${error}`;
 
 export const topicReadIdle = (topic: string, seconds: number, partitions: number): string =>
   `No records of "${topic}" arrived for ${seconds} s ` +
@@ -569,6 +580,19 @@ export interface ListenerRole {
   meanwhile: string;
 }
 
+export const RELAY_LISTENER: ListenerRole = {
+  name: 'Outbox relay',
+  meanwhile: "other instances' commits reach it at its poll meanwhile",
+};
+
+export const TRANSPORT_LISTENER: ListenerRole = {
+  name: 'PostgreSQL transport',
+  meanwhile: 'appends reach the consumers at their poll meanwhile',
+};
+
+/** Why the listener reconnects when the server ended its connection without an error. */
+export const listenConnectionEnded = (): string => 'connection ended';
+
 export const listenFailed = (role: ListenerRole, channel: string, error: string): string =>
   `${role.name} cannot LISTEN on "${channel}" (${error}); reconnecting with backoff, ` +
   `and ${role.meanwhile}`;
@@ -587,6 +611,12 @@ export const outboxListenCheckTimedOut = (ms: number): string =>
 
 export const busDatabaseUnreachable = (error: string): string =>
   `The bus database (transport "postgres") failed: ${error}`;
+
+/** What {@link busDatabaseUnreachable} says when the topic reader was used before `connect`. */
+export const readerNotConnected = (): string => 'the reader is not connected';
+
+export const retentionRoundFailed = (error: string): string =>
+  `A retention round of the bus database's log failed; the next round tries again: ${error}`;
 
 export const busSchemaBehind = (current: number, needed: number): string =>
   `The bus database's schema is at version ${current}, this version of the bus needs ${needed}; ` +

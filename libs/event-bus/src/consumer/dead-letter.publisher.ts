@@ -22,13 +22,15 @@ import type { EventEnvelope } from '../envelope/event-envelope.interface';
 import { InterceptorChain } from '../interceptors/interceptor-chain';
 import { processOutcome } from './pipeline/outcome';
 import {
+  deadLettered,
   deadLetterRefusedAndParked,
   deadLetterSendFailed,
-  deadLettered,
+  NO_HANDLER,
   parkedByFailurePolicy,
   parkedByPolicy,
   parkingFailed,
   reducedDeadLetterRefused,
+  reducedLetterRefusal,
 } from '../event-bus.messages';
 
 const MAX_MESSAGE_LENGTH = 1000;
@@ -155,7 +157,7 @@ export class DeadLetterPublisher {
         });
         if (refusal === null) {
           this.logger.warn(
-            parkedByFailurePolicy(where(record), reason.handlerId ?? 'no handler', type, id),
+            parkedByFailurePolicy(where(record), reason.handlerId ?? NO_HANDLER, type, id),
           );
         } else {
           this.logger.error(deadLetterRefusedAndParked(where(record), errorMessage(refusal), id));
@@ -183,7 +185,7 @@ export class DeadLetterPublisher {
     }
     headers[DLQ_HEADERS.parkedId] = parkedId;
     headers[DLQ_HEADERS.originalSize] = String(letter.value.length);
-    headers[DLQ_HEADERS.refusal] = 'the broker refused the full dead letter; see event_dead_letter';
+    headers[DLQ_HEADERS.refusal] = reducedLetterRefusal();
     const key =
       letter.key !== null && letter.key.length <= MAX_REDUCED_KEY_BYTES ? letter.key : null;
     return this.transport.send([{ topic: letter.topic, key, value: Buffer.alloc(0), headers }]);

@@ -5,6 +5,7 @@ import { sleep } from './sleep';
 import { withTimeout } from './with-timeout';
 import {
   type ListenerRole,
+  listenConnectionEnded,
   listenFailed,
   listenLost,
   listensAgain,
@@ -57,6 +58,8 @@ export class PostgresListener {
   private checkTimer?: NodeJS.Timeout;
   private checking = false;
   private closed = false;
+  /** The channel as a quoted identifier: `LISTEN` takes a name, not a parameter. */
+  private readonly listenName: string;
 
   constructor(
     private readonly createClient: () => ListenClient,
@@ -65,7 +68,9 @@ export class PostgresListener {
     /** Called with the notification's payload; without one after a reconnection. */
     private readonly onNotify: (payload?: string) => void,
     private readonly backoff: BackoffOptions = RECONNECT_BACKOFF,
-  ) {}
+  ) {
+    this.listenName = `"${channel.replace(/"/g, '""')}"`;
+  }
 
   /** Listens, or (the database unreachable) warns and goes on trying in the background. */
   async start(): Promise<void> {
@@ -92,12 +97,12 @@ export class PostgresListener {
     const client = this.createClient();
     this.opening = client;
     client.on('error', (error) => this.lost(client, error));
-    client.on('end', () => this.lost(client, new Error('connection ended')));
+    client.on('end', () => this.lost(client, new Error(listenConnectionEnded())));
     client.on('notification', (message) => this.onNotify(message.payload));
     try {
       await client.connect();
       await withTimeout(
-        client.query(`LISTEN ${this.channel}`),
+        client.query(`LISTEN ${this.listenName}`),
         QUERY_TIMEOUT_MS,
         outboxListenCheckTimedOut(QUERY_TIMEOUT_MS),
       );
@@ -160,7 +165,7 @@ export class PostgresListener {
       // LISTEN again rather than SELECT 1: a no-op for the server, and `pg_stat_activity.query`
       // keeps saying what the connection is for.
       await withTimeout(
-        client.query(`LISTEN ${this.channel}`),
+        client.query(`LISTEN ${this.listenName}`),
         QUERY_TIMEOUT_MS,
         outboxListenCheckTimedOut(QUERY_TIMEOUT_MS),
       );

@@ -92,7 +92,7 @@ describe('PostgresOutboxListener', () => {
     clients[0].emit('notification', { channel: OUTBOX_CHANNEL, payload: '' });
     clients[0].emit('notification', { channel: OUTBOX_CHANNEL, payload: '' });
 
-    expect(clients[0].queries).toEqual([`LISTEN ${OUTBOX_CHANNEL}`]);
+    expect(clients[0].queries).toEqual([`LISTEN "${OUTBOX_CHANNEL}"`]);
     expect(notified).toBe(2);
     expect(warnings).toEqual([]);
   });
@@ -110,7 +110,7 @@ describe('PostgresOutboxListener', () => {
     expect(warnings[0]).toContain('lost its LISTEN connection');
     expect(logs[0]).toContain(`listens on "${OUTBOX_CHANNEL}" again`);
     expect(notified).toBe(1);
-    expect(current.queries).toEqual([`LISTEN ${OUTBOX_CHANNEL}`]);
+    expect(current.queries).toEqual([`LISTEN "${OUTBOX_CHANNEL}"`]);
     expect(clients.slice(0, -1).every((c) => c.ended)).toBe(true);
 
     // The old connection's late events no longer reach the relay.
@@ -128,7 +128,7 @@ describe('PostgresOutboxListener', () => {
     await until(() => logs.length === 1);
 
     expect(notified).toBe(1);
-    expect(clients[clients.length - 1].queries).toEqual([`LISTEN ${OUTBOX_CHANNEL}`]);
+    expect(clients[clients.length - 1].queries).toEqual([`LISTEN "${OUTBOX_CHANNEL}"`]);
   });
 
   it('closes while reconnecting without waiting for the backoff, and opens nothing after', async () => {

@@ -3,6 +3,7 @@ import type { PostgresConnectionOptions } from 'typeorm/driver/postgres/Postgres
 import type { BackoffOptions } from '../../util/backoff';
 import { type ListenClient, PostgresListener } from '../../util/postgres-listener';
 import { OUTBOX_CHANNEL } from './dialects/postgres';
+import { RELAY_LISTENER } from '../../event-bus.messages';
 
 export type { ListenClient } from '../../util/postgres-listener';
 
@@ -55,14 +56,9 @@ export function createListenClient(dataSource: DataSource): ListenClient {
   return new Client(listenClientConfig(options));
 }
 
-const RELAY = {
-  name: 'Outbox relay',
-  meanwhile: "other instances' commits reach it at its poll meanwhile",
-};
-
 /** The relay's listener: `LISTEN` on `OUTBOX_CHANNEL` (see `PostgresListener`). */
 export class PostgresOutboxListener extends PostgresListener {
   constructor(createClient: () => ListenClient, onNotify: () => void, backoff?: BackoffOptions) {
-    super(createClient, RELAY, OUTBOX_CHANNEL, () => onNotify(), backoff);
+    super(createClient, RELAY_LISTENER, OUTBOX_CHANNEL, () => onNotify(), backoff);
   }
 }

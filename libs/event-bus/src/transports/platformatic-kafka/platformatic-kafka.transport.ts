@@ -19,6 +19,7 @@ import type {
 import { lagBehind } from '../partition-lag';
 import { TransportError } from '../../errors/transport.error';
 import {
+  kafkaClientError,
   kafkaConnectFailed,
   kafkaDidNotAnswer,
   kafkaSendFailed,
@@ -315,7 +316,9 @@ export class PlatformaticKafkaTransport implements EventTransport {
 
   /** The clients emit `error` when giving up on a background task; unheard, it would crash. */
   private watch<T extends Admin | Producer>(client: T): T {
-    client.on('error', (error: unknown) => this.logger.warn(describeError(error)));
+    client.on('error', (error: unknown) =>
+      this.logger.warn(kafkaClientError(describeError(error))),
+    );
     return client;
   }
 

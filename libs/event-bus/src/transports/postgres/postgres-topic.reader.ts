@@ -1,6 +1,6 @@
 import type { Pool, PoolConfig } from 'pg';
 import { TransportError } from '../../errors/transport.error';
-import { busDatabaseUnreachable, unknownTopic } from '../../event-bus.messages';
+import { busDatabaseUnreachable, readerNotConnected, unknownTopic } from '../../event-bus.messages';
 import { describeError } from '../../util/describe-error';
 import { loadPackage } from '../../util/load-package';
 import type { IncomingRecord } from '../event-transport.interface';
@@ -217,7 +217,7 @@ export class PostgresTopicReader implements TopicReader {
     values: unknown[],
     tablesMayBeMissing = false,
   ): Promise<{ rows: R[] }> {
-    if (!this.pool) throw new TransportError(busDatabaseUnreachable('the reader is not connected'));
+    if (!this.pool) throw new TransportError(busDatabaseUnreachable(readerNotConnected()));
     try {
       return await this.pool.query<R>(sql, values);
     } catch (error) {

@@ -19,6 +19,8 @@ import {
   busSchemaBehind,
   busTopicMissing,
   busTopicPartitionsDiffer,
+  retentionRoundFailed,
+  TRANSPORT_LISTENER,
   transportClosed,
 } from '../../event-bus.messages';
 import { partitionForKey } from './kafka-partitioner';
@@ -103,10 +105,7 @@ export class PostgresTransport implements EventTransport {
     }
     this.listener ??= new PostgresListener(
       () => new pg.Client(config),
-      {
-        name: 'PostgreSQL transport',
-        meanwhile: 'appends reach the consumers at their poll meanwhile',
-      },
+      TRANSPORT_LISTENER,
       LOG_CHANNEL,
       // No payload: the listener reconnected, and appends meanwhile went unheard.
       (payload) => (payload ? this.announced(payload) : this.announcedAll()),
@@ -342,7 +341,7 @@ export class PostgresTransport implements EventTransport {
       }
     } catch (error) {
       // The next round tries again; an outage is reported by health and the consumers.
-      this.logger.debug(describeError(error));
+      this.logger.debug(retentionRoundFailed(describeError(error)));
     }
   }
 
