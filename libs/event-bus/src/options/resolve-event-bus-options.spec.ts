@@ -222,6 +222,7 @@ describe('resolveEventBusOptions', () => {
       ['transport', { serviceId: 'svc', transport: null }],
       ['transport', { serviceId: 'svc', transport: 'in-memory' }],
       ['transport.type', { serviceId: 'svc', transport: { type: 'rabbitmq' } }],
+      ['transport.broker', { serviceId: 'svc', transport: { type: 'in-memory', broker: {} } }],
       ['transport.transport.connect', { serviceId: 'svc', transport: { type: 'custom' } }],
       [
         'transport.transport.send',

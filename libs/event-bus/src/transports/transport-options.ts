@@ -2,6 +2,7 @@ import type { EventTransport } from './event-transport.interface';
 import {
   IN_MEMORY_OPTION_KEYS,
   type InMemoryTransportOptions,
+  checkInMemoryOptions,
 } from './in-memory/in-memory-transport-options';
 import type { KafkaTransportOptions } from './kafka/kafka-transport-options.interface';
 import { checkKafkaOptions, KAFKA_OPTION_KEYS } from './kafka/kafka-transport-options.validation';
@@ -57,7 +58,7 @@ export function checkTransportOptions(check: OptionChecker, value: unknown): Tra
   const options = value as TransportOptions;
   switch (options.type) {
     case 'in-memory':
-      return options;
+      return checkInMemoryOptions(check, options);
     case 'kafka':
     case 'platformatic-kafka':
       return checkKafkaOptions(check, options);
