@@ -34,6 +34,7 @@ export interface TestAppOptions {
   /** `EventBusTestingModule.forRoot` options; `serviceId: 'svc'` unless given. */
   bus?: EventBusTestingOptions;
   providers?: Provider[];
+  controllers?: Array<Type<unknown>>;
   imports?: Array<Type<unknown> | DynamicModule>;
   /** TypeORM entities; the event-bus entities by default. */
   entities?: Array<Type<unknown>>;
@@ -58,6 +59,7 @@ export async function compileTestApp(options: TestAppOptions = {}): Promise<Test
       EventBusTestingModule.forRoot({ serviceId: 'svc', ...options.bus }),
       ...(options.imports ?? []),
     ],
+    controllers: options.controllers ?? [],
     providers: options.providers ?? [],
   })
     .setLogger(options.logger ?? new RecordingLogger())

@@ -1,17 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { Test, type TestingModule } from '@nestjs/testing';
-import { TypeOrmModule } from '@nestjs/typeorm';
+import type { TestingModule } from '@nestjs/testing';
 import { IsString } from 'class-validator';
-import {
-  EventBusTestHelper,
-  EventBusTestingModule,
-  type EventBusTestingOptions,
-} from '../../testing';
-import { RecordingLogger } from '../__fixtures__/event-bus-test-app';
+import { EventBusTestHelper, type EventBusTestingOptions } from '../../testing';
+import { compileTestApp } from '../__fixtures__/event-bus-test-app';
 import { IntegrationEvent } from '../decorators/integration-event.decorator';
 import { EventSubscribe } from '../decorators/event-subscribe.decorator';
 import { DLQ_HEADERS } from '../event-bus.constants';
-import { EVENT_BUS_ENTITIES } from '../event-bus.entities';
 import { EventPublisher } from '../event-bus.publisher';
 import type { PayloadCodec } from '../interfaces/payload-codec.interface';
 import { InMemoryBroker } from '../transports/in-memory/in-memory-broker';
@@ -74,20 +68,7 @@ describe('a plugged-in payload codec, end to end on the in-memory transport', ()
   });
 
   const boot = async (options: EventBusTestingOptions) => {
-    const app = await Test.createTestingModule({
-      imports: [
-        TypeOrmModule.forRoot({
-          type: 'better-sqlite3',
-          database: ':memory:',
-          entities: EVENT_BUS_ENTITIES,
-          synchronize: true,
-        }),
-        EventBusTestingModule.forRoot(options),
-      ],
-      providers: [NoteHandler],
-    })
-      .setLogger(new RecordingLogger())
-      .compile();
+    const app = await compileTestApp({ bus: options, providers: [NoteHandler] });
     apps.push(app);
     await app.init();
     return {

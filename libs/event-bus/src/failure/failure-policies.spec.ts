@@ -282,6 +282,28 @@ describe('failure policies of a handler', () => {
     ]);
   });
 
+  it('dead-letters, saying why, an unknown action, a retry past 24 hours and a discard without a reason', async () => {
+    const answers: Array<() => unknown> = [
+      () => ({ action: 'requeue' }),
+      () => ({ action: 'retry', delayMs: 86_400_001 }),
+      () => ({ action: 'discard' }),
+    ];
+    let next = 0;
+    await boot(() => answers[next++]() as ReturnType<FailurePolicy>);
+    await publish('bad-7', 'bad-8', 'bad-9');
+    await helper.waitForCount(Priced, 3, { status: 'dead_lettered' });
+
+    // Each sku is its own key, so the three run concurrently: the answers go in call order.
+    const skus = deadLetters().map((r) => JSON.parse(r.value.toString()).sku as string);
+    expect(skus.sort()).toEqual(['bad-7', 'bad-8', 'bad-9']);
+    expect(statuses()).not.toContain('discarded');
+    expect(logger.messages('error')).toEqual([
+      'The failure policy of Cache.refresh answered something that is not a decision; dead-lettering the event instead',
+      'The failure policy of Cache.refresh asked to retry after 86400001 ms (0 to 86400000 ms); dead-lettering the event instead',
+      'The failure policy of Cache.refresh discarded without a reason; dead-lettering the event instead',
+    ]);
+  });
+
   it('dead-letters input that can never succeed when a policy would hold the partition for it', async () => {
     const answers: FailurePolicy[] = [
       () => ({ action: 'retry', delayMs: 1 }),

@@ -1,12 +1,10 @@
-import { Controller, Injectable, Module, type INestApplication } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
-import { TypeOrmModule } from '@nestjs/typeorm';
+import { Controller, Injectable, Module, type INestApplication, type Type } from '@nestjs/common';
 import { Ctx, EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
 import { IsInt, Min } from 'class-validator';
 import { lastValueFrom } from 'rxjs';
 import { Column, DataSource, Entity, PrimaryColumn } from 'typeorm';
-import { EventBusTestingModule, EventBusTestHelper } from '../../testing';
-import { RecordingLogger } from '../__fixtures__/event-bus-test-app';
+import { EventBusTestHelper } from '../../testing';
+import { compileTestApp } from '../__fixtures__/event-bus-test-app';
 import { IntegrationEvent } from '../decorators/integration-event.decorator';
 import { EVENT_BUS_ENTITIES } from '../event-bus.entities';
 import { EventBusModule } from '../event-bus.module';
@@ -86,26 +84,13 @@ async function boot(
   controllers: unknown[] = [],
   order: 'connect-first' | 'init-first' = 'connect-first',
 ): Promise<INestApplication> {
-  const moduleRef = await Test.createTestingModule({
-    imports: [
-      TypeOrmModule.forRoot({
-        type: 'better-sqlite3',
-        database: ':memory:',
-        entities: [...EVENT_BUS_ENTITIES, Profile],
-        synchronize: true,
-      }),
-      EventBusTestingModule.forRoot({
-        serviceId: 'svc',
-        consumer: { retry: { maxRetries: 2, initialMs: 1, maxMs: 1 } },
-      }),
-      EventBusMicroservicesModule,
-      ProfileModule,
-    ],
-    controllers: controllers as never,
+  const moduleRef = await compileTestApp({
+    entities: [...EVENT_BUS_ENTITIES, Profile],
+    bus: { consumer: { retry: { maxRetries: 2, initialMs: 1, maxMs: 1 } } },
+    imports: [EventBusMicroservicesModule, ProfileModule],
+    controllers: controllers as Array<Type<unknown>>,
     providers: [Registrations],
-  })
-    .setLogger(new RecordingLogger())
-    .compile();
+  });
   const app = moduleRef.createNestApplication({ logger: false });
   if (order === 'init-first') await app.init();
   try {
