@@ -2,7 +2,9 @@
 /**
  * The layers of libs/event-bus/src, top to bottom, and the ESLint rule that keeps them: a file
  * may import from its own layer and the layers below it, never from one above. ARCHITECTURE.md
- * explains each layer; a new folder must be placed here before the linter accepts it.
+ * explains each layer; a new folder must be placed here before the linter accepts it. Specs and
+ * `src/__fixtures__/` (spec helpers, never built) are not checked: eslint.config.mjs leaves
+ * them out of this rule, so a spec may cross layers to set a scene.
  */
 const path = require('node:path');
 
