@@ -94,9 +94,12 @@ export const policyDiscardedWithoutReason = (): string => 'discarded without a r
 export const policyHeldPermanentFailure = (action: string): string =>
   `asked to ${action} for input that can never succeed (it failed to upcast or validate, or the error is non-retriable)`;
 
+/** Who a record was parked for, when it reached no handler (it failed before routing). */
+export const NO_HANDLER = 'no handler';
+
 /** The `refusal` column of a record a failure policy parked (no broker refused it). */
 export const parkedByPolicy = (handler: string | undefined): string =>
-  `parked by the failure policy of ${handler ?? 'no handler'} (no dead-letter topic)`;
+  `parked by the failure policy of ${handler ?? NO_HANDLER} (no dead-letter topic)`;
 
 /** One error for every unknown key, each with the option most likely meant. */
 export const unknownOptions = (keys: UnknownOptionKey[]): string => {
@@ -309,9 +312,6 @@ export const parkingFailed = (at: string, attempt: number, error: string): strin
 /** The refusal header of a reduced dead letter: where its full record went. */
 export const reducedLetterRefusal = (): string =>
   'the broker refused the full dead letter; see event_dead_letter';
-
-/** Who a record was parked for, when it reached no handler (it failed before routing). */
-export const NO_HANDLER = 'no handler';
 
 // observability
 

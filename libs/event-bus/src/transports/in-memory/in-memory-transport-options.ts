@@ -15,8 +15,16 @@ export const IN_MEMORY_OPTION_KEYS = section<InMemoryTransportOptions>({
   broker: LEAF,
 });
 
-/** What the transport calls on a broker; looked for by name, since a test may load two copies. */
-const BROKER_METHODS = ['createTopic', 'hasTopic', 'partitions', 'group', 'append'] as const;
+/** What the transport and its groups call on a broker; looked for by name, since a test may load two copies. */
+const BROKER_METHODS = [
+  'createTopic',
+  'hasTopic',
+  'partitions',
+  'group',
+  'findGroup',
+  'append',
+  'onCommit',
+] as const;
 
 /** Checks `transport: { type: 'in-memory' }`: a broker given has the methods of an `InMemoryBroker`. */
 export function checkInMemoryOptions(
