@@ -5,7 +5,7 @@ import type {
   RecordBatch,
   SubscribeOptions,
 } from '../event-transport.interface';
-import { decodeHeaders, type RawHeadersPairs, rawHeadersFromPairs } from './postgres-record';
+import { type LogRow, recordFromRow } from './postgres-record';
 import type { Semaphore } from '../../util/semaphore';
 import { Signal } from '../../util/signal';
 import { sleep } from '../../util/sleep';
@@ -117,32 +117,13 @@ export class PartitionWorker {
   }
 
   private async fetch(from: bigint): Promise<IncomingRecord[]> {
-    const { rows } = await this.pool.query<{
-      offset: string;
-      key: Buffer | null;
-      value: Buffer;
-      headers: RawHeadersPairs;
-      created_at: Date;
-    }>(
+    const { rows } = await this.pool.query<LogRow>(
       `SELECT "offset", key, value, headers, created_at FROM event_bus_log
         WHERE topic = $1 AND partition = $2 AND "offset" >= $3
         ORDER BY "offset" LIMIT $4`,
       [this.topic, this.partition, String(from), this.options.maxBatchSize],
     );
-    return rows.map((row) => {
-      const rawHeaders = rawHeadersFromPairs(row.headers);
-      return {
-        topic: this.topic,
-        partition: this.partition,
-        offset: row.offset,
-        key: row.key === null ? null : row.key.toString('utf8'),
-        rawKey: row.key,
-        value: row.value,
-        headers: decodeHeaders(rawHeaders),
-        rawHeaders,
-        timestamp: row.created_at.getTime(),
-      };
-    });
+    return rows.map((row) => recordFromRow(this.topic, this.partition, row));
   }
 
   private batch(records: IncomingRecord[]): RecordBatch {

@@ -11,7 +11,7 @@ import type {
   TopicReadOptions,
   TopicReadResult,
 } from '../topic-reader.interface';
-import { decodeHeaders, type RawHeadersPairs, rawHeadersFromPairs } from './postgres-record';
+import { type LogRow, recordFromRow } from './postgres-record';
 import type { PostgresTransportOptions } from './postgres-transport-options';
 
 /** Limits of a `PostgresTopicReader`'s queries. */
@@ -29,14 +29,6 @@ const READER_DEFAULTS = {
   maxBatchBytes: 1024 * 1024,
   statementTimeoutMs: 30_000,
 } satisfies Required<PostgresTopicReaderOptions>;
-
-interface LogRow {
-  offset: string;
-  key: Buffer | null;
-  value: Buffer;
-  headers: RawHeadersPairs;
-  created_at: Date;
-}
 
 /**
  * Reads the topics of the bus database (`transport.type "postgres"`) for operator tools. A read
@@ -196,20 +188,7 @@ export class PostgresTopicReader implements TopicReader {
         this.options.maxBatchBytes,
       ],
     );
-    return rows.map((row) => {
-      const rawHeaders = rawHeadersFromPairs(row.headers);
-      return {
-        topic,
-        partition,
-        offset: String(row.offset),
-        key: row.key === null ? null : row.key.toString('utf8'),
-        rawKey: row.key,
-        value: row.value,
-        headers: decodeHeaders(rawHeaders),
-        rawHeaders,
-        timestamp: row.created_at.getTime(),
-      };
-    });
+    return rows.map((row) => recordFromRow(topic, partition, row));
   }
 
   private async query<R extends object>(
