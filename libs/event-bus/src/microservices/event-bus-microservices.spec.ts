@@ -81,14 +81,14 @@ class Registrations {
 }
 
 async function boot(
-  controllers: unknown[] = [],
+  controllers: Array<Type<unknown>> = [],
   order: 'connect-first' | 'init-first' = 'connect-first',
 ): Promise<INestApplication> {
   const moduleRef = await compileTestApp({
     entities: [...EVENT_BUS_ENTITIES, Profile],
     bus: { consumer: { retry: { maxRetries: 2, initialMs: 1, maxMs: 1 } } },
     imports: [EventBusMicroservicesModule, ProfileModule],
-    controllers: controllers as Array<Type<unknown>>,
+    controllers,
     providers: [Registrations],
   });
   const app = moduleRef.createNestApplication({ logger: false });

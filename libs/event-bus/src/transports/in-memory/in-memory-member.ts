@@ -6,7 +6,7 @@ import {
   TransportSubscription,
 } from '../event-transport.interface';
 import { Semaphore } from '../../util/semaphore';
-import { Signal } from '../../util/signal';
+import { PartitionLoop } from '../partition-loop';
 import { sleep } from '../../util/sleep';
 import type { InMemoryBroker } from './in-memory-broker';
 import { InMemoryGroup, partitionId } from './in-memory-group';
@@ -94,12 +94,7 @@ export class InMemoryMember implements TransportSubscription {
   }
 }
 
-class PartitionWorker {
-  private active = true;
-  private readonly wakeSignal = new Signal();
-  private readonly abort = new AbortController();
-  private loop?: Promise<void>;
-
+class PartitionWorker extends PartitionLoop {
   constructor(
     private readonly member: InMemoryMember,
     private readonly group: InMemoryGroup,
@@ -107,21 +102,8 @@ class PartitionWorker {
     private readonly options: SubscribeOptions,
     private readonly handler: BatchHandler,
     private readonly slots: Semaphore,
-  ) {}
-
-  start(): void {
-    this.loop = this.run();
-  }
-
-  wake(): void {
-    this.wakeSignal.notify();
-  }
-
-  async stop(): Promise<void> {
-    this.active = false;
-    this.abort.abort();
-    this.wake();
-    await this.loop;
+  ) {
+    super();
   }
 
   private startPosition(): number {
@@ -130,7 +112,7 @@ class PartitionWorker {
     return this.options.fromBeginning ? this.log.logStartOffset : this.log.nextOffset;
   }
 
-  private async run(): Promise<void> {
+  protected async run(): Promise<void> {
     const id = partitionId(this.log.topic, this.log.partition);
     let position = this.startPosition();
     while (this.active) {

@@ -7,7 +7,7 @@ import type {
 } from '../event-transport.interface';
 import { type LogRow, recordFromRow } from './postgres-record';
 import type { Semaphore } from '../../util/semaphore';
-import { Signal } from '../../util/signal';
+import { PartitionLoop } from '../partition-loop';
 import { sleep } from '../../util/sleep';
 import type { ResolvedPostgresOptions } from './postgres.transport';
 
@@ -30,11 +30,7 @@ export interface WorkerMember {
 }
 
 /** One held partition: reads from its position, hands batches over, commits through the lease. */
-export class PartitionWorker {
-  private active = true;
-  private readonly wakeSignal = new Signal();
-  private readonly abort = new AbortController();
-  private loop?: Promise<void>;
+export class PartitionWorker extends PartitionLoop {
   private committed: bigint;
   /** Until when (this process's clock) the lease surely holds: its last renewal's start + lease. */
   private leaseUntil = 0;
@@ -51,11 +47,8 @@ export class PartitionWorker {
     readonly generation: bigint,
     start: bigint,
   ) {
+    super();
     this.committed = start;
-  }
-
-  start(): void {
-    this.loop = this.run();
   }
 
   /** The lease was renewed by a statement sent at `sentAt` (local time). */
@@ -68,18 +61,7 @@ export class PartitionWorker {
     return this.active && Date.now() < this.leaseUntil;
   }
 
-  wake(): void {
-    this.wakeSignal.notify();
-  }
-
-  async stop(): Promise<void> {
-    this.active = false;
-    this.abort.abort();
-    this.wake();
-    await this.loop;
-  }
-
-  private async run(): Promise<void> {
+  protected async run(): Promise<void> {
     const key = partitionKey(this.topic, this.partition);
     let position = this.committed;
     while (this.active) {
@@ -126,6 +108,38 @@ export class PartitionWorker {
     return rows.map((row) => recordFromRow(this.topic, this.partition, row));
   }
 
+  /**
+   * Renews the lease, and moves the committed offset when one is given, only while this member
+   * still holds the partition at this generation with an unexpired lease. When it does not (the
+   * lease ran out or moved), the worker stops; the next holder reads from the last commit that
+   * counted.
+   */
+  private async fenced(nextOffset?: string): Promise<boolean> {
+    const sentAt = Date.now();
+    const commit = nextOffset === undefined ? '' : 'committed_offset = $7,';
+    const { rowCount } = await this.pool.query(
+      `UPDATE event_bus_group_partition
+          SET ${commit} expires_at = now() + make_interval(secs => $5 / 1000.0)
+        WHERE group_id = $1 AND topic = $2 AND partition = $3 AND owner = $4
+          AND generation = $6 AND expires_at > now()`,
+      [
+        this.options.groupId,
+        this.topic,
+        this.partition,
+        this.member.memberId,
+        this.transport.leaseMs,
+        String(this.generation),
+        ...(nextOffset === undefined ? [] : [nextOffset]),
+      ],
+    );
+    if (rowCount === 0) {
+      this.active = false;
+      return false;
+    }
+    this.renewedAt(sentAt);
+    return true;
+  }
+
   private batch(records: IncomingRecord[]): RecordBatch {
     return {
       topic: this.topic,
@@ -133,52 +147,14 @@ export class PartitionWorker {
       records,
       // Renews this partition's lease (fenced like a commit): long work keeps the partition.
       heartbeat: async () => {
-        const sentAt = Date.now();
-        const { rowCount } = await this.pool.query(
-          `UPDATE event_bus_group_partition
-              SET expires_at = now() + make_interval(secs => $5 / 1000.0)
-            WHERE group_id = $1 AND topic = $2 AND partition = $3 AND owner = $4
-              AND generation = $6 AND expires_at > now()`,
-          [
-            this.options.groupId,
-            this.topic,
-            this.partition,
-            this.member.memberId,
-            this.transport.leaseMs,
-            String(this.generation),
-          ],
-        );
-        if (rowCount === 0) this.active = false;
-        else this.renewedAt(sentAt);
+        await this.fenced();
       },
       // False once the lease may have run out: another member may hold the partition by then.
       isActive: () => this.holds(),
       commit: async (nextOffset: string) => {
-        const sentAt = Date.now();
         // Not skipped once stopping: the batch in hand when the partition is released (or the
         // member closes) still commits, while the lease holds; the statement fences the rest.
-        const { rowCount } = await this.pool.query(
-          `UPDATE event_bus_group_partition
-              SET committed_offset = $5, expires_at = now() + make_interval(secs => $6 / 1000.0)
-            WHERE group_id = $1 AND topic = $2 AND partition = $3 AND owner = $4
-              AND generation = $7 AND expires_at > now()`,
-          [
-            this.options.groupId,
-            this.topic,
-            this.partition,
-            this.member.memberId,
-            nextOffset,
-            this.transport.leaseMs,
-            String(this.generation),
-          ],
-        );
-        // The lease ran out or moved: this member no longer holds the partition; the next
-        // holder reads from the last commit that counted.
-        if (rowCount === 0) this.active = false;
-        else {
-          this.committed = BigInt(nextOffset);
-          this.renewedAt(sentAt);
-        }
+        if (await this.fenced(nextOffset)) this.committed = BigInt(nextOffset);
       },
     };
   }
